@@ -1,0 +1,545 @@
+//! The document model: a project holds labels, annotators and documents; a document holds its
+//! text and its spans. Offsets are code points (see [`crate::text`]).
+
+use crate::text::TextIndex;
+use crate::time::Timestamp;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::cmp::Reverse;
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+/// The project file schema version this build writes. Files with a larger number are refused.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The label set used by `spantag new` and the GUI when nothing else is given.
+pub const DEFAULT_LABELS: [&str; 4] = ["actor", "place", "number", "claim"];
+
+/// A whole annotation project: what one `.ron` file holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Project {
+    /// Version of the file format; see [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// Display name.
+    pub name: String,
+    /// The label set, in display order.
+    pub labels: Vec<Label>,
+    /// Everyone who created or reviewed a span, sorted (kept up to date on save).
+    #[serde(default)]
+    pub annotators: Vec<String>,
+    /// The next free span id; span ids are never reused within a project.
+    #[serde(default)]
+    pub next_span_id: u64,
+    /// The documents, in the order the user arranged them.
+    pub documents: Vec<Document>,
+}
+
+/// A span label: name, display colour and the key that applies it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Label {
+    pub name: String,
+    pub color: Color,
+    #[serde(default)]
+    pub hotkey: Option<char>,
+}
+
+/// An sRGB colour, written as `"#rrggbb"` in project files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Color(pub [u8; 3]);
+
+/// One article.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Document {
+    /// Stable identifier, unique within the project (derived from the file name on import).
+    pub id: String,
+    /// Headline shown in the document list.
+    pub title: String,
+    /// Marked done by the annotator.
+    #[serde(default)]
+    pub done: bool,
+    /// Where the text came from and how it was decoded.
+    pub source: Source,
+    /// The article text, always with LF line endings.
+    pub text: String,
+    /// The spans, kept sorted by [`Span::order_key`].
+    #[serde(default)]
+    pub spans: Vec<Span>,
+    #[serde(skip)]
+    index: OnceLock<Arc<TextIndex>>,
+}
+
+/// Provenance of a document's text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    /// The path the text was imported from, as given.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Content hash of the stored text ([`content_hash`]); documents are matched across projects
+    /// by this.
+    pub hash: String,
+    /// The encoding the file was decoded from, e.g. `UTF-8`, `UTF-16LE`, `windows-1252`.
+    pub encoding: String,
+    /// Line endings of the original file; the stored text always uses LF.
+    pub line_endings: LineEndings,
+}
+
+/// Line endings found in an imported file (the stored text is normalised to LF).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum LineEndings {
+    /// Only LF (or no line break at all): nothing was changed.
+    #[default]
+    Lf,
+    /// CRLF, normalised to LF.
+    Crlf,
+    /// Lone CR, normalised to LF.
+    Cr,
+    /// A mixture, normalised to LF.
+    Mixed,
+}
+
+/// A stable span identifier, unique within a project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SpanId(pub u64);
+
+impl fmt::Display for SpanId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A labelled range of a document's text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Span {
+    pub id: SpanId,
+    /// First code point.
+    pub start: usize,
+    /// One past the last code point.
+    pub end: usize,
+    pub label: String,
+    /// The covered text, stored so that every load can verify the offsets.
+    pub text: String,
+    /// Who created the span.
+    pub author: String,
+    /// When it was created.
+    pub created: Timestamp,
+    #[serde(default)]
+    pub status: Status,
+    /// The latest review decision, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<Review>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Review status of a span.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
+pub enum Status {
+    #[default]
+    Pending,
+    Accepted,
+    Rejected,
+    Edited,
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [
+        Status::Pending,
+        Status::Accepted,
+        Status::Rejected,
+        Status::Edited,
+    ];
+
+    /// Lower-case name, as used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Accepted => "accepted",
+            Status::Rejected => "rejected",
+            Status::Edited => "edited",
+        }
+    }
+
+    /// Parses a lower-case name.
+    pub fn from_name(s: &str) -> Option<Status> {
+        Status::ALL
+            .into_iter()
+            .find(|st| st.name().eq_ignore_ascii_case(s))
+    }
+}
+
+/// Who reviewed a span, when, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    pub reviewer: String,
+    pub time: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A document's progress, derived from its spans and done flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocState {
+    Untouched,
+    InProgress,
+    Done,
+}
+
+impl Project {
+    /// An empty project with the given labels (colours and hotkeys 1-9 assigned in order).
+    pub fn new(name: impl Into<String>, labels: &[&str]) -> Self {
+        Project {
+            schema_version: SCHEMA_VERSION,
+            name: name.into(),
+            labels: labels
+                .iter()
+                .enumerate()
+                .map(|(i, n)| Label::with_defaults(n, i))
+                .collect(),
+            annotators: Vec::new(),
+            next_span_id: 1,
+            documents: Vec::new(),
+        }
+    }
+
+    /// Position of the document with id `id`.
+    pub fn doc_index(&self, id: &str) -> Option<usize> {
+        self.documents.iter().position(|d| d.id == id)
+    }
+
+    /// The document with id `id`.
+    pub fn doc(&self, id: &str) -> Option<&Document> {
+        self.documents.iter().find(|d| d.id == id)
+    }
+
+    /// The label named `name`.
+    pub fn label(&self, name: &str) -> Option<&Label> {
+        self.labels.iter().find(|l| l.name == name)
+    }
+
+    /// A document id derived from `stem` that no document uses yet.
+    pub fn unique_doc_id(&self, stem: &str) -> String {
+        let base = slug(stem);
+        let mut id = base.clone();
+        let mut n = 2;
+        while self.doc(&id).is_some() {
+            id = format!("{base}-{n}");
+            n += 1;
+        }
+        id
+    }
+
+    /// Builds (but does not add) a span over `start..end` of document `doc`, with a fresh id.
+    /// Apply it with [`crate::edit::Edit::AddSpan`].
+    pub fn make_span(
+        &self,
+        doc: &str,
+        start: usize,
+        end: usize,
+        label: &str,
+        author: &str,
+    ) -> Result<Span, crate::edit::EditError> {
+        use crate::edit::EditError;
+        let d = self
+            .doc(doc)
+            .ok_or_else(|| EditError::NoDocument(doc.to_owned()))?;
+        let text = d.covered(start, end)?;
+        Ok(Span {
+            id: SpanId(self.next_span_id.max(1)),
+            start,
+            end,
+            label: label.to_owned(),
+            text,
+            author: author.to_owned(),
+            created: Timestamp::now(),
+            status: Status::Pending,
+            review: None,
+            note: None,
+        })
+    }
+
+    /// Total number of spans.
+    pub fn span_count(&self) -> usize {
+        self.documents.iter().map(|d| d.spans.len()).sum()
+    }
+
+    /// Brings derived bookkeeping up to date before saving: the annotator list (everyone who
+    /// created or reviewed a span, plus those listed already) and the span id counter.
+    pub fn normalize(&mut self) {
+        let mut names: std::collections::BTreeSet<String> =
+            self.annotators.iter().cloned().collect();
+        let mut max_id = 0;
+        for d in &self.documents {
+            for s in &d.spans {
+                max_id = max_id.max(s.id.0);
+                if !names.contains(&s.author) {
+                    names.insert(s.author.clone());
+                }
+                if let Some(r) = &s.review
+                    && !names.contains(&r.reviewer)
+                {
+                    names.insert(r.reviewer.clone());
+                }
+            }
+        }
+        names.remove("");
+        self.annotators = names.into_iter().collect();
+        self.next_span_id = self.next_span_id.max(max_id + 1);
+    }
+}
+
+impl Label {
+    /// A label with the default colour and hotkey for position `i` of a label set.
+    pub fn with_defaults(name: &str, i: usize) -> Self {
+        let hotkey = char::from_digit(u32::try_from(i + 1).unwrap_or(0), 10).filter(|_| i < 9);
+        Label {
+            name: name.to_owned(),
+            color: default_color(name, i),
+            hotkey,
+        }
+    }
+}
+
+/// The default colour for a label: fixed for the four default labels, then a palette.
+pub fn default_color(name: &str, i: usize) -> Color {
+    const PALETTE: [[u8; 3]; 8] = [
+        [0x3b, 0x82, 0xc4],
+        [0x2f, 0x9e, 0x5b],
+        [0xd9, 0x8a, 0x1c],
+        [0xb0, 0x3a, 0x9c],
+        [0xc4, 0x45, 0x3b],
+        [0x1f, 0x9e, 0xa6],
+        [0x7a, 0x6a, 0xd8],
+        [0x8a, 0x8a, 0x3a],
+    ];
+    match name {
+        "actor" => Color([0x3b, 0x82, 0xc4]),
+        "place" => Color([0x2f, 0x9e, 0x5b]),
+        "number" => Color([0xd9, 0x8a, 0x1c]),
+        "claim" => Color([0xb0, 0x3a, 0x9c]),
+        _ => Color(PALETTE[i % PALETTE.len()]),
+    }
+}
+
+impl Document {
+    /// A new document with no spans.
+    pub fn new(id: String, title: String, text: String, source: Source) -> Self {
+        Document {
+            id,
+            title,
+            done: false,
+            source,
+            text,
+            spans: Vec::new(),
+            index: OnceLock::new(),
+        }
+    }
+
+    /// The offset index, tokens and sentences of the text (built on first use, then cached; the
+    /// text of a document never changes).
+    pub fn index(&self) -> &TextIndex {
+        self.index
+            .get_or_init(|| Arc::new(TextIndex::new(&self.text)))
+    }
+
+    /// A shared handle to the index, for work off the UI thread.
+    pub fn index_arc(&self) -> Arc<TextIndex> {
+        Arc::clone(
+            self.index
+                .get_or_init(|| Arc::new(TextIndex::new(&self.text))),
+        )
+    }
+
+    /// Length of the text in code points.
+    pub fn len_chars(&self) -> usize {
+        self.index().len_chars()
+    }
+
+    /// The text covered by code points `start..end`.
+    pub fn slice(&self, start: usize, end: usize) -> Option<&str> {
+        self.index().slice(&self.text, start..end)
+    }
+
+    /// The covered text of a prospective span, or why the range is invalid.
+    pub fn covered(&self, start: usize, end: usize) -> Result<String, crate::edit::EditError> {
+        if start >= end {
+            return Err(crate::edit::EditError::Empty { start, end });
+        }
+        self.slice(start, end)
+            .map(str::to_owned)
+            .ok_or(crate::edit::EditError::OutOfRange {
+                start,
+                end,
+                len: self.len_chars(),
+            })
+    }
+
+    /// Progress state.
+    pub fn state(&self) -> DocState {
+        if self.done {
+            DocState::Done
+        } else if self.spans.is_empty() {
+            DocState::Untouched
+        } else {
+            DocState::InProgress
+        }
+    }
+
+    /// Position of the span with id `id`.
+    pub fn span_index(&self, id: SpanId) -> Option<usize> {
+        self.spans.iter().position(|s| s.id == id)
+    }
+
+    /// The span with id `id`.
+    pub fn span(&self, id: SpanId) -> Option<&Span> {
+        self.spans.iter().find(|s| s.id == id)
+    }
+
+    /// Whether a span with exactly this range and label exists (other than `except`).
+    pub fn has_duplicate(
+        &self,
+        start: usize,
+        end: usize,
+        label: &str,
+        except: Option<SpanId>,
+    ) -> bool {
+        let i = self.spans.partition_point(|s| s.start < start);
+        self.spans[i..]
+            .iter()
+            .take_while(|s| s.start == start)
+            .any(|s| s.end == end && s.label == label && Some(s.id) != except)
+    }
+
+    /// Inserts a span at its sorted position (no checks).
+    pub(crate) fn insert_sorted(&mut self, span: Span) {
+        let key = span.order_key();
+        let i = self.spans.partition_point(|s| s.order_key() < key);
+        self.spans.insert(i, span);
+    }
+
+    /// Sorts spans by [`Span::order_key`].
+    pub fn sort_spans(&mut self) {
+        self.spans.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+    }
+
+    /// Spans that contain code point `offset` (start <= offset < end), outermost first.
+    pub fn spans_at(&self, offset: usize) -> impl Iterator<Item = &Span> {
+        let upto = self.spans.partition_point(|s| s.start <= offset);
+        self.spans[..upto].iter().filter(move |s| s.end > offset)
+    }
+}
+
+impl PartialEq for Document {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+            && self.title == other.title
+            && self.done == other.done
+            && self.source == other.source
+            && self.text == other.text
+            && self.spans == other.spans
+    }
+}
+
+impl Span {
+    /// Sort key: by start, then longer spans first (so enclosing spans come before the spans they
+    /// contain), then label, then id.
+    pub fn order_key(&self) -> (usize, Reverse<usize>, &str, SpanId) {
+        (self.start, Reverse(self.end), &self.label, self.id)
+    }
+
+    /// Whether two spans share at least one code point.
+    pub fn overlaps(&self, other: &Span) -> bool {
+        self.start < other.end && other.start < self.end
+    }
+}
+
+/// A stable content hash of a text (64-bit FNV-1a over its UTF-8 bytes), as `fnv1a64:<hex>`.
+pub fn content_hash(text: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("fnv1a64:{h:016x}")
+}
+
+/// A lower-case identifier made of letters, digits and `-` from any string.
+pub fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_owned();
+    if out.is_empty() {
+        "doc".to_owned()
+    } else {
+        out
+    }
+}
+
+impl Color {
+    /// Parses `#rrggbb`.
+    pub fn parse(s: &str) -> Option<Color> {
+        let hex = s.strip_prefix('#')?;
+        if hex.len() != 6 || !hex.is_ascii() {
+            return None;
+        }
+        let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+        Some(Color([byte(0)?, byte(2)?, byte(4)?]))
+    }
+}
+
+impl fmt::Display for Color {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [r, g, b] = self.0;
+        write!(f, "#{r:02x}{g:02x}{b:02x}")
+    }
+}
+
+impl Serialize for Color {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Color {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Color::parse(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!("invalid colour {s:?}, expected \"#rrggbb\""))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_and_hashes() {
+        assert_eq!(slug("01 Harbour Bridge.txt"), "01-harbour-bridge-txt");
+        assert_eq!(slug("¿¡"), "doc");
+        assert_eq!(content_hash(""), "fnv1a64:cbf29ce484222325");
+        assert_ne!(content_hash("a"), content_hash("b"));
+    }
+
+    #[test]
+    fn colours() {
+        assert_eq!(Color::parse("#3b82c4"), Some(Color([0x3b, 0x82, 0xc4])));
+        assert_eq!(Color([1, 2, 255]).to_string(), "#0102ff");
+        assert_eq!(Color::parse("3b82c4"), None);
+        assert_eq!(Color::parse("#3b82cé"), None);
+    }
+
+    #[test]
+    fn default_labels_have_keys() {
+        let p = Project::new("x", &DEFAULT_LABELS);
+        let keys: Vec<_> = p.labels.iter().map(|l| l.hotkey).collect();
+        assert_eq!(keys, [Some('1'), Some('2'), Some('3'), Some('4')]);
+    }
+}
