@@ -1,0 +1,64 @@
+//! The bundled sample project is built from the marked-up articles in `projects/articles/`.
+//! This test rebuilds it and compares with the committed `projects/sample.ron`; run it with
+//! `SPANTAG_BLESS=1` to rewrite the file after editing an article.
+
+use spantag::markup::project_from_markup;
+use spantag::model::DocState;
+use spantag::project_io;
+use spantag::time::Timestamp;
+use std::path::Path;
+
+const ARTICLES: [(&str, &str); 3] = [
+    ("harbour-bridge", "01-harbour-bridge.txt"),
+    ("school-meals", "02-school-meals.txt"),
+    ("river-survey", "03-river-survey.txt"),
+];
+
+fn build() -> spantag::model::Project {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("projects/articles");
+    let sources: Vec<(String, String)> = ARTICLES
+        .iter()
+        .map(|(id, file)| {
+            let text = std::fs::read_to_string(root.join(file)).expect("article");
+            ((*id).to_owned(), text)
+        })
+        .collect();
+    let docs: Vec<(&str, &str)> = sources
+        .iter()
+        .map(|(i, t)| (i.as_str(), t.as_str()))
+        .collect();
+    let mut p = project_from_markup("Sample: local news", &docs, "ana", Timestamp(1_795_000_000))
+        .expect("articles parse");
+    for (d, (_, file)) in p.documents.iter_mut().zip(ARTICLES) {
+        d.source.path = Some(format!("projects/articles/{file}"));
+    }
+    p.documents[0].done = true;
+    p
+}
+
+#[test]
+fn sample_project_is_up_to_date() {
+    let mut built = build();
+    built.normalize();
+    let expected = project_io::to_ron_string(&built).expect("serialize");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("projects/sample.ron");
+    if std::env::var_os("SPANTAG_BLESS").is_some() {
+        std::fs::write(&path, &expected).expect("write sample");
+    }
+    let on_disk = std::fs::read_to_string(&path).expect("projects/sample.ron exists");
+    assert!(
+        on_disk == expected,
+        "projects/sample.ron is out of date: run SPANTAG_BLESS=1 cargo test --test sample_project"
+    );
+    let loaded = project_io::load(&path).expect("sample loads");
+    let states: Vec<DocState> = loaded.documents.iter().map(|d| d.state()).collect();
+    assert_eq!(
+        states,
+        [DocState::Done, DocState::InProgress, DocState::Untouched]
+    );
+    for d in &loaded.documents {
+        for needle in ['\u{a0}', '“', '”', '’', '–'] {
+            assert!(d.text.contains(needle), "{} lacks {needle:?}", d.id);
+        }
+    }
+}
