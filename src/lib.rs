@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod edit;
+pub mod formats;
 pub mod history;
 pub mod import;
 pub mod markup;

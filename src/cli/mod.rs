@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 problems found (e.g. `validate` found errors, some files were
 //! skipped), 2 the command failed.
 
+mod export_cmds;
 mod project_cmds;
 
 use clap::{Args, Parser, Subcommand};
@@ -78,6 +79,10 @@ pub enum Command {
     Stats(project_cmds::StatsArgs),
     /// Print documents with their spans as inline markup.
     Show(project_cmds::ShowArgs),
+    /// Export training data (jsonl, spacy, conll, hf, brat, labelstudio, csv).
+    Export(export_cmds::ExportArgs),
+    /// Import annotations (jsonl, doccano, labelstudio, brat, conll) into a project.
+    Import(export_cmds::ImportArgs),
 }
 
 /// Runs the command line with the process arguments and returns the exit code.
@@ -101,6 +106,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Validate(a)) => project_cmds::validate(&a),
         Some(Command::Stats(a)) => project_cmds::stats(&a),
         Some(Command::Show(a)) => project_cmds::show(&a),
+        Some(Command::Export(a)) => export_cmds::export(&a),
+        Some(Command::Import(a)) => export_cmds::import(&a),
         None => run_gui(cli.gui),
     }
 }

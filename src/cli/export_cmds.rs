@@ -1,0 +1,196 @@
+//! `export` and `import`: training data in the formats NLP libraries load (see
+//! [`crate::formats`]).
+
+use super::Outcome;
+use crate::formats::{
+    self, ExportFormat, ExportOptions, ImportFormat, ImportOptions, Layer, OffsetUnit, Overlap,
+    Progress, Scheme,
+};
+use crate::model::{DEFAULT_LABELS, Project, Status};
+use crate::project_io;
+use anyhow::{Context, bail};
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The project file.
+    pub project: PathBuf,
+    /// Output format: jsonl, spacy, conll, hf, brat, labelstudio or csv.
+    #[arg(long)]
+    pub format: ExportFormat,
+    /// Output file (a folder for brat, and for every format with --split).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Only spans with these labels (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub labels: Vec<String>,
+    /// Only spans with these statuses: pending, accepted, rejected, edited (default: all but
+    /// rejected).
+    #[arg(long, value_delimiter = ',')]
+    pub status: Vec<String>,
+    /// Only documents marked done.
+    #[arg(long)]
+    pub only_done: bool,
+    /// Split by document, e.g. train=0.8,dev=0.1,test=0.1; --out is then a folder receiving
+    /// train.EXT, dev.EXT, test.EXT.
+    #[arg(long, value_parser = parse_split)]
+    pub split: Option<SplitArg>,
+    /// Seed of the split (same seed and documents, same split).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// CoNLL tagging scheme: iob2, iob1 or bilou.
+    #[arg(long, default_value = "iob2")]
+    pub scheme: Scheme,
+    /// Layers written by conll and hf: both (entities to --out, other labels such as claim to
+    /// NAME.claims.EXT), entities, or claims.
+    #[arg(long, default_value = "both")]
+    pub layer: Layer,
+    /// Overlaps within a layer: longest (keep the longest span) or first (keep the earliest);
+    /// the others are reported.
+    #[arg(long, default_value = "longest")]
+    pub overlap: Overlap,
+    /// Labels of the entity layer (spaCy doc.ents, CoNLL/hf tags).
+    #[arg(long, value_delimiter = ',', default_value = "actor,place,number")]
+    pub entity_labels: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The project file (created with the default labels if missing).
+    pub project: PathBuf,
+    /// Input format: jsonl, doccano, labelstudio, brat or conll.
+    #[arg(long)]
+    pub format: ImportFormat,
+    /// Input files (brat: folders or .ann files).
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Offset unit of the input: codepoints or utf16 (default: utf16 for doccano, else
+    /// codepoints).
+    #[arg(long)]
+    pub offsets: Option<OffsetUnit>,
+    /// Rename a label while importing: OLD=NEW (repeatable).
+    #[arg(long = "map", value_name = "OLD=NEW", value_parser = parse_map)]
+    pub map: Vec<(String, String)>,
+    /// Author of spans whose input names none.
+    #[arg(long, default_value = "import")]
+    pub author: String,
+}
+
+/// A parsed `--split` value.
+#[derive(Debug, Clone)]
+pub struct SplitArg(pub Vec<(String, f64)>);
+
+fn parse_split(s: &str) -> Result<SplitArg, String> {
+    formats::parse_split(s).map(SplitArg)
+}
+
+fn parse_map(s: &str) -> Result<(String, String), String> {
+    let (a, b) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected OLD=NEW, not {s:?}"))?;
+    let (a, b) = (a.trim(), b.trim());
+    if a.is_empty() || b.is_empty() {
+        return Err(format!("expected OLD=NEW, not {s:?}"));
+    }
+    Ok((a.to_owned(), b.to_owned()))
+}
+
+/// The export options of the command line.
+pub fn export_options(a: &ExportArgs) -> anyhow::Result<ExportOptions> {
+    let mut o = ExportOptions::new(a.format);
+    if !a.labels.is_empty() {
+        o.labels = Some(a.labels.iter().map(|l| l.trim().to_owned()).collect());
+    }
+    if !a.status.is_empty() {
+        let mut v = Vec::new();
+        for s in &a.status {
+            v.push(Status::from_name(s.trim()).with_context(|| {
+                format!("unknown status {s:?} (pending, accepted, rejected, edited)")
+            })?);
+        }
+        o.statuses = Some(v);
+    }
+    o.only_done = a.only_done;
+    o.split = a.split.as_ref().map(|s| s.0.clone());
+    o.seed = a.seed;
+    o.scheme = a.scheme;
+    o.layer = a.layer;
+    o.overlap = a.overlap;
+    o.entity_labels = a
+        .entity_labels
+        .iter()
+        .map(|l| l.trim().to_owned())
+        .collect();
+    Ok(o)
+}
+
+pub fn export(a: &ExportArgs) -> anyhow::Result<Outcome> {
+    let project = super::project_cmds::load(&a.project)?;
+    let opts = export_options(a)?;
+    if let Some(labels) = &opts.labels {
+        for l in labels {
+            if !project
+                .labels
+                .iter()
+                .any(|x| x.name.eq_ignore_ascii_case(l))
+            {
+                bail!(
+                    "--labels: the project has no label {l:?} (labels: {})",
+                    project
+                        .labels
+                        .iter()
+                        .map(|l| l.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+        }
+    }
+    let summary = formats::export(&project, &opts, &a.out, &Progress::default())?;
+    print!("{}", summary.to_text());
+    Ok(if summary.is_complete() {
+        Outcome::Ok
+    } else {
+        Outcome::Problems
+    })
+}
+
+pub fn import(a: &ImportArgs) -> anyhow::Result<Outcome> {
+    let (mut project, created) = if a.project.exists() {
+        (super::project_cmds::load(&a.project)?, false)
+    } else {
+        let name = a
+            .project
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "Imported".into());
+        (Project::new(name, &DEFAULT_LABELS), true)
+    };
+    for i in &a.inputs {
+        if !i.exists() {
+            bail!("{} does not exist; nothing was imported", i.display());
+        }
+    }
+    let mut opts = ImportOptions::new(a.format);
+    opts.offsets = a.offsets;
+    opts.map = a.map.clone();
+    opts.author = a.author.clone();
+    let summary = formats::import(&mut project, &a.inputs, &opts)?;
+    project_io::save(&mut project, &a.project)?;
+    if created {
+        println!("created {}", a.project.display());
+    }
+    print!("{}", summary.to_text());
+    println!(
+        "{} now has {} document(s) and {} span(s)",
+        a.project.display(),
+        project.documents.len(),
+        project.span_count()
+    );
+    Ok(if summary.is_complete() {
+        Outcome::Ok
+    } else {
+        Outcome::Problems
+    })
+}

@@ -1,0 +1,315 @@
+//! CoNLL-2003 style: one `TOKEN TAG` line per token (one space between the columns), a
+//! `-DOCSTART- -X- O O` line and a blank line before each document, a blank line after each
+//! sentence. Tags follow [`Scheme`] (IOB2 by default); label names are written as they are.
+//!
+//! Sentences are the document's Unicode sentences, except that a sentence break is never put
+//! inside an exported entity (the sentences are joined instead).
+//!
+//! Import detects the scheme (IOB1, IOB2, BILOU/IOBES all decode with the same lenient rules: an
+//! `I-` tag that does not continue an entity of its type starts one). The text is rebuilt from the
+//! tokens: tokens joined with single spaces, sentences joined with a line break (`\n`); documents
+//! are named `FILESTEM-N`.
+
+use super::{
+    Ctx, FormatError, ImportProblem, LayerSpans, Output, Parsed, Prepared, Progress, RawSpan,
+    Record, Reports, Scheme,
+};
+use std::path::Path;
+
+/// The tag of every token of a prepared document for one layer (`None` = `O`).
+/// Per token: the tag prefix and the index of its span in the layer (`None` = `O`).
+pub(crate) type Tags = Vec<Option<(&'static str, usize)>>;
+
+/// The tags of a layer's tokens, and per token whether it continues the previous token's entity.
+pub(crate) fn tags(scheme: Scheme, layer: &LayerSpans<'_>, n: usize) -> (Tags, Vec<bool>) {
+    // (prefix, index into labels) per token; labels are looked up by the caller through spans.
+    let mut out: Tags = vec![None; n];
+    let mut inside = vec![false; n + 1]; // inside[i]: tokens i-1 and i are in the same entity
+    let mut prev_end: Option<(usize, &str)> = None;
+    for (k, (r, s)) in layer.spans.iter().enumerate() {
+        let len = r.len();
+        for (j, i) in r.clone().enumerate() {
+            let prefix = match scheme {
+                Scheme::Iob2 => {
+                    if j == 0 {
+                        "B"
+                    } else {
+                        "I"
+                    }
+                }
+                Scheme::Iob1 => {
+                    let adjacent = prev_end.is_some_and(|(e, l)| e == r.start && l == s.label);
+                    if j == 0 && adjacent { "B" } else { "I" }
+                }
+                Scheme::Bilou => {
+                    if len == 1 {
+                        "U"
+                    } else if j == 0 {
+                        "B"
+                    } else if j + 1 == len {
+                        "L"
+                    } else {
+                        "I"
+                    }
+                }
+            };
+            if let Some(slot) = out.get_mut(i) {
+                *slot = Some((prefix, k));
+            }
+            if j > 0 {
+                inside[i] = true;
+            }
+        }
+        prev_end = Some((r.end, s.label.as_str()));
+    }
+    (out, inside)
+}
+
+/// One document block (DOCSTART line, sentences, trailing blank line) for one layer.
+pub(crate) fn record(
+    ctx: &Ctx<'_>,
+    p: &mut Prepared<'_>,
+    entities: bool,
+    reports: &mut Reports,
+) -> String {
+    let mut s = String::new();
+    write_record(ctx, p, entities, reports, &mut s);
+    s
+}
+
+fn write_record(
+    ctx: &Ctx<'_>,
+    p: &mut Prepared<'_>,
+    entities: bool,
+    reports: &mut Reports,
+    out: &mut String,
+) {
+    let layer = ctx.layer(p, entities, reports);
+    let labels: Vec<&str> = layer.spans.iter().map(|(_, s)| s.label.as_str()).collect();
+    let doc = p.doc;
+    let toks = p.tokens();
+    let (tags, inside) = tags(ctx.opts.scheme, &layer, toks.len());
+    let text = doc.text.as_str();
+    let sentences = doc.index().sentences();
+    out.push_str("-DOCSTART- -X- O O\n\n");
+    let mut sent = 0;
+    let mut any = false;
+    for (i, t) in toks.iter().enumerate() {
+        // Advance to the sentence containing this token; break unless inside an entity.
+        let mut new_sentence = false;
+        while sent + 1 < sentences.len() && sentences[sent + 1].start <= t.start {
+            sent += 1;
+            new_sentence = true;
+        }
+        if new_sentence && any && !inside[i] {
+            out.push('\n');
+        }
+        out.push_str(text.get(t.bstart..t.bend).unwrap_or(""));
+        out.push(' ');
+        match tags[i] {
+            Some((prefix, k)) => {
+                out.push_str(prefix);
+                out.push('-');
+                out.push_str(labels.get(k).copied().unwrap_or("MISC"));
+            }
+            None => out.push('O'),
+        }
+        out.push('\n');
+        any = true;
+    }
+    if any {
+        out.push('\n');
+    }
+}
+
+pub(crate) fn export(
+    ctx: &Ctx<'_>,
+    docs: &mut [Prepared<'_>],
+    out: &Path,
+    files: &mut Output,
+    reports: &mut Reports,
+    progress: &Progress,
+) -> Result<(), FormatError> {
+    let layers = ctx.layers();
+    let mut bufs: Vec<String> = layers.iter().map(|_| String::new()).collect();
+    for p in docs.iter_mut() {
+        for (buf, &entities) in bufs.iter_mut().zip(&layers) {
+            write_record(ctx, p, entities, reports, buf);
+        }
+        progress.tick()?;
+    }
+    for (buf, &entities) in bufs.into_iter().zip(&layers) {
+        let path = if entities || layers.len() == 1 {
+            out.to_owned()
+        } else {
+            super::companion(out, "claims", "conll")
+        };
+        files.add(path, buf.into_bytes());
+    }
+    Ok(())
+}
+
+/// Reads a CoNLL file (token first column, tag last column).
+pub(crate) fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
+    let text = super::read_text(path)?;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "conll".into());
+    parse_str(&text, &path.display().to_string(), &stem, parsed);
+    Ok(())
+}
+
+struct Builder {
+    rec: Record,
+    chars: usize,
+    sentence_empty: bool,
+    open: Option<(usize, usize, String, String)>, // start, end, label, location
+}
+
+impl Builder {
+    fn new(location: String, id: String) -> Self {
+        Builder {
+            rec: Record {
+                location,
+                id: Some(id),
+                ..Record::default()
+            },
+            chars: 0,
+            sentence_empty: true,
+            open: None,
+        }
+    }
+
+    fn close(&mut self) {
+        if let Some((start, end, label, location)) = self.open.take() {
+            self.rec.spans.push(RawSpan {
+                start,
+                end,
+                label,
+                location,
+                codepoints: true,
+                ..RawSpan::default()
+            });
+        }
+    }
+
+    fn token(&mut self, tok: &str, tag: &str, location: String) {
+        if !self.rec.text.is_empty() {
+            let sep = if self.sentence_empty { '\n' } else { ' ' };
+            self.rec.text.push(sep);
+            self.chars += 1;
+        }
+        self.sentence_empty = false;
+        let start = self.chars;
+        self.rec.text.push_str(tok);
+        self.chars += tok.chars().count();
+        let end = self.chars;
+        let (prefix, label) = match tag.split_once(['-', '_']) {
+            Some((p, l)) if p.len() == 1 && !l.is_empty() => (p, l),
+            _ => (tag, ""),
+        };
+        let continues = self.open.as_ref().is_some_and(|o| o.2 == label);
+        match prefix {
+            "B" => {
+                self.close();
+                self.open = Some((start, end, label.to_owned(), location));
+            }
+            "I" if continues => {
+                if let Some(o) = &mut self.open {
+                    o.1 = end;
+                }
+            }
+            "L" | "E" if continues => {
+                if let Some(o) = &mut self.open {
+                    o.1 = end;
+                }
+                self.close();
+            }
+            "I" => {
+                self.close();
+                self.open = Some((start, end, label.to_owned(), location));
+            }
+            "U" | "S" | "L" | "E" => {
+                self.close();
+                self.open = Some((start, end, label.to_owned(), location));
+                self.close();
+            }
+            _ => self.close(),
+        }
+    }
+
+    fn sentence_break(&mut self) {
+        self.close();
+        self.sentence_empty = true;
+    }
+
+    fn finish(mut self, parsed: &mut Parsed) {
+        self.close();
+        if !self.rec.text.is_empty() {
+            parsed.records.push(self.rec);
+        }
+    }
+}
+
+pub(crate) fn parse_str(text: &str, file: &str, stem: &str, parsed: &mut Parsed) {
+    let mut n_docs = 1;
+    let mut b = Builder::new(format!("{file}:1"), format!("{stem}-1"));
+    let mut scheme = "iob2";
+    for (i, line) in text.lines().enumerate() {
+        let line_no = i + 1;
+        let t = line.trim();
+        if t.is_empty() {
+            b.sentence_break();
+            continue;
+        }
+        if t.starts_with("-DOCSTART-") {
+            if !b.rec.text.is_empty() {
+                n_docs += 1;
+                let next = Builder::new(format!("{file}:{line_no}"), format!("{stem}-{n_docs}"));
+                std::mem::replace(&mut b, next).finish(parsed);
+            } else {
+                b.rec.location = format!("{file}:{line_no}");
+            }
+            continue;
+        }
+        let cols: Vec<&str> = t.split_whitespace().collect();
+        let (Some(tok), Some(tag)) = (cols.first(), cols.last()) else {
+            continue;
+        };
+        let tag = if cols.len() < 2 {
+            parsed.problems.push(ImportProblem {
+                location: format!("{file}:{line_no}"),
+                message: format!("token {tok:?} has no tag column; read as O"),
+            });
+            "O"
+        } else {
+            tag
+        };
+        let prefix = tag.split(['-', '_']).next().unwrap_or("");
+        match prefix {
+            "L" | "U" | "E" | "S" => scheme = "bilou",
+            "I" if scheme == "iob2" => {
+                let continues = b
+                    .open
+                    .as_ref()
+                    .is_some_and(|o| tag.get(2..).is_some_and(|l| l == o.2));
+                if !continues {
+                    scheme = "iob1";
+                }
+            }
+            _ => {}
+        }
+        if !matches!(prefix, "B" | "I" | "O" | "L" | "U" | "E" | "S") {
+            parsed.problems.push(ImportProblem {
+                location: format!("{file}:{line_no}"),
+                message: format!("unknown tag {tag:?}; read as O"),
+            });
+        }
+        b.token(tok, tag, format!("{file}:{line_no}"));
+    }
+    b.finish(parsed);
+    parsed.notes.push(format!(
+        "{file}: tagging scheme detected as {scheme}; text rebuilt with single spaces between tokens and a line break between sentences"
+    ));
+}

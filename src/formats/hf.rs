@@ -1,0 +1,137 @@
+//! Hugging Face token classification: JSONL with `{"id", "tokens": [str], "ner_tags": [int]}`,
+//! one document a line, IOB2 tags as indices into the label names, which are written as a JSON
+//! list in ClassLabel order (`["O", "B-actor", "I-actor", ...]`) to `NAME.labels.json` beside the
+//! data (or `labels.json` in a split folder). The claims layer goes to `NAME.claims.jsonl` with
+//! `NAME.claims.labels.json` (`claims.labels.json`).
+
+use super::{Ctx, FormatError, Output, Prepared, Progress, Reports, Scheme};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// ClassLabel names for a layer's labels: `O`, then `B-` and `I-` of each label.
+pub fn label_names(labels: &[String]) -> Vec<String> {
+    let mut v = vec!["O".to_owned()];
+    for l in labels {
+        v.push(format!("B-{l}"));
+        v.push(format!("I-{l}"));
+    }
+    v
+}
+
+#[derive(Serialize)]
+struct Row<'a> {
+    id: &'a str,
+    tokens: Vec<&'a str>,
+    ner_tags: Vec<usize>,
+}
+
+pub(crate) fn record(
+    ctx: &Ctx<'_>,
+    p: &mut Prepared<'_>,
+    entities: bool,
+    names: &[String],
+    reports: &mut Reports,
+) -> String {
+    let mut buf = Vec::new();
+    let index: HashMap<&str, usize> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
+    write_record(ctx, p, entities, &index, reports, &mut buf);
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+fn write_record(
+    ctx: &Ctx<'_>,
+    p: &mut Prepared<'_>,
+    entities: bool,
+    index: &HashMap<&str, usize>,
+    reports: &mut Reports,
+    buf: &mut Vec<u8>,
+) {
+    let layer = ctx.layer(p, entities, reports);
+    let doc = p.doc;
+    let toks = p.tokens();
+    let (tags, _) = super::conll::tags(Scheme::Iob2, &layer, toks.len());
+    let text = doc.text.as_str();
+    let mut key = String::new();
+    let ner_tags = tags
+        .iter()
+        .map(|t| match t {
+            None => 0,
+            Some((prefix, k)) => {
+                key.clear();
+                key.push_str(prefix);
+                key.push('-');
+                key.push_str(layer.spans.get(*k).map_or("", |(_, s)| s.label.as_str()));
+                index.get(key.as_str()).copied().unwrap_or(0)
+            }
+        })
+        .collect();
+    let row = Row {
+        id: &doc.id,
+        tokens: toks
+            .iter()
+            .map(|t| text.get(t.bstart..t.bend).unwrap_or(""))
+            .collect(),
+        ner_tags,
+    };
+    let _ = serde_json::to_writer(&mut *buf, &row);
+}
+
+pub(crate) fn export(
+    ctx: &Ctx<'_>,
+    docs: &mut [Prepared<'_>],
+    out: &Path,
+    _split: Option<&str>,
+    files: &mut Output,
+    reports: &mut Reports,
+    progress: &Progress,
+) -> Result<(), FormatError> {
+    let layers = ctx.layers();
+    let names: Vec<Vec<String>> = layers
+        .iter()
+        .map(|&e| label_names(&ctx.layer_labels(e)))
+        .collect();
+    let indexes: Vec<HashMap<&str, usize>> = names
+        .iter()
+        .map(|n| n.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect())
+        .collect();
+    let mut bufs: Vec<Vec<u8>> = layers.iter().map(|_| Vec::new()).collect();
+    for p in docs.iter_mut() {
+        for ((buf, &entities), index) in bufs.iter_mut().zip(&layers).zip(&indexes) {
+            write_record(ctx, p, entities, index, reports, buf);
+            buf.push(b'\n');
+        }
+        progress.tick()?;
+    }
+    for (buf, &entities) in bufs.into_iter().zip(&layers) {
+        let path = if entities || layers.len() == 1 {
+            out.to_owned()
+        } else {
+            super::companion(out, "claims", "jsonl")
+        };
+        files.add(path, buf);
+    }
+    Ok(())
+}
+
+/// Writes the label name lists (see the module documentation for their names).
+pub(crate) fn write_label_files(ctx: &Ctx<'_>, out: &Path, split: bool, files: &mut Output) {
+    let layers = ctx.layers();
+    for &entities in &layers {
+        let names = label_names(&ctx.layer_labels(entities));
+        let companion = !entities && layers.len() > 1;
+        let path = match (split, companion) {
+            (true, false) => out.join("labels.json"),
+            (true, true) => out.join("claims.labels.json"),
+            (false, false) => super::companion(out, "labels", "json"),
+            (false, true) => super::companion(out, "claims.labels", "json"),
+        };
+        let mut bytes = serde_json::to_vec_pretty(&names).unwrap_or_default();
+        bytes.push(b'\n');
+        files.add(path, bytes);
+    }
+}

@@ -1,0 +1,224 @@
+//! spaCy / Prodigy task JSONL: one document a line,
+//! `{"text", "tokens": [{"text","start","end","id","ws"}], "spans": [{"start","end","label",
+//! "token_start","token_end"}], "meta": {"id","title","source"}, "answer": "accept"}`.
+//! `token_end` is inclusive; offsets are code points. Spans also carry `author`, `status` and
+//! `note` (extra keys that spaCy and Prodigy ignore) so that a round trip keeps them.
+
+use super::{
+    Ctx, FormatError, ImportProblem, Output, Parsed, Prepared, Progress, RawSpan, Record, Reports,
+    io_err, json_str, json_usize,
+};
+use crate::model::Status;
+use serde::Serialize;
+use std::path::Path;
+
+#[derive(Serialize)]
+struct TokOut<'a> {
+    text: &'a str,
+    start: usize,
+    end: usize,
+    id: usize,
+    ws: bool,
+}
+
+#[derive(Serialize)]
+struct SpanOut<'a> {
+    start: usize,
+    end: usize,
+    label: &'a str,
+    token_start: usize,
+    token_end: usize,
+    author: &'a str,
+    status: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Meta<'a> {
+    id: &'a str,
+    title: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Task<'a> {
+    text: &'a str,
+    tokens: Vec<TokOut<'a>>,
+    spans: Vec<SpanOut<'a>>,
+    meta: Meta<'a>,
+    answer: &'a str,
+}
+
+/// One task line (without the newline).
+pub(crate) fn record(p: &mut Prepared<'_>, reports: &mut Reports) -> String {
+    let mut buf = Vec::new();
+    write_record(p, reports, &mut buf);
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+fn write_record(p: &mut Prepared<'_>, reports: &mut Reports, buf: &mut Vec<u8>) {
+    let toks = p.tokens().to_vec();
+    let text = p.doc.text.as_str();
+    let tokens: Vec<TokOut<'_>> = toks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| TokOut {
+            text: text.get(t.bstart..t.bend).unwrap_or(""),
+            start: t.start,
+            end: t.end,
+            id: i,
+            ws: text
+                .get(t.bend..)
+                .and_then(|r| r.chars().next())
+                .is_some_and(super::is_space),
+        })
+        .collect();
+    let mut spans = Vec::with_capacity(p.spans.len());
+    for s in p.spans.clone() {
+        match p.token_range(s) {
+            Some(r) => spans.push(SpanOut {
+                start: s.start,
+                end: s.end,
+                label: &s.label,
+                token_start: r.start,
+                token_end: r.end - 1,
+                author: &s.author,
+                status: s.status.name(),
+                note: s.note.as_deref(),
+            }),
+            None => reports.unrepresented(p.doc, s, super::NOT_ALIGNED.to_owned()),
+        }
+    }
+    let task = Task {
+        text,
+        tokens,
+        spans,
+        meta: Meta {
+            id: &p.doc.id,
+            title: &p.doc.title,
+            source: p.doc.source.path.as_deref(),
+        },
+        answer: "accept",
+    };
+    let _ = serde_json::to_writer(&mut *buf, &task);
+}
+
+pub(crate) fn export(
+    _ctx: &Ctx<'_>,
+    docs: &mut [Prepared<'_>],
+    out: &Path,
+    files: &mut Output,
+    reports: &mut Reports,
+    progress: &Progress,
+) -> Result<(), FormatError> {
+    let mut buf = Vec::new();
+    for p in docs.iter_mut() {
+        write_record(p, reports, &mut buf);
+        buf.push(b'\n');
+        progress.tick()?;
+    }
+    files.add(out.to_owned(), buf);
+    Ok(())
+}
+
+/// Reads spaCy/Prodigy JSONL: `text` plus `spans` with `start`/`end`/`label` (or token indices
+/// into `tokens`). Records answered `reject` or `ignore` are reported and skipped.
+pub(crate) fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
+    let text = super::read_text(path)?;
+    parse_str(&text, &path.display().to_string(), parsed);
+    let _ = io_err;
+    Ok(())
+}
+
+pub(crate) fn parse_str(text: &str, file: &str, parsed: &mut Parsed) {
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let location = format!("{file}:{}", i + 1);
+        let v: serde_json::Value = match serde_json::from_str(line) {
+            Ok(v) => v,
+            Err(e) => {
+                parsed.problems.push(ImportProblem {
+                    location,
+                    message: format!("not JSON: {e}"),
+                });
+                continue;
+            }
+        };
+        let Some(doc_text) = v.get("text").and_then(|t| t.as_str()) else {
+            parsed.problems.push(ImportProblem {
+                location,
+                message: "no \"text\" string".into(),
+            });
+            continue;
+        };
+        if let Some(a) = v.get("answer").and_then(|a| a.as_str())
+            && a != "accept"
+        {
+            parsed.problems.push(ImportProblem {
+                location,
+                message: format!("skipped: the task was answered {a:?}"),
+            });
+            continue;
+        }
+        let meta = v.get("meta");
+        let mut rec = Record {
+            location: location.clone(),
+            id: json_str(meta.and_then(|m| m.get("id")))
+                .or_else(|| json_str(v.get("id")))
+                .or_else(|| json_str(v.get("_input_hash"))),
+            title: json_str(meta.and_then(|m| m.get("title"))),
+            source: json_str(meta.and_then(|m| m.get("source"))),
+            text: doc_text.to_owned(),
+            spans: Vec::new(),
+        };
+        let tokens = v.get("tokens").and_then(|t| t.as_array());
+        for (k, s) in v
+            .get("spans")
+            .and_then(|s| s.as_array())
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let label = json_str(s.get("label"));
+            let mut start = json_usize(s.get("start"));
+            let mut end = json_usize(s.get("end"));
+            if start.is_none() || end.is_none() {
+                // Token indices only: take the offsets from the tokens.
+                let tok = |key: &str, field: &str| {
+                    json_usize(s.get(key))
+                        .and_then(|i| tokens?.get(i))
+                        .and_then(|t| json_usize(t.get(field)))
+                };
+                start = start.or_else(|| tok("token_start", "start"));
+                end = end.or_else(|| tok("token_end", "end"));
+            }
+            let (Some(start), Some(end), Some(label)) = (start, end, label) else {
+                parsed.problems.push(ImportProblem {
+                    location: location.clone(),
+                    message: format!("span {} lacks start, end or label", k + 1),
+                });
+                continue;
+            };
+            rec.spans.push(RawSpan {
+                start,
+                end,
+                label,
+                text: json_str(s.get("text")),
+                author: json_str(s.get("author")),
+                status: s
+                    .get("status")
+                    .and_then(|x| x.as_str())
+                    .and_then(Status::from_name),
+                note: json_str(s.get("note")),
+                location: format!("{location} (span {})", k + 1),
+                codepoints: false,
+            });
+        }
+        parsed.records.push(rec);
+    }
+}

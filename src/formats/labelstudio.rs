@@ -1,0 +1,239 @@
+//! Label Studio JSON: a list of tasks `{"id", "data": {"text", "doc_id", "title"},
+//! "annotations": [{"id", "result": [...]}]}` with one annotation per span author; each result is
+//! `{"id", "from_name": "label", "to_name": "text", "type": "labels", "value": {"start", "end",
+//! "text", "labels": [LABEL]}}` with code point offsets. spantag adds `"meta": {"text": [note]}`
+//! (Label Studio's region note) and the author's name as `"completed_by_name"` / span `status` as
+//! `"meta": {"status"}`, which Label Studio keeps.
+//!
+//! Import reads a JSON list of tasks (or one task, or JSON lines), both `annotations` and
+//! `predictions` (prediction spans are authored `prediction:MODEL_VERSION`); cancelled
+//! annotations are reported and skipped. The text is `data.text`, else the first string in `data`.
+
+use super::{
+    FormatError, ImportProblem, Output, Parsed, Prepared, Progress, RawSpan, Record, json_str,
+    json_usize,
+};
+use crate::model::Status;
+use serde_json::{Value, json};
+use std::path::Path;
+
+/// The task of one document.
+pub(crate) fn task(p: &Prepared<'_>, id: usize) -> Value {
+    let mut authors: Vec<&str> = Vec::new();
+    for s in &p.spans {
+        if !authors.contains(&s.author.as_str()) {
+            authors.push(&s.author);
+        }
+    }
+    let annotations: Vec<Value> = authors
+        .iter()
+        .enumerate()
+        .map(|(k, a)| {
+            let result: Vec<Value> = p
+                .spans
+                .iter()
+                .filter(|s| s.author == *a)
+                .map(|s| {
+                    let mut meta = json!({"status": s.status.name()});
+                    if let Some(n) = &s.note {
+                        meta["text"] = json!([n]);
+                    }
+                    json!({
+                        "id": format!("s{}", s.id),
+                        "from_name": "label",
+                        "to_name": "text",
+                        "type": "labels",
+                        "value": {"start": s.start, "end": s.end, "text": s.text, "labels": [s.label]},
+                        "meta": meta,
+                    })
+                })
+                .collect();
+            json!({"id": id * 1000 + k + 1, "completed_by_name": a, "result": result})
+        })
+        .collect();
+    json!({
+        "id": id,
+        "data": {"text": p.doc.text, "doc_id": p.doc.id, "title": p.doc.title},
+        "annotations": annotations,
+    })
+}
+
+pub(crate) fn export(
+    docs: &mut [Prepared<'_>],
+    out: &Path,
+    files: &mut Output,
+    progress: &Progress,
+) -> Result<(), FormatError> {
+    let mut buf = b"[\n".to_vec();
+    for (i, p) in docs.iter().enumerate() {
+        if i > 0 {
+            buf.extend_from_slice(b",\n");
+        }
+        let _ = serde_json::to_writer(&mut buf, &task(p, i + 1));
+        progress.tick()?;
+    }
+    buf.extend_from_slice(b"\n]\n");
+    files.add(out.to_owned(), buf);
+    Ok(())
+}
+
+pub(crate) fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
+    let text = super::read_text(path)?;
+    let file = path.display().to_string();
+    let trimmed = text.trim_start();
+    let tasks: Vec<(String, Value)> = match serde_json::from_str::<Value>(trimmed) {
+        Ok(Value::Array(v)) => v
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| (format!("{file}: task {}", i + 1), t))
+            .collect(),
+        Ok(v @ Value::Object(_)) => vec![(format!("{file}: task 1"), v)],
+        Ok(_) => {
+            return Err(FormatError::Invalid(format!(
+                "{file}: expected a JSON list of tasks"
+            )));
+        }
+        Err(whole) => {
+            // JSON lines?
+            let mut v = Vec::new();
+            for (i, line) in text.lines().enumerate() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                match serde_json::from_str::<Value>(line) {
+                    Ok(t) => v.push((format!("{file}:{}", i + 1), t)),
+                    Err(_) => {
+                        return Err(FormatError::Invalid(format!("{file}: not JSON ({whole})")));
+                    }
+                }
+            }
+            v
+        }
+    };
+    for (location, t) in tasks {
+        parse_task(&location, &t, parsed);
+    }
+    Ok(())
+}
+
+fn parse_task(location: &str, t: &Value, parsed: &mut Parsed) {
+    let data = t.get("data");
+    let text = data
+        .and_then(|d| d.get("text"))
+        .and_then(Value::as_str)
+        .or_else(|| {
+            data.and_then(Value::as_object)
+                .and_then(|o| o.values().find_map(Value::as_str))
+        });
+    let Some(text) = text else {
+        parsed.problems.push(ImportProblem {
+            location: location.to_owned(),
+            message: "the task has no text in \"data\"".into(),
+        });
+        return;
+    };
+    let mut rec = Record {
+        location: location.to_owned(),
+        id: json_str(data.and_then(|d| d.get("doc_id"))).or_else(|| json_str(t.get("id"))),
+        title: json_str(data.and_then(|d| d.get("title"))),
+        text: text.to_owned(),
+        ..Record::default()
+    };
+    for (key, is_pred) in [
+        ("annotations", false),
+        ("completions", false),
+        ("predictions", true),
+    ] {
+        for (ai, a) in t
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let aloc = format!("{location}, {key}[{ai}]");
+            if a.get("was_cancelled").and_then(Value::as_bool) == Some(true) {
+                parsed.problems.push(ImportProblem {
+                    location: aloc,
+                    message: "skipped: the annotation was cancelled".into(),
+                });
+                continue;
+            }
+            let author = if is_pred {
+                Some(format!(
+                    "prediction:{}",
+                    json_str(a.get("model_version")).unwrap_or_else(|| "unknown".into())
+                ))
+            } else {
+                json_str(a.get("completed_by_name"))
+                    .or_else(|| json_str(a.get("completed_by").and_then(|c| c.get("email"))))
+                    .or_else(|| json_str(a.get("completed_by")).map(|c| format!("user:{c}")))
+            };
+            for (ri, r) in a
+                .get("result")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                let rloc = format!("{aloc}.result[{ri}]");
+                let v = r.get("value");
+                let labels: Vec<String> = v
+                    .and_then(|v| v.get("labels").or_else(|| v.get("hypertextlabels")))
+                    .and_then(Value::as_array)
+                    .map(|l| l.iter().filter_map(|x| json_str(Some(x))).collect())
+                    .unwrap_or_default();
+                let (start, end) = (
+                    json_usize(v.and_then(|v| v.get("start"))),
+                    json_usize(v.and_then(|v| v.get("end"))),
+                );
+                let (Some(start), Some(end)) = (start, end) else {
+                    let ty = json_str(r.get("type")).unwrap_or_default();
+                    parsed.problems.push(ImportProblem {
+                        location: rloc,
+                        message: format!(
+                            "result of type {ty:?} has no start/end offsets; only text spans are imported"
+                        ),
+                    });
+                    continue;
+                };
+                if labels.is_empty() {
+                    parsed.problems.push(ImportProblem {
+                        location: rloc,
+                        message: "span without labels".into(),
+                    });
+                    continue;
+                }
+                let meta = r.get("meta");
+                let note = meta
+                    .and_then(|m| m.get("text"))
+                    .and_then(Value::as_array)
+                    .map(|v| {
+                        v.iter()
+                            .filter_map(Value::as_str)
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    })
+                    .filter(|n| !n.is_empty());
+                let status = meta
+                    .and_then(|m| m.get("status"))
+                    .and_then(Value::as_str)
+                    .and_then(Status::from_name);
+                for label in labels {
+                    rec.spans.push(RawSpan {
+                        start,
+                        end,
+                        label,
+                        text: json_str(v.and_then(|v| v.get("text"))),
+                        author: author.clone(),
+                        status,
+                        note: note.clone(),
+                        location: rloc.clone(),
+                        codepoints: false,
+                    });
+                }
+            }
+        }
+    }
+    parsed.records.push(rec);
+}
