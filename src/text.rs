@@ -55,6 +55,10 @@ impl TextIndex {
                 chars += 1;
                 utf16 += c.len_utf16();
             }
+            // A checkpoint for the end offset too, when it falls on a boundary.
+            if chars.is_multiple_of(CHECKPOINT_EVERY) {
+                checkpoints.push((text.len(), utf16));
+            }
         }
         let mut index = TextIndex {
             chars,
