@@ -48,7 +48,7 @@ pub enum ProjectError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}:{line}:{col}: {message}")]
+    #[error("{path}:{line}:{col}: syntax error: {message}")]
     Syntax {
         path: PathBuf,
         line: usize,
