@@ -101,7 +101,11 @@ fn bad_articles_are_refused_and_nothing_is_added() {
     std::fs::write(d.join("good.txt"), ARTICLE).unwrap();
     std::fs::write(d.join("empty.txt"), "").unwrap();
     std::fs::write(d.join("blank.md"), " \n\n").unwrap();
-    std::fs::write(d.join("photo.txt"), b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00").unwrap();
+    std::fs::write(
+        d.join("photo.txt"),
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00",
+    )
+    .unwrap();
     std::fs::write(d.join("big.txt"), "word ".repeat(1000)).unwrap();
     std::fs::write(d.join("doc.pdf"), "%PDF-1.4").unwrap();
     let before = std::fs::read(d.join("p.ron")).unwrap();
@@ -120,7 +124,11 @@ fn bad_articles_are_refused_and_nothing_is_added() {
     }
     let o = spantag(&["add", "p.ron", "big.txt", "--max-bytes", "1000"], d);
     assert_eq!(code(&o), 2);
-    assert!(out(&o).contains("big.txt: the file is 5000 bytes, over the limit of 1000 bytes"), "{}", out(&o));
+    assert!(
+        out(&o).contains("big.txt: the file is 5000 bytes, over the limit of 1000 bytes"),
+        "{}",
+        out(&o)
+    );
     let o = spantag(&["add", "nope.ron", "good.txt"], d);
     assert_eq!(code(&o), 2);
     assert!(out(&o).contains("spantag new nope.ron"), "{}", out(&o));
@@ -146,7 +154,10 @@ fn validate_stats_show_on_the_sample() {
     assert_eq!(v["annotators"]["ana"].as_u64(), Some(per_label));
     let o = spantag(&["stats", "projects/sample.ron"], root);
     assert!(out(&o).contains("spans per label"));
-    let o = spantag(&["show", "projects/sample.ron", "--doc", "harbour-bridge"], root);
+    let o = spantag(
+        &["show", "projects/sample.ron", "--doc", "harbour-bridge"],
+        root,
+    );
     assert_eq!(code(&o), 0);
     let shown = String::from_utf8_lossy(&o.stdout);
     assert!(shown.contains("[actor Deputy Mayor Ilse Varga]"), "{shown}");
@@ -166,10 +177,9 @@ fn validate_stats_show_on_the_sample() {
 fn broken_project_files_report_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let sample = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("projects/sample.ron"),
-    )
-    .unwrap();
+    let sample =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("projects/sample.ron"))
+            .unwrap();
     // Truncated.
     std::fs::write(d.join("trunc.ron"), &sample[..sample.len() / 2]).unwrap();
     let o = spantag(&["validate", "trunc.ron"], d);
@@ -189,7 +199,11 @@ fn broken_project_files_report_line_and_column() {
     // Semantic problems: all listed, with lines.
     let bad = sample
         .replacen("label: \"place\"", "label: \"venue\"", 1)
-        .replacen("text: \"Deputy Mayor Ilse Varga\"", "text: \"Deputy Mayor\"", 1);
+        .replacen(
+            "text: \"Deputy Mayor Ilse Varga\"",
+            "text: \"Deputy Mayor\"",
+            1,
+        );
     std::fs::write(d.join("bad.ron"), bad).unwrap();
     let o = spantag(&["validate", "bad.ron"], d);
     assert_eq!(code(&o), 1);
@@ -208,11 +222,14 @@ fn broken_project_files_report_line_and_column() {
 fn future_schema_version_is_refused_and_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let sample = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("projects/sample.ron"),
-    )
-    .unwrap();
-    let future = sample.replacen("schema_version: 1,", "schema_version: 7,\n  hologram: true,", 1);
+    let sample =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("projects/sample.ron"))
+            .unwrap();
+    let future = sample.replacen(
+        "schema_version: 1,",
+        "schema_version: 7,\n  hologram: true,",
+        1,
+    );
     std::fs::write(d.join("future.ron"), &future).unwrap();
     std::fs::write(d.join("a.txt"), ARTICLE).unwrap();
     for args in [
@@ -222,8 +239,15 @@ fn future_schema_version_is_refused_and_left_untouched() {
     ] {
         let o = spantag(args, d);
         assert_eq!(code(&o), 2, "{args:?}: {}", out(&o));
-        assert!(out(&o).contains("newer spantag (schema version 7"), "{}", out(&o));
-        assert_eq!(std::fs::read_to_string(d.join("future.ron")).unwrap(), future);
+        assert!(
+            out(&o).contains("newer spantag (schema version 7"),
+            "{}",
+            out(&o)
+        );
+        assert_eq!(
+            std::fs::read_to_string(d.join("future.ron")).unwrap(),
+            future
+        );
     }
     assert!(!d.join("future.ron.bak").exists());
 }
@@ -232,7 +256,10 @@ fn future_schema_version_is_refused_and_left_untouched() {
 fn saves_are_atomic_and_keep_a_backup() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    assert_eq!(code(&spantag(&["new", "p.ron", "--labels", "person,org"], d)), 0);
+    assert_eq!(
+        code(&spantag(&["new", "p.ron", "--labels", "person,org"], d)),
+        0
+    );
     let first = std::fs::read_to_string(d.join("p.ron")).unwrap();
     assert!(first.contains("name: \"person\""));
     std::fs::write(d.join("a.txt"), ARTICLE).unwrap();

@@ -1,5 +1,6 @@
 //! Property tests of the core: offset conversions on arbitrary Unicode, edit/inverse round trips,
 //! save → load → save byte identity.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use proptest::prelude::*;
 use spantag::edit::Edit;
