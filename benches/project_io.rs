@@ -77,6 +77,7 @@ fn generate(docs: usize) -> Project {
                 status: Status::Pending,
                 review: None,
                 note: (k % 10 == 0).then(|| "check the figure".to_owned()),
+                proposed_by: Vec::new(),
             });
             id += 1;
         }

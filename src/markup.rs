@@ -270,6 +270,7 @@ pub fn project_from_markup(
                 status: Status::Pending,
                 review: None,
                 note: None,
+                proposed_by: Vec::new(),
             });
             next += 1;
         }

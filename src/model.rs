@@ -130,6 +130,9 @@ pub struct Span {
     pub review: Option<Review>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// In a merged (gold) project: every annotator who proposed this span.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub proposed_by: Vec<String>,
 }
 
 /// Review status of a span.
@@ -262,6 +265,7 @@ impl Project {
             status: Status::Pending,
             review: None,
             note: None,
+            proposed_by: Vec::new(),
         })
     }
 

@@ -4,6 +4,7 @@
 //! skipped), 2 the command failed.
 
 mod project_cmds;
+mod review_cmds;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -78,6 +79,8 @@ pub enum Command {
     Stats(project_cmds::StatsArgs),
     /// Print documents with their spans as inline markup.
     Show(project_cmds::ShowArgs),
+    /// Merge annotators' projects into a gold project (agreed spans accepted, the rest pending).
+    Merge(review_cmds::MergeArgs),
 }
 
 /// Runs the command line with the process arguments and returns the exit code.
@@ -101,6 +104,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Validate(a)) => project_cmds::validate(&a),
         Some(Command::Stats(a)) => project_cmds::stats(&a),
         Some(Command::Show(a)) => project_cmds::show(&a),
+        Some(Command::Merge(a)) => review_cmds::merge(&a),
         None => run_gui(cli.gui),
     }
 }

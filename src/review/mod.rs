@@ -1,0 +1,4 @@
+//! Reviewing: comparing annotators, agreement figures, and merging into a gold project.
+
+pub mod compare;
+pub mod merge;
