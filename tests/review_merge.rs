@@ -5,7 +5,7 @@
 use spantag::history::Workspace;
 use spantag::markup::{project_from_markup, render};
 use spantag::model::{Project, Status};
-use spantag::review::compare::{Agreement, Annotator, compare, match_documents};
+use spantag::review::compare::{Annotator, compare, match_documents};
 use spantag::review::merge::{Resolution, Strategy, conflicts, merge, resolve};
 use spantag::time::Timestamp;
 use std::process::Command;

@@ -147,8 +147,9 @@ impl DocComparison {
 
 /// Compares one matched document across annotators.
 pub fn compare_document(annotators: &[Annotator<'_>], doc: &DocMatch) -> DocComparison {
-    let mut keys: BTreeMap<(usize, std::cmp::Reverse<usize>, String), (String, Vec<usize>)> =
-        BTreeMap::new();
+    // (start, end reversed, label) -> (covered text, annotators); ordered like document spans.
+    type Key = (usize, std::cmp::Reverse<usize>, String);
+    let mut keys: BTreeMap<Key, (String, Vec<usize>)> = BTreeMap::new();
     for (k, i) in doc.present.iter().enumerate() {
         let Some(d) = i.and_then(|i| annotators[k].project.documents.get(i)) else {
             continue;
@@ -181,14 +182,7 @@ pub fn compare_document(annotators: &[Annotator<'_>], doc: &DocMatch) -> DocComp
         .collect();
     // Link competing spans: same range with another label, or same label on an overlapping range.
     let n = spans.len();
-    let mut parent: Vec<usize> = (0..n).collect();
-    fn root(parent: &mut [usize], mut i: usize) -> usize {
-        while parent[i] != i {
-            parent[i] = parent[parent[i]];
-            i = parent[i];
-        }
-        i
-    }
+    let mut groups = super::Groups::new(n);
     let mut kinds = vec![Agreement::Some; n];
     for i in 0..n {
         for j in (i + 1)..n {
@@ -212,8 +206,7 @@ pub fn compare_document(annotators: &[Annotator<'_>], doc: &DocMatch) -> DocComp
                 kinds[j] = kinds[j].max(relation);
             }
             if !a_all && !b_all {
-                let (ri, rj) = (root(&mut parent, i), root(&mut parent, j));
-                parent[ri.max(rj)] = ri.min(rj);
+                groups.union(i, j);
             }
         }
     }
@@ -224,7 +217,7 @@ pub fn compare_document(annotators: &[Annotator<'_>], doc: &DocMatch) -> DocComp
             continue;
         }
         spans[i].agreement = kinds[i];
-        let r = root(&mut parent, i);
+        let r = groups.find(i);
         let c = *cluster_of.entry(r).or_insert_with(|| {
             clusters.push(Vec::new());
             clusters.len() - 1

@@ -168,14 +168,7 @@ pub fn conflicts(doc: &Document) -> Vec<Vec<SpanId>> {
         .filter(|s| s.status == Status::Pending)
         .collect();
     let n = pending.len();
-    let mut parent: Vec<usize> = (0..n).collect();
-    fn root(parent: &mut [usize], mut i: usize) -> usize {
-        while parent[i] != i {
-            parent[i] = parent[parent[i]];
-            i = parent[i];
-        }
-        i
-    }
+    let mut groups = super::Groups::new(n);
     for i in 0..n {
         for j in (i + 1)..n {
             let (a, b) = (pending[i], pending[j]);
@@ -183,20 +176,19 @@ pub fn conflicts(doc: &Document) -> Vec<Vec<SpanId>> {
                 break;
             }
             if (a.start == b.start && a.end == b.end) || a.label == b.label {
-                let (ri, rj) = (root(&mut parent, i), root(&mut parent, j));
-                parent[ri.max(rj)] = ri.min(rj);
+                groups.union(i, j);
             }
         }
     }
-    let mut groups: Vec<(usize, Vec<SpanId>)> = Vec::new();
-    for i in 0..n {
-        let r = root(&mut parent, i);
-        match groups.iter_mut().find(|(g, _)| *g == r) {
-            Some((_, v)) => v.push(pending[i].id),
-            None => groups.push((r, vec![pending[i].id])),
+    let mut out: Vec<(usize, Vec<SpanId>)> = Vec::new();
+    for (i, s) in pending.iter().enumerate() {
+        let r = groups.find(i);
+        match out.iter_mut().find(|(g, _)| *g == r) {
+            Some((_, v)) => v.push(s.id),
+            None => out.push((r, vec![s.id])),
         }
     }
-    groups.into_iter().map(|(_, v)| v).collect()
+    out.into_iter().map(|(_, v)| v).collect()
 }
 
 /// How to settle one conflict-queue decision.
