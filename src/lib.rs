@@ -14,6 +14,7 @@ pub mod import;
 pub mod markup;
 pub mod model;
 pub mod project_io;
+pub mod review;
 pub mod stats;
 pub mod text;
 pub mod time;

@@ -145,8 +145,8 @@ pub fn render<'a>(text: &str, spans: impl IntoIterator<Item = (usize, usize, &'a
     let mut names = 0;
     let mut name_of = vec![0usize; spans.len()];
     let chars: Vec<char> = text.chars().collect();
-    for pos in 0..=len {
-        close_at(&mut out, &mut stack, &ends[pos], &name_of);
+    for (pos, ending) in ends.iter().enumerate() {
+        close_at(&mut out, &mut stack, ending, &name_of);
         while let Some(&(s, _, label)) = spans.get(next) {
             if s != pos {
                 break;
@@ -232,6 +232,55 @@ fn crossing(spans: &[(usize, usize, &str)]) -> Vec<bool> {
     needs
 }
 
+/// Builds a project from `(document id, markup)` pairs: the default labels plus any other label
+/// the markup uses; spans by `author` at `created`. Used by tests and the sample project.
+pub fn project_from_markup(
+    name: &str,
+    docs: &[(&str, &str)],
+    author: &str,
+    created: crate::time::Timestamp,
+) -> Result<crate::model::Project, MarkupError> {
+    use crate::model::{Document, Label, Project, Source, Span, SpanId, Status, content_hash};
+    let mut project = Project::new(name, &crate::model::DEFAULT_LABELS);
+    let mut next = 1;
+    for (id, markup) in docs {
+        let (text, spans) = parse(markup)?;
+        let title = text.lines().next().unwrap_or_default().trim().to_owned();
+        let source = Source {
+            path: None,
+            hash: content_hash(&text),
+            encoding: "UTF-8".into(),
+            line_endings: crate::model::LineEndings::Lf,
+        };
+        let mut doc = Document::new((*id).to_owned(), title, text, source);
+        for m in spans {
+            if project.label(&m.label).is_none() {
+                let i = project.labels.len();
+                project.labels.push(Label::with_defaults(&m.label, i));
+            }
+            let text = doc.slice(m.start, m.end).unwrap_or_default().to_owned();
+            doc.spans.push(Span {
+                id: SpanId(next),
+                start: m.start,
+                end: m.end,
+                label: m.label,
+                text,
+                author: author.to_owned(),
+                created,
+                status: Status::Pending,
+                review: None,
+                note: None,
+                proposed_by: Vec::new(),
+            });
+            next += 1;
+        }
+        doc.sort_spans();
+        project.documents.push(doc);
+    }
+    project.normalize();
+    Ok(project)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,52 +338,4 @@ mod tests {
         assert_eq!(m, "[a [b ab]]");
         assert_eq!(parse(&m).map(|p| p.1.len()), Ok(2));
     }
-}
-
-/// Builds a project from `(document id, markup)` pairs: the default labels plus any other label
-/// the markup uses; spans by `author` at `created`. Used by tests and the sample project.
-pub fn project_from_markup(
-    name: &str,
-    docs: &[(&str, &str)],
-    author: &str,
-    created: crate::time::Timestamp,
-) -> Result<crate::model::Project, MarkupError> {
-    use crate::model::{Document, Label, Project, Source, Span, SpanId, Status, content_hash};
-    let mut project = Project::new(name, &crate::model::DEFAULT_LABELS);
-    let mut next = 1;
-    for (id, markup) in docs {
-        let (text, spans) = parse(markup)?;
-        let title = text.lines().next().unwrap_or_default().trim().to_owned();
-        let source = Source {
-            path: None,
-            hash: content_hash(&text),
-            encoding: "UTF-8".into(),
-            line_endings: crate::model::LineEndings::Lf,
-        };
-        let mut doc = Document::new((*id).to_owned(), title, text, source);
-        for m in spans {
-            if project.label(&m.label).is_none() {
-                let i = project.labels.len();
-                project.labels.push(Label::with_defaults(&m.label, i));
-            }
-            let text = doc.slice(m.start, m.end).unwrap_or_default().to_owned();
-            doc.spans.push(Span {
-                id: SpanId(next),
-                start: m.start,
-                end: m.end,
-                label: m.label,
-                text,
-                author: author.to_owned(),
-                created,
-                status: Status::Pending,
-                review: None,
-                note: None,
-            });
-            next += 1;
-        }
-        doc.sort_spans();
-        project.documents.push(doc);
-    }
-    project.normalize();
-    Ok(project)
 }

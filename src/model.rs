@@ -122,13 +122,17 @@ pub struct Span {
     pub author: String,
     /// When it was created.
     pub created: Timestamp,
-    #[serde(default)]
+    /// Written only when not `Pending`.
+    #[serde(default, skip_serializing_if = "Status::is_pending")]
     pub status: Status,
     /// The latest review decision, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review: Option<Review>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// In a merged (gold) project: every annotator who proposed this span.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub proposed_by: Vec<String>,
 }
 
 /// Review status of a span.
@@ -150,6 +154,11 @@ impl Status {
         Status::Rejected,
         Status::Edited,
     ];
+
+    /// Whether this is the default status.
+    pub fn is_pending(&self) -> bool {
+        *self == Status::Pending
+    }
 
     /// Lower-case name, as used on the command line.
     pub fn name(self) -> &'static str {
@@ -256,6 +265,7 @@ impl Project {
             status: Status::Pending,
             review: None,
             note: None,
+            proposed_by: Vec::new(),
         })
     }
 
@@ -339,26 +349,35 @@ impl Document {
     /// The offset index, tokens and sentences of the text (built on first use, then cached; the
     /// text of a document never changes).
     pub fn index(&self) -> &TextIndex {
-        self.index
-            .get_or_init(|| Arc::new(TextIndex::new(&self.text)))
+        let ix = self.offsets();
+        ix.segment(&self.text);
+        ix
     }
 
-    /// A shared handle to the index, for work off the UI thread.
+    /// The offset index without tokens and sentences (cheaper: one pass over the text). Used where
+    /// only offsets are converted, e.g. when a project is loaded.
+    pub fn offsets(&self) -> &TextIndex {
+        self.index
+            .get_or_init(|| Arc::new(TextIndex::offsets_only(&self.text)))
+    }
+
+    /// A shared handle to the index (segmented), for work off the UI thread.
     pub fn index_arc(&self) -> Arc<TextIndex> {
+        self.index();
         Arc::clone(
             self.index
-                .get_or_init(|| Arc::new(TextIndex::new(&self.text))),
+                .get_or_init(|| Arc::new(TextIndex::offsets_only(&self.text))),
         )
     }
 
     /// Length of the text in code points.
     pub fn len_chars(&self) -> usize {
-        self.index().len_chars()
+        self.offsets().len_chars()
     }
 
     /// The text covered by code points `start..end`.
     pub fn slice(&self, start: usize, end: usize) -> Option<&str> {
-        self.index().slice(&self.text, start..end)
+        self.offsets().slice(&self.text, start..end)
     }
 
     /// The covered text of a prospective span, or why the range is invalid.

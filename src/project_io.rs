@@ -4,7 +4,7 @@
 //! spans sorted, one span per line, and article text kept readable with real line breaks (raw
 //! strings, no escaping). Two saves of the same project are byte-identical.
 
-use crate::model::{Project, SCHEMA_VERSION, SpanId, content_hash};
+use crate::model::{Document, Project, SCHEMA_VERSION, SpanId, content_hash};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::fs;
@@ -48,7 +48,7 @@ pub enum ProjectError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}:{line}:{col}: {message}")]
+    #[error("{path}:{line}:{col}: syntax error: {message}")]
     Syntax {
         path: PathBuf,
         line: usize,
@@ -130,8 +130,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProjectError> {
         f.sync_all()?;
         drop(f);
         if path.exists() {
+            // Keep the old version as NAME.bak: a hard link is instant and never leaves `path`
+            // missing; where links are not supported, copy.
             let bak = dir.join(format!("{name}.bak"));
-            fs::copy(path, bak)?;
+            let bak_tmp = dir.join(format!(".{name}.bak.tmp{}", std::process::id()));
+            let _ = fs::remove_file(&bak_tmp);
+            if fs::hard_link(path, &bak_tmp).is_ok() {
+                fs::rename(&bak_tmp, &bak)?;
+            } else {
+                fs::copy(path, &bak)?;
+            }
         }
         fs::rename(&tmp, path)?;
         if let Ok(d) = fs::File::open(&dir) {
@@ -165,15 +173,20 @@ pub fn from_ron_str(text: &str, path: &Path) -> Result<Project, ProjectError> {
             supported: SCHEMA_VERSION,
         });
     }
-    let mut project: Project =
-        ron::Options::default()
-            .from_str(text)
-            .map_err(|e| ProjectError::Syntax {
-                path: path.to_owned(),
-                line: e.span.start.line,
-                col: e.span.start.col,
-                message: e.code.to_string(),
-            })?;
+    let (mut project, per_doc) = match parse_parallel(text) {
+        Some((p, per_doc)) => (p, Some(per_doc)),
+        None => {
+            let p = ron::Options::default()
+                .from_str::<Project>(text)
+                .map_err(|e| ProjectError::Syntax {
+                    path: path.to_owned(),
+                    line: e.span.start.line,
+                    col: e.span.start.col,
+                    message: e.code.to_string(),
+                })?;
+            (p, None)
+        }
+    };
     if project.schema_version > SCHEMA_VERSION {
         return Err(ProjectError::FutureVersion {
             path: path.to_owned(),
@@ -182,7 +195,13 @@ pub fn from_ron_str(text: &str, path: &Path) -> Result<Project, ProjectError> {
         });
     }
     migrate(&mut project);
-    let mut problems = validate(&project);
+    for d in &mut project.documents {
+        d.sort_spans();
+    }
+    let mut problems = match per_doc {
+        Some(per_doc) => validate_project(&project, per_doc),
+        None => validate(&project),
+    };
     if !problems.is_empty() {
         locate(&mut problems, text);
         return Err(ProjectError::Invalid {
@@ -190,11 +209,69 @@ pub fn from_ron_str(text: &str, path: &Path) -> Result<Project, ProjectError> {
             problems,
         });
     }
-    for d in &mut project.documents {
-        d.sort_spans();
-    }
     project.normalize();
     Ok(project)
+}
+
+/// Parses a file in the layout [`to_ron_string`] writes, with its documents split across threads
+/// (RON parsing dominates load time). Returns `None` when the file is laid out differently or any
+/// part fails to parse; the caller then parses the whole file in one piece, which also gives the
+/// exact position of a syntax error.
+fn parse_parallel(text: &str) -> Option<(Project, Vec<Vec<Problem>>)> {
+    const LIST: &str = "\n  documents: [\n";
+    const DOC_START: &str = "\n    (\n";
+    let at = text.find(LIST)?;
+    let body_start = at + LIST.len() - 1; // keep the newline: every document starts at "\n    (\n"
+    let body_end = text.rfind("\n  ],\n)")?;
+    let body = text.get(body_start..=body_end)?;
+    let header = format!("{}\n  documents: [],\n)", &text[..at]);
+    let mut project: Project = ron::Options::default().from_str(&header).ok()?;
+    let mut starts: Vec<usize> = body.match_indices(DOC_START).map(|(i, _)| i).collect();
+    if starts.first() != Some(&0) {
+        return None;
+    }
+    starts.push(body.len());
+    let chunks: Vec<&str> = starts
+        .windows(2)
+        .map(|w| body[w[0]..w[1]].trim().trim_end_matches(','))
+        .collect();
+    let threads = std::thread::available_parallelism()
+        .map(std::num::NonZeroUsize::get)
+        .unwrap_or(1)
+        .clamp(1, 8);
+    let per = chunks.len().div_ceil(threads).max(1);
+    let labels = label_set(&project);
+    let labels = &labels;
+    type Part = Vec<(Document, Vec<Problem>)>;
+    let parts: Vec<Option<Part>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .chunks(per)
+            .map(|group| {
+                scope.spawn(move || {
+                    let mut docs = Vec::with_capacity(group.len());
+                    for chunk in group {
+                        let mut d: Document = ron::Options::default().from_str(chunk).ok()?;
+                        d.sort_spans();
+                        let problems = validate_document(&d, labels);
+                        docs.push((d, problems));
+                    }
+                    Some(docs)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().ok().flatten())
+            .collect()
+    });
+    let mut per_doc = Vec::with_capacity(chunks.len());
+    for part in parts {
+        for (d, problems) in part? {
+            project.documents.push(d);
+            per_doc.push(problems);
+        }
+    }
+    Some((project, per_doc))
 }
 
 /// Brings a project of an older schema version up to [`SCHEMA_VERSION`]. Version 1 is the first
@@ -219,88 +296,143 @@ fn probe_version(text: &str) -> Option<u32> {
 
 /// Checks everything the type system cannot: ranges, covered text, labels, unique ids.
 pub fn validate(project: &Project) -> Vec<Problem> {
+    let labels = label_set(project);
+    let per_doc = project
+        .documents
+        .iter()
+        .map(|d| validate_document(d, &labels))
+        .collect();
+    validate_project(project, per_doc)
+}
+
+fn label_set(project: &Project) -> HashSet<String> {
+    project.labels.iter().map(|l| l.name.clone()).collect()
+}
+
+fn problem(doc: Option<&str>, span: Option<SpanId>, message: String) -> Problem {
+    Problem {
+        doc: doc.map(str::to_owned),
+        span,
+        line: None,
+        message,
+    }
+}
+
+/// The checks that concern the whole project (labels, unique ids), followed by the problems
+/// already found in each document.
+fn validate_project(project: &Project, per_doc: Vec<Vec<Problem>>) -> Vec<Problem> {
     let mut problems = Vec::new();
-    let mut push = |doc: Option<&str>, span: Option<SpanId>, message: String| {
-        problems.push(Problem {
-            doc: doc.map(str::to_owned),
-            span,
-            line: None,
-            message,
-        });
-    };
     let mut label_names = HashSet::new();
     let mut hotkeys = HashMap::new();
     for l in &project.labels {
         if !label_names.insert(l.name.as_str()) {
-            push(None, None, format!("label {:?} is defined twice", l.name));
+            problems.push(problem(
+                None,
+                None,
+                format!("label {:?} is defined twice", l.name),
+            ));
         }
         if l.name.is_empty() || l.name.chars().any(char::is_whitespace) {
-            push(
+            problems.push(problem(
                 None,
                 None,
                 format!("label name {:?} is empty or has whitespace", l.name),
-            );
+            ));
         }
         if let Some(k) = l.hotkey
             && let Some(other) = hotkeys.insert(k, l.name.as_str())
         {
-            push(
+            problems.push(problem(
                 None,
                 None,
                 format!("hotkey {k:?} is used by both {other:?} and {:?}", l.name),
-            );
+            ));
         }
     }
     let mut doc_ids = HashSet::new();
-    let mut span_ids: HashMap<SpanId, &str> = HashMap::new();
-    for d in &project.documents {
-        let doc = Some(d.id.as_str());
+    let mut span_ids: Vec<(SpanId, usize)> = Vec::with_capacity(project.span_count());
+    for (di, d) in project.documents.iter().enumerate() {
         if !doc_ids.insert(d.id.as_str()) {
-            push(doc, None, "the document id is used twice".into());
-        }
-        if d.source.hash != content_hash(&d.text) {
-            push(
-                doc,
+            problems.push(problem(
+                Some(&d.id),
                 None,
-                format!(
-                    "content hash {} does not match the text ({}); was the text edited by hand?",
-                    d.source.hash,
-                    content_hash(&d.text)
-                ),
-            );
+                "the document id is used twice".into(),
+            ));
         }
-        let mut seen = HashSet::new();
-        for s in &d.spans {
-            let span = Some(s.id);
-            if let Some(other) = span_ids.insert(s.id, &d.id) {
-                push(
-                    doc,
-                    span,
-                    format!("span id is also used in document {other:?}"),
-                );
-            }
-            if !label_names.contains(s.label.as_str()) {
-                push(doc, span, format!("unknown label {:?}", s.label));
-            }
-            match d.covered(s.start, s.end) {
-                Err(e) => push(doc, span, e.to_string()),
-                Ok(actual) if actual != s.text => push(
-                    doc,
-                    span,
-                    format!(
-                        "offsets {}..{} cover {actual:?} but the span says {:?}",
-                        s.start, s.end, s.text
-                    ),
+        span_ids.extend(d.spans.iter().map(|s| (s.id, di)));
+    }
+    problems.extend(per_doc.into_iter().flatten());
+    span_ids.sort_unstable();
+    for w in span_ids.windows(2) {
+        if w[0].0 == w[1].0 {
+            let first = &project.documents[w[0].1].id;
+            let doc = &project.documents[w[1].1].id;
+            let message = if first == doc {
+                "span id is used twice".to_owned()
+            } else {
+                format!("span id is also used in document {first:?}")
+            };
+            problems.push(problem(Some(doc), Some(w[1].0), message));
+        }
+    }
+    problems
+}
+
+/// The checks of one document: content hash, span ranges, covered text, labels, duplicates.
+fn validate_document(d: &Document, labels: &HashSet<String>) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let doc = Some(d.id.as_str());
+    let mut push = |span: Option<SpanId>, message: String| {
+        problems.push(problem(doc, span, message));
+    };
+    let hash = content_hash(&d.text);
+    if d.source.hash != hash {
+        push(
+            None,
+            format!(
+                "content hash {} does not match the text ({hash}); was the text edited by hand?",
+                d.source.hash
+            ),
+        );
+    }
+    for s in &d.spans {
+        let span = Some(s.id);
+        if !labels.contains(&s.label) {
+            push(span, format!("unknown label {:?}", s.label));
+        }
+        match d.slice(s.start, s.end) {
+            _ if s.start >= s.end => push(span, format!("span {}..{} is empty", s.start, s.end)),
+            None => push(
+                span,
+                format!(
+                    "span {}..{} does not fit the text ({} characters)",
+                    s.start,
+                    s.end,
+                    d.len_chars()
                 ),
-                Ok(_) => {}
-            }
-            if !seen.insert((s.start, s.end, s.label.as_str())) {
-                push(
-                    doc,
-                    span,
-                    format!("duplicate {} span over {}..{}", s.label, s.start, s.end),
-                );
-            }
+            ),
+            Some(actual) if actual != s.text => push(
+                span,
+                format!(
+                    "offsets {}..{} cover {actual:?} but the span says {:?}",
+                    s.start, s.end, s.text
+                ),
+            ),
+            Some(_) => {}
+        }
+    }
+    // Exact duplicates are neighbours once spans are in order.
+    let mut order: Vec<&crate::model::Span> = d.spans.iter().collect();
+    if !order.is_sorted_by_key(|s| s.order_key()) {
+        order.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+    }
+    for w in order.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        if (a.start, a.end, &a.label) == (b.start, b.end, &b.label) {
+            push(
+                Some(b.id),
+                format!("duplicate {} span over {}..{}", b.label, b.start, b.end),
+            );
         }
     }
     problems
@@ -317,5 +449,21 @@ fn locate(problems: &mut [Problem], text: &str) {
         if let Some(at) = text.find(&needle) {
             p.line = Some(text[..at].matches('\n').count() + 1);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parallel_parse_matches_sequential() {
+        let text = include_str!("../projects/sample.ron");
+        let seq: Project = ron::Options::default().from_str(text).expect("parses");
+        let (par, problems) = parse_parallel(text).expect("the layout we write is split");
+        assert_eq!(par, seq);
+        assert!(problems.iter().all(Vec::is_empty));
+        // A different layout falls back.
+        assert!(parse_parallel(&text.replace("\n    (\n", "\n    (  \n")).is_none());
     }
 }

@@ -12,6 +12,7 @@
 //! sentences (Unicode sentence boundaries, trimmed), with binary-search lookups from an offset.
 
 use std::ops::Range;
+use std::sync::OnceLock;
 use unicode_segmentation::UnicodeSegmentation;
 
 /// How many code points lie between two stored checkpoints.
@@ -21,7 +22,8 @@ const CHECKPOINT_EVERY: usize = 64;
 pub type CharRange = Range<usize>;
 
 /// Offset tables and segmentation for one text. Build it once per text; the text must not change.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Offset tables are built at once (one pass over the text); tokens and sentences on first use.
+#[derive(Debug, Clone)]
 pub struct TextIndex {
     /// Number of code points.
     chars: usize,
@@ -33,13 +35,35 @@ pub struct TextIndex {
     ascii: bool,
     /// `(byte, utf16)` offsets of code point `i * CHECKPOINT_EVERY`.
     checkpoints: Vec<(usize, usize)>,
+    segments: OnceLock<Segments>,
+}
+
+#[derive(Debug, Clone)]
+struct Segments {
     tokens: Vec<CharRange>,
     sentences: Vec<CharRange>,
 }
 
+impl PartialEq for TextIndex {
+    fn eq(&self, other: &Self) -> bool {
+        (self.chars, self.bytes, self.utf16, &self.checkpoints)
+            == (other.chars, other.bytes, other.utf16, &other.checkpoints)
+    }
+}
+
+impl Eq for TextIndex {}
+
 impl TextIndex {
-    /// Indexes `text`: offset checkpoints, tokens and sentences.
+    /// Indexes `text` and segments it into tokens and sentences at once.
     pub fn new(text: &str) -> Self {
+        let index = TextIndex::offsets_only(text);
+        index.segment(text);
+        index
+    }
+
+    /// Indexes `text` for offset conversion only; [`TextIndex::tokens`] and
+    /// [`TextIndex::sentences`] are then empty until [`TextIndex::segment`] is called.
+    pub fn offsets_only(text: &str) -> Self {
         let ascii = text.is_ascii();
         let mut checkpoints = Vec::new();
         let (mut chars, mut utf16) = (0usize, 0usize);
@@ -48,26 +72,60 @@ impl TextIndex {
             utf16 = text.len();
         } else {
             checkpoints.reserve(text.len() / CHECKPOINT_EVERY + 1);
-            for (byte, c) in text.char_indices() {
-                if chars.is_multiple_of(CHECKPOINT_EVERY) {
-                    checkpoints.push((byte, utf16));
+            // A byte loop: every byte that is not a UTF-8 continuation byte starts a character,
+            // and 4-byte characters (lead byte >= 0xF0) take two UTF-16 units.
+            let bytes = text.as_bytes();
+            let mut i = 0;
+            while let Some(&b) = bytes.get(i) {
+                // Fast path: 8 ASCII bytes that do not reach a checkpoint.
+                let k = chars % CHECKPOINT_EVERY;
+                if (1..=CHECKPOINT_EVERY - 8).contains(&k)
+                    && let Some(word) = bytes.get(i..i + 8)
+                    && let Ok(word) = <[u8; 8]>::try_from(word)
+                    && u64::from_le_bytes(word) & 0x8080_8080_8080_8080 == 0
+                {
+                    chars += 8;
+                    utf16 += 8;
+                    i += 8;
+                    continue;
                 }
-                chars += 1;
-                utf16 += c.len_utf16();
+                if (b as i8) >= -0x40 {
+                    if k == 0 {
+                        checkpoints.push((i, utf16));
+                    }
+                    chars += 1;
+                    utf16 += if b >= 0xf0 { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            // A checkpoint for the end offset too, when it falls on a boundary.
+            if chars.is_multiple_of(CHECKPOINT_EVERY) {
+                checkpoints.push((text.len(), utf16));
             }
         }
-        let mut index = TextIndex {
+        TextIndex {
             chars,
             bytes: text.len(),
             utf16,
             ascii,
             checkpoints,
-            tokens: Vec::new(),
-            sentences: Vec::new(),
-        };
-        index.tokens = index.segment_tokens(text);
-        index.sentences = index.segment_sentences(text);
-        index
+            segments: OnceLock::new(),
+        }
+    }
+
+    /// Finds tokens and sentences (once; later calls do nothing). `text` must be the indexed text.
+    pub fn segment(&self, text: &str) {
+        self.segments.get_or_init(|| Segments {
+            tokens: self.segment_tokens(text),
+            sentences: self.segment_sentences(text),
+        });
+    }
+
+    fn seg(&self) -> (&[CharRange], &[CharRange]) {
+        match self.segments.get() {
+            Some(s) => (&s.tokens, &s.sentences),
+            None => (&[], &[]),
+        }
     }
 
     fn segment_tokens(&self, text: &str) -> Vec<CharRange> {
@@ -208,35 +266,36 @@ impl TextIndex {
 
     /// All tokens in text order: Unicode word-boundary segments that are not whitespace.
     pub fn tokens(&self) -> &[CharRange] {
-        &self.tokens
+        self.seg().0
     }
 
     /// All sentences in text order, trimmed of surrounding whitespace.
     pub fn sentences(&self) -> &[CharRange] {
-        &self.sentences
+        self.seg().1
     }
 
     /// Index of the token containing `offset`, or `None` if it falls in whitespace or past the end.
     pub fn token_at(&self, offset: usize) -> Option<usize> {
-        find_containing(&self.tokens, offset)
+        find_containing(self.tokens(), offset)
     }
 
     /// Index of the first token ending after `offset` (the token at or after it).
     pub fn token_at_or_after(&self, offset: usize) -> Option<usize> {
-        let i = self.tokens.partition_point(|t| t.end <= offset);
-        (i < self.tokens.len()).then_some(i)
+        let tokens = self.tokens();
+        let i = tokens.partition_point(|t| t.end <= offset);
+        (i < tokens.len()).then_some(i)
     }
 
     /// Index of the last token starting before `offset` (the token at or before it).
     pub fn token_at_or_before(&self, offset: usize) -> Option<usize> {
-        self.tokens
+        self.tokens()
             .partition_point(|t| t.start < offset)
             .checked_sub(1)
     }
 
     /// Index of the sentence containing `offset`, or `None` between sentences.
     pub fn sentence_at(&self, offset: usize) -> Option<usize> {
-        find_containing(&self.sentences, offset)
+        find_containing(self.sentences(), offset)
     }
 
     /// Widens `range` to whole tokens: the start moves to the start of the token it touches, the end
@@ -250,14 +309,16 @@ impl TextIndex {
         } else {
             self.token_at(lo)?
         };
-        let (a, b) = (self.tokens.get(first)?, self.tokens.get(last)?);
-        (a.start < b.end).then(|| a.start..b.end)
+        let tokens = self.tokens();
+        let (a, b) = (tokens.get(first)?, tokens.get(last)?);
+        (a.start < b.end).then_some(a.start..b.end)
     }
 
     /// The token index range `[first, last + 1)` covered by a code point range, if it covers any.
     pub fn tokens_in(&self, range: CharRange) -> Range<usize> {
-        let first = self.tokens.partition_point(|t| t.end <= range.start);
-        let last = self.tokens.partition_point(|t| t.start < range.end);
+        let tokens = self.tokens();
+        let first = tokens.partition_point(|t| t.end <= range.start);
+        let last = tokens.partition_point(|t| t.start < range.end);
         first..last.max(first)
     }
 }
@@ -367,7 +428,9 @@ mod tests {
         let text = "The mayor of Springfield said";
         let ix = TextIndex::new(text);
         assert_eq!(ix.snap_to_tokens(5..15), Some(4..24));
-        assert_eq!(ix.snap_to_tokens(15..5), Some(4..24));
+        #[allow(clippy::reversed_empty_ranges)]
+        let reversed = 15..5;
+        assert_eq!(ix.snap_to_tokens(reversed), Some(4..24));
         assert_eq!(ix.snap_to_tokens(3..4), None);
         assert_eq!(ix.snap_to_tokens(6..6), Some(4..9));
         assert_eq!(ix.tokens_in(4..24), 1..4);

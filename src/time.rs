@@ -67,12 +67,22 @@ impl Serialize for Timestamp {
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Timestamp::parse(&s).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "invalid timestamp {s:?}, expected e.g. \"2026-11-21T09:30:00Z\""
-            ))
-        })
+        // A visitor, so that parsing borrows the string instead of allocating it.
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Timestamp;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a timestamp such as \"2026-11-21T09:30:00Z\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Timestamp, E> {
+                Timestamp::parse(s).ok_or_else(|| {
+                    E::custom(format!(
+                        "invalid timestamp {s:?}, expected e.g. \"2026-11-21T09:30:00Z\""
+                    ))
+                })
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 

@@ -1,6 +1,7 @@
 //! The bundled sample project is built from the marked-up articles in `projects/articles/`.
 //! This test rebuilds it and compares with the committed `projects/sample.ron`; run it with
 //! `SPANTAG_BLESS=1` to rewrite the file after editing an article.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use spantag::markup::project_from_markup;
 use spantag::model::DocState;

@@ -5,6 +5,7 @@
 
 mod export_cmds;
 mod project_cmds;
+mod review_cmds;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -83,6 +84,8 @@ pub enum Command {
     Export(export_cmds::ExportArgs),
     /// Import annotations (jsonl, doccano, labelstudio, brat, conll) into a project.
     Import(export_cmds::ImportArgs),
+    /// Merge annotators' projects into a gold project (agreed spans accepted, the rest pending).
+    Merge(review_cmds::MergeArgs),
 }
 
 /// Runs the command line with the process arguments and returns the exit code.
@@ -108,6 +111,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Show(a)) => project_cmds::show(&a),
         Some(Command::Export(a)) => export_cmds::export(&a),
         Some(Command::Import(a)) => export_cmds::import(&a),
+        Some(Command::Merge(a)) => review_cmds::merge(&a),
         None => run_gui(cli.gui),
     }
 }

@@ -1524,6 +1524,7 @@ fn apply_records(project: &mut Project, parsed: Parsed, opts: &ImportOptions) ->
                 status: s.status.unwrap_or_default(),
                 review: None,
                 note: s.note,
+                proposed_by: Vec::new(),
             });
             next_id += 1;
         }

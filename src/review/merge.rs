@@ -1,0 +1,283 @@
+//! Merging annotators' projects into a gold project, and the conflict queue that finishes it.
+//!
+//! [`merge`] puts every distinct span of every annotator into the gold project. Spans the chosen
+//! [`Strategy`] counts as agreed are `Accepted`; the rest stay `Pending`, each recording who
+//! proposed it (`proposed_by`). The pending spans form the conflict queue: [`conflicts`] groups
+//! them into decisions and [`resolve`] turns a decision into edits (undoable like any other).
+
+use super::compare::{Annotator, compare_document, match_documents};
+use crate::edit::Edit;
+use crate::model::{Document, Label, Project, Review, Span, SpanId, Status};
+use crate::time::Timestamp;
+use serde::Serialize;
+
+/// Which spans a merge accepts outright.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Strategy {
+    /// Spans made by more than half of the annotators who have the document.
+    Majority,
+    /// Spans made by any annotator.
+    Union,
+    /// Spans made by every annotator who has the document.
+    Intersection,
+}
+
+impl Strategy {
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Majority => "majority",
+            Strategy::Union => "union",
+            Strategy::Intersection => "intersection",
+        }
+    }
+
+    fn accepts(self, votes: usize, voters: usize) -> bool {
+        match self {
+            Strategy::Majority => votes * 2 > voters,
+            Strategy::Union => votes > 0,
+            Strategy::Intersection => votes == voters,
+        }
+    }
+}
+
+/// What a merge did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MergeSummary {
+    pub documents: usize,
+    /// Documents that not every annotator has.
+    pub partial_documents: usize,
+    pub accepted: usize,
+    pub pending: usize,
+    /// Conflict-queue decisions left (see [`conflicts`]).
+    pub unresolved: usize,
+}
+
+/// Merges annotators' projects into a gold project named `name`. `reviewer` is recorded on
+/// accepted spans.
+pub fn merge(
+    annotators: &[Annotator<'_>],
+    strategy: Strategy,
+    name: &str,
+    reviewer: &str,
+    now: Timestamp,
+) -> (Project, MergeSummary) {
+    let mut gold = Project::new(name, &[]);
+    for a in annotators {
+        for l in &a.project.labels {
+            if gold.label(&l.name).is_none() {
+                let taken = gold.labels.iter().any(|g| g.hotkey == l.hotkey);
+                gold.labels.push(Label {
+                    hotkey: if taken { None } else { l.hotkey },
+                    ..l.clone()
+                });
+            }
+        }
+    }
+    let mut summary = MergeSummary::default();
+    let mut next_id = 1u64;
+    for m in match_documents(annotators) {
+        let Some(src) = m.document(annotators) else {
+            continue;
+        };
+        let cmp = compare_document(annotators, &m);
+        let voters = m.who().count();
+        if voters < annotators.len() {
+            summary.partial_documents += 1;
+        }
+        let mut doc = Document::new(
+            gold.unique_doc_id(&src.id),
+            src.title.clone(),
+            src.text.clone(),
+            src.source.clone(),
+        );
+        for ms in &cmp.spans {
+            // The proposers' own copies, for time, notes and labels that only they define.
+            let copies: Vec<(&str, &Span)> = ms
+                .by
+                .iter()
+                .filter_map(|&k| {
+                    let spans = super::compare::spans_of(annotators, &m, k)?;
+                    let s = spans
+                        .iter()
+                        .find(|s| s.start == ms.start && s.end == ms.end && s.label == ms.label)?;
+                    Some((annotators[k].name, s))
+                })
+                .collect();
+            let names: Vec<String> = copies.iter().map(|(n, _)| (*n).to_owned()).collect();
+            let created = copies.iter().map(|(_, s)| s.created).min().unwrap_or(now);
+            let notes: Vec<String> = copies
+                .iter()
+                .filter_map(|(n, s)| s.note.as_ref().map(|t| format!("{n}: {t}")))
+                .collect();
+            let accepted = strategy.accepts(ms.by.len(), voters);
+            let review = accepted.then(|| Review {
+                reviewer: reviewer.to_owned(),
+                time: now,
+                note: Some(format!(
+                    "{} by {} of {voters} ({})",
+                    if ms.by.len() == voters {
+                        "agreed"
+                    } else {
+                        "accepted"
+                    },
+                    names.join(", "),
+                    strategy.name()
+                )),
+            });
+            if accepted {
+                summary.accepted += 1;
+            } else {
+                summary.pending += 1;
+            }
+            doc.spans.push(Span {
+                id: SpanId(next_id),
+                start: ms.start,
+                end: ms.end,
+                label: ms.label.clone(),
+                text: ms.text.clone(),
+                author: names.first().cloned().unwrap_or_default(),
+                created,
+                status: if accepted {
+                    Status::Accepted
+                } else {
+                    Status::Pending
+                },
+                review,
+                note: (!notes.is_empty()).then(|| notes.join("; ")),
+                proposed_by: names,
+            });
+            next_id += 1;
+        }
+        doc.sort_spans();
+        summary.unresolved += conflicts(&doc).len();
+        gold.documents.push(doc);
+        summary.documents += 1;
+    }
+    gold.normalize();
+    (gold, summary)
+}
+
+/// The decisions left in a gold document: its pending spans, grouped so that spans competing
+/// for the same text (same range with different labels, or the same label on overlapping ranges)
+/// are decided together. In reading order.
+pub fn conflicts(doc: &Document) -> Vec<Vec<SpanId>> {
+    let pending: Vec<&Span> = doc
+        .spans
+        .iter()
+        .filter(|s| s.status == Status::Pending)
+        .collect();
+    let n = pending.len();
+    let mut groups = super::Groups::new(n);
+    for i in 0..n {
+        for j in (i + 1)..n {
+            let (a, b) = (pending[i], pending[j]);
+            if b.start >= a.end {
+                break;
+            }
+            if (a.start == b.start && a.end == b.end) || a.label == b.label {
+                groups.union(i, j);
+            }
+        }
+    }
+    let mut out: Vec<(usize, Vec<SpanId>)> = Vec::new();
+    for (i, s) in pending.iter().enumerate() {
+        let r = groups.find(i);
+        match out.iter_mut().find(|(g, _)| *g == r) {
+            Some((_, v)) => v.push(s.id),
+            None => out.push((r, vec![s.id])),
+        }
+    }
+    out.into_iter().map(|(_, v)| v).collect()
+}
+
+/// How to settle one conflict-queue decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// Keep the spans this annotator proposed, drop the rest.
+    Take(String),
+    /// Keep every span of the decision.
+    TakeAll,
+    /// Drop every span of the decision.
+    Drop,
+    /// Keep one span with a new range and label, drop the rest.
+    Edit {
+        keep: SpanId,
+        start: usize,
+        end: usize,
+        label: String,
+    },
+}
+
+/// The edits that settle decision `spans` of document `doc` as `resolution`: kept spans become
+/// `Accepted` (or `Edited`) with a review by `reviewer`, the others are removed. Apply them as one
+/// history step.
+pub fn resolve(
+    doc: &Document,
+    spans: &[SpanId],
+    resolution: &Resolution,
+    reviewer: &str,
+    now: Timestamp,
+) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    let review = |what: &str| {
+        Some(Review {
+            reviewer: reviewer.to_owned(),
+            time: now,
+            note: Some(what.to_owned()),
+        })
+    };
+    for &id in spans {
+        let Some(s) = doc.span(id) else { continue };
+        let keep = match resolution {
+            Resolution::Take(name) => s.proposed_by.iter().any(|p| p == name) || s.author == *name,
+            Resolution::TakeAll => true,
+            Resolution::Drop => false,
+            Resolution::Edit { keep, .. } => *keep == id,
+        };
+        if !keep {
+            edits.push(Edit::RemoveSpan {
+                doc: doc.id.clone(),
+                span: id,
+            });
+            continue;
+        }
+        if let Resolution::Edit {
+            start, end, label, ..
+        } = resolution
+        {
+            // Remove the competitors first so the edited span cannot collide with one of them.
+            if s.label != *label {
+                edits.push(Edit::Relabel {
+                    doc: doc.id.clone(),
+                    span: id,
+                    label: label.clone(),
+                });
+            }
+            if (s.start, s.end) != (*start, *end) {
+                edits.push(Edit::Resize {
+                    doc: doc.id.clone(),
+                    span: id,
+                    start: *start,
+                    end: *end,
+                });
+            }
+            edits.push(Edit::SetReview {
+                doc: doc.id.clone(),
+                span: id,
+                status: Status::Edited,
+                review: review("edited in the conflict queue"),
+            });
+        } else {
+            edits.push(Edit::SetReview {
+                doc: doc.id.clone(),
+                span: id,
+                status: Status::Accepted,
+                review: review("accepted in the conflict queue"),
+            });
+        }
+    }
+    // Removals first: an edited span may take the place of a removed one.
+    edits.sort_by_key(|e| !matches!(e, Edit::RemoveSpan { .. }));
+    edits
+}

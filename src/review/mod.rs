@@ -1,0 +1,30 @@
+//! Reviewing: comparing annotators, agreement figures, and merging into a gold project.
+
+pub mod compare;
+pub mod merge;
+
+/// Disjoint sets over `0..n`, for grouping competing spans into one decision.
+pub(crate) struct Groups {
+    parent: Vec<usize>,
+}
+
+impl Groups {
+    pub(crate) fn new(n: usize) -> Self {
+        Groups {
+            parent: (0..n).collect(),
+        }
+    }
+
+    pub(crate) fn find(&mut self, mut i: usize) -> usize {
+        while self.parent[i] != i {
+            self.parent[i] = self.parent[self.parent[i]];
+            i = self.parent[i];
+        }
+        i
+    }
+
+    pub(crate) fn union(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        self.parent[ra.max(rb)] = ra.min(rb);
+    }
+}
