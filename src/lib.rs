@@ -16,3 +16,4 @@ pub mod project_io;
 pub mod stats;
 pub mod text;
 pub mod time;
+pub mod ui;
