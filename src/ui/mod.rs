@@ -372,7 +372,9 @@ impl SpantagApp {
     // ----- input -----
 
     fn handle_keys(&mut self, ctx: &egui::Context) {
-        let typing = ctx.egui_wants_keyboard_input() || self.prompt.is_some();
+        // The only text field is the path prompt; egui also counts a focused button as wanting
+        // the keyboard, which must not block shortcuts.
+        let typing = self.prompt.is_some();
         let mut fired = Vec::new();
         ctx.input_mut(|i| {
             i.events.retain(|ev| {
@@ -547,7 +549,7 @@ impl SpantagApp {
                             let state = match d.state() {
                                 DocState::Untouched => "untouched",
                                 DocState::InProgress => "in progress",
-                                DocState::Done => "done ✔",
+                                DocState::Done => "done",
                             };
                             let text = format!(
                                 "{}\n{state} · {} spans",
@@ -874,7 +876,7 @@ impl SpantagApp {
                                 ui.visuals().text_color()
                             };
                             ui.label(RichText::new(&t.text).color(c));
-                            if ui.small_button("✖").on_hover_text("Dismiss").clicked() {
+                            if ui.small_button("x").on_hover_text("Dismiss").clicked() {
                                 close = Some(i);
                             }
                         });
