@@ -18,3 +18,4 @@ pub mod review;
 pub mod stats;
 pub mod text;
 pub mod time;
+pub mod ui;

@@ -116,10 +116,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     }
 }
 
-fn run_gui(_args: GuiArgs) -> anyhow::Result<Outcome> {
-    use clap::CommandFactory;
-    // The desktop app is not built yet: show what the command line offers instead.
-    Cli::command().print_help()?;
-    println!();
-    Ok(Outcome::Ok)
+fn run_gui(args: GuiArgs) -> anyhow::Result<Outcome> {
+    crate::ui::run(args)
 }

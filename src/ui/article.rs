@@ -1,0 +1,546 @@
+//! The article view: one galley per paragraph, laid out and drawn only while visible, with spans
+//! painted around the text (entities as boxes, claims as bands under the text, overlapping spans
+//! stacked in lanes). It reads the document and emits [`Action`]s; it never changes the project.
+
+use super::Action;
+use crate::model::{Document, Label, Span, SpanId};
+use egui::text::{LayoutJob, TextFormat};
+use egui::{
+    Color32, CornerRadius, FontId, Galley, Pos2, Rect, Sense, Stroke, StrokeKind, Ui, pos2, vec2,
+};
+use std::ops::Range;
+use std::sync::Arc;
+
+/// Base article font size in points (zoom 1.0).
+pub const BASE_FONT: f32 = 16.0;
+
+/// Labels drawn as a band under the text rather than as a box.
+pub fn is_band_label(name: &str) -> bool {
+    let n = name.to_lowercase();
+    n.contains("claim") || n.contains("quote") || n.contains("sentence")
+}
+
+/// A paragraph drawn in the last frame.
+#[derive(Clone)]
+struct Drawn {
+    /// Char range of the paragraph.
+    range: Range<usize>,
+    /// Screen position of the galley's top-left corner.
+    origin: Pos2,
+    galley: Arc<Galley>,
+}
+
+/// Read-only facts about the view in the last frame.
+#[derive(Clone, Default)]
+pub struct FrameInfo {
+    drawn: Vec<Drawn>,
+    /// The article's screen rect.
+    pub clip: Option<Rect>,
+}
+
+/// Layout cache and interaction state of the article view.
+#[derive(Default)]
+pub struct ArticleView {
+    /// Which document the paragraph table belongs to (id, length).
+    doc_key: Option<(String, usize)>,
+    /// Char ranges of the paragraphs (split at `\n`).
+    paras: Vec<Range<usize>>,
+    /// Byte ranges of the paragraphs.
+    para_bytes: Vec<Range<usize>>,
+    /// Known heights (None = never laid out at this width and size).
+    heights: Vec<Option<f32>>,
+    /// (font size, wrap width) the heights belong to.
+    height_key: (f32, f32),
+    pub last: FrameInfo,
+    /// Char boundary where the current drag started.
+    drag_anchor: Option<usize>,
+    drag_now: Option<usize>,
+    /// A char offset to bring into view.
+    pub scroll_target: Option<usize>,
+    scroll_tries: u8,
+    pending_offset: Option<f32>,
+}
+
+/// What the view needs to know about the app state.
+pub struct ViewInput<'a> {
+    pub doc: &'a Document,
+    pub labels: &'a [Label],
+    pub selection: Option<Range<usize>>,
+    pub caret: usize,
+    pub selected_span: Option<SpanId>,
+    pub zoom: f32,
+}
+
+impl ArticleView {
+    fn prepare(&mut self, doc: &Document) {
+        let key = (doc.id.clone(), doc.text.len());
+        if self.doc_key.as_ref() == Some(&key) {
+            return;
+        }
+        self.doc_key = Some(key);
+        self.paras.clear();
+        self.para_bytes.clear();
+        let (mut c0, mut b0, mut c) = (0usize, 0usize, 0usize);
+        for (b, ch) in doc.text.char_indices() {
+            if ch == '\n' {
+                self.paras.push(c0..c);
+                self.para_bytes.push(b0..b);
+                c0 = c + 1;
+                b0 = b + 1;
+            }
+            c += 1;
+        }
+        self.paras.push(c0..c);
+        self.para_bytes.push(b0..doc.text.len());
+        self.heights = vec![None; self.paras.len()];
+        self.height_key = (0.0, 0.0);
+        self.last = FrameInfo::default();
+        self.drag_anchor = None;
+        self.drag_now = None;
+    }
+
+    /// Screen rect of the character at `offset`, if it was drawn in the last frame.
+    pub fn char_rect(&self, offset: usize) -> Option<Rect> {
+        let d = self
+            .last
+            .drawn
+            .iter()
+            .find(|d| d.range.start <= offset && offset < d.range.end)?;
+        let mut col = offset - d.range.start;
+        for row in &d.galley.rows {
+            let n = row.char_count_excluding_newline().0;
+            if col < n {
+                let g = &row.glyphs[col];
+                let x0 = d.origin.x + row.pos.x + g.pos.x;
+                let r = row.rect().translate(d.origin.to_vec2());
+                return Some(Rect::from_x_y_ranges(
+                    x0..=x0 + g.advance_width.max(1.0),
+                    r.y_range(),
+                ));
+            }
+            col -= n;
+        }
+        None
+    }
+
+    /// The character under `pos` and the nearest char boundary, from the last frame's layout.
+    pub fn hit(&self, pos: Pos2) -> Option<(Option<usize>, usize)> {
+        let d = self.last.drawn.iter().min_by(|a, b| {
+            let da = dist_y(a, pos);
+            let db = dist_y(b, pos);
+            da.total_cmp(&db)
+        })?;
+        let local = pos - d.origin;
+        let mut base = d.range.start;
+        let rows = &d.galley.rows;
+        let ri = rows
+            .iter()
+            .position(|r| local.y < r.rect().max.y)
+            .unwrap_or(rows.len().saturating_sub(1));
+        for r in &rows[..ri] {
+            base += r.char_count_excluding_newline().0;
+        }
+        let row = rows.get(ri)?;
+        let x = local.x - row.pos.x;
+        for (i, g) in row.glyphs.iter().enumerate() {
+            if x < g.pos.x + g.advance_width {
+                let boundary = if x < g.pos.x + g.advance_width / 2.0 {
+                    base + i
+                } else {
+                    base + i + 1
+                };
+                let inside = x >= g.pos.x;
+                return Some((inside.then_some(base + i), boundary));
+            }
+        }
+        Some((None, base + row.glyphs.len()))
+    }
+
+    /// Draws the article and returns what the user asked for.
+    pub fn show(&mut self, ui: &mut Ui, input: &ViewInput<'_>) -> Vec<Action> {
+        let mut actions = Vec::new();
+        let doc = input.doc;
+        self.prepare(doc);
+        let font_size = (BASE_FONT * input.zoom).round();
+        let font = FontId::proportional(font_size);
+        let row_h = (font_size * 2.0).round();
+        let avail = ui.available_width();
+        let wrap = (avail - 48.0).clamp(200.0, font_size * 44.0);
+        if self.height_key != (font_size, wrap) {
+            self.height_key = (font_size, wrap);
+            self.heights.iter_mut().for_each(|h| *h = None);
+        }
+        let est_char_w = font_size * 0.5;
+        let gap = (row_h * 0.5).round();
+        let estimate = |r: &Range<usize>| -> f32 {
+            if r.is_empty() {
+                gap
+            } else {
+                let rows = ((r.len() as f32 * est_char_w) / wrap).ceil().max(1.0);
+                rows * row_h
+            }
+        };
+        // Prefix sums of heights (known or estimated).
+        let mut tops = Vec::with_capacity(self.paras.len() + 1);
+        let mut y = 0.0f32;
+        for (r, h) in self.paras.iter().zip(&self.heights) {
+            tops.push(y);
+            y += h.unwrap_or_else(|| estimate(r));
+        }
+        tops.push(y);
+        let total = y + row_h;
+
+        let mut area = egui::ScrollArea::vertical()
+            .id_salt("article-scroll")
+            .auto_shrink([false, false]);
+        if let Some(off) = self.pending_offset.take() {
+            area = area.vertical_scroll_offset(off);
+        }
+        let view_h = ui.available_height();
+        let out = area.show_viewport(ui, |ui, viewport| {
+            let left_pad = ((ui.available_width() - wrap) / 2.0).max(8.0);
+            let (rect, response) =
+                ui.allocate_exact_size(vec2(ui.available_width(), total), Sense::click_and_drag());
+            response.widget_info(|| {
+                egui::WidgetInfo::labeled(egui::Role::Document, true, "Article text")
+            });
+            let origin = rect.min + vec2(left_pad, 0.0);
+            let first = tops
+                .partition_point(|&t| t <= viewport.min.y)
+                .saturating_sub(1);
+            let mut drawn = Vec::new();
+            let mut p = first;
+            // Layout visible paragraphs.
+            while p < self.paras.len() && tops[p] < viewport.max.y {
+                let range = self.paras[p].clone();
+                if !range.is_empty() {
+                    let bytes = self.para_bytes[p].clone();
+                    let text = doc.text.get(bytes).unwrap_or("");
+                    let mut job = LayoutJob::single_section(
+                        text.to_owned(),
+                        TextFormat {
+                            font_id: font.clone(),
+                            color: ui.visuals().text_color(),
+                            line_height: Some(row_h),
+                            ..Default::default()
+                        },
+                    );
+                    job.wrap.max_width = wrap;
+                    let galley = ui.fonts_mut(|f| f.layout_job(job));
+                    let h = galley.size().y;
+                    self.heights[p] = Some(h);
+                    drawn.push(Drawn {
+                        range,
+                        origin: origin + vec2(0.0, tops[p]),
+                        galley,
+                    });
+                }
+                p += 1;
+            }
+            self.last = FrameInfo {
+                drawn,
+                clip: Some(ui.clip_rect()),
+            };
+            self.paint(ui, input, font_size);
+            self.interact(ui, &response, input, &mut actions);
+            // Scroll requests.
+            if let Some(target) = self.scroll_target {
+                if let Some(r) = self.char_rect(target) {
+                    ui.scroll_to_rect(r.expand(row_h), None);
+                    self.scroll_target = None;
+                    self.scroll_tries = 0;
+                } else if self.scroll_tries < 4 {
+                    let pi = self
+                        .paras
+                        .partition_point(|r| r.end < target)
+                        .min(self.paras.len().saturating_sub(1));
+                    self.pending_offset = Some((tops[pi] - view_h / 3.0).max(0.0));
+                    self.scroll_tries += 1;
+                    ui.ctx().request_repaint();
+                } else {
+                    self.scroll_target = None;
+                    self.scroll_tries = 0;
+                }
+            }
+        });
+        let _ = out;
+        actions
+    }
+
+    fn interact(
+        &mut self,
+        ui: &Ui,
+        response: &egui::Response,
+        input: &ViewInput<'_>,
+        actions: &mut Vec<Action>,
+    ) {
+        let doc = input.doc;
+        let ix = doc.index();
+        let (alt, shift) = ui.input(|i| (i.modifiers.alt, i.modifiers.shift));
+        let pointer = response.interact_pointer_pos().or(response.hover_pos());
+        let hit = pointer.and_then(|p| self.hit(p));
+        if response.drag_started() {
+            let origin = ui.input(|i| i.pointer.press_origin());
+            self.drag_anchor = origin.and_then(|p| self.hit(p)).map(|h| h.1);
+            self.drag_now = self.drag_anchor;
+        }
+        if response.dragged()
+            && let Some((_, b)) = hit
+        {
+            self.drag_now = Some(b);
+        }
+        if response.drag_stopped() {
+            if let (Some(a), Some(b)) = (self.drag_anchor, self.drag_now.or(hit.map(|h| h.1))) {
+                let (lo, hi) = (a.min(b), a.max(b));
+                if alt {
+                    if hi > lo {
+                        actions.push(Action::SetSelection {
+                            anchor: lo,
+                            focus: hi,
+                        });
+                    }
+                } else if let Some(r) = ix.snap_to_tokens(lo..hi.max(lo)) {
+                    actions.push(Action::SetSelection {
+                        anchor: r.start,
+                        focus: r.end,
+                    });
+                }
+            }
+            self.drag_anchor = None;
+            self.drag_now = None;
+        }
+        if response.triple_clicked() {
+            if let Some((Some(c), _)) = hit
+                && let Some(s) = ix.sentence_at(c).and_then(|i| ix.sentences().get(i))
+            {
+                actions.push(Action::SetSelection {
+                    anchor: s.start,
+                    focus: s.end,
+                });
+            }
+        } else if response.double_clicked() {
+            if let Some((Some(c), _)) = hit
+                && let Some(t) = ix.token_at(c).and_then(|i| ix.tokens().get(i))
+            {
+                actions.push(Action::SetSelection {
+                    anchor: t.start,
+                    focus: t.end,
+                });
+            }
+        } else if response.clicked()
+            && let Some((c, b)) = hit
+        {
+            if shift {
+                actions.push(Action::ExtendTo(b));
+            } else {
+                actions.push(Action::ClickAt {
+                    char: c,
+                    boundary: b,
+                });
+            }
+        }
+        // Hover: label, author, note of the spans under the pointer.
+        if self.drag_anchor.is_none()
+            && let Some(p) = response.hover_pos()
+            && let Some((Some(c), _)) = self.hit(p)
+        {
+            let spans: Vec<&Span> = doc.spans_at(c).collect();
+            if !spans.is_empty() {
+                response.clone().on_hover_ui_at_pointer(|ui| {
+                    for s in spans {
+                        ui.label(format!("{} — “{}”", s.label, short(&s.text, 60)));
+                        ui.weak(format!("by {} · {}", s.author, s.status.name()));
+                        if let Some(n) = &s.note {
+                            ui.label(format!("Note: {n}"));
+                        }
+                    }
+                });
+            }
+        }
+    }
+
+    /// The selection being dragged right now (for painting).
+    fn live_selection(&self, input: &ViewInput<'_>, alt: bool) -> Option<Range<usize>> {
+        let (a, b) = (self.drag_anchor?, self.drag_now?);
+        let (lo, hi) = (a.min(b), a.max(b));
+        if alt {
+            (hi > lo).then_some(lo..hi)
+        } else {
+            input.doc.index().snap_to_tokens(lo..hi)
+        }
+    }
+
+    fn paint(&self, ui: &Ui, input: &ViewInput<'_>, font_size: f32) {
+        let painter = ui.painter();
+        let doc = input.doc;
+        let Some(first) = self.last.drawn.first() else {
+            return;
+        };
+        let Some(last) = self.last.drawn.last() else {
+            return;
+        };
+        let (vs, ve) = (first.range.start, last.range.end);
+        // Spans intersecting the visible range.
+        let max_len = doc.spans.iter().map(|s| s.end - s.start).max().unwrap_or(0);
+        let lo = doc
+            .spans
+            .partition_point(|s| s.start + max_len < vs || s.start < vs.saturating_sub(max_len));
+        let hi = doc.spans.partition_point(|s| s.start < ve);
+        let visible: Vec<&Span> = doc.spans[lo.min(hi)..hi]
+            .iter()
+            .filter(|s| s.end > vs)
+            .collect();
+        // Lanes: how many earlier spans of the same kind overlap each span.
+        let lanes: Vec<usize> = visible
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let band = is_band_label(&s.label);
+                visible[..i]
+                    .iter()
+                    .filter(|o| is_band_label(&o.label) == band && o.overlaps(s))
+                    .count()
+                    .min(3)
+            })
+            .collect();
+        let color_of = |name: &str| -> Color32 {
+            input
+                .labels
+                .iter()
+                .find(|l| l.name == name)
+                .map(|l| Color32::from_rgb(l.color.0[0], l.color.0[1], l.color.0[2]))
+                .unwrap_or(Color32::GRAY)
+        };
+        let alt = ui.input(|i| i.modifiers.alt);
+        let selection = self
+            .live_selection(input, alt)
+            .or_else(|| input.selection.clone());
+        let sel_color = ui.visuals().selection.bg_fill.gamma_multiply(0.6);
+        let text_h = font_size * 1.25;
+        for d in &self.last.drawn {
+            let segs = |range: &Range<usize>| row_segments(d, range);
+            // Text selection.
+            if let Some(sel) = &selection {
+                for (r, _) in segs(sel) {
+                    painter.rect_filled(r, 2.0, sel_color);
+                }
+            }
+            // Entity boxes: outer lanes bigger, inner smaller.
+            for (s, &lane) in visible.iter().zip(&lanes) {
+                if is_band_label(&s.label) || s.end <= d.range.start || s.start >= d.range.end {
+                    continue;
+                }
+                let c = color_of(&s.label);
+                let inset = lane as f32 * 2.5;
+                for (r, _) in segs(&(s.start..s.end)) {
+                    let mid = r.center().y;
+                    let b = Rect::from_x_y_ranges(
+                        r.min.x + inset * 0.5..=r.max.x - inset * 0.5,
+                        mid - text_h / 2.0 - 3.0 + inset..=mid + text_h / 2.0 + 1.0 - inset,
+                    );
+                    painter.rect(
+                        b,
+                        CornerRadius::same(3),
+                        c.gamma_multiply(0.22),
+                        Stroke::new(1.2, c),
+                        StrokeKind::Inside,
+                    );
+                }
+            }
+            painter.galley(d.origin, d.galley.clone(), ui.visuals().text_color());
+            // Claim bands under the text.
+            for (s, &lane) in visible.iter().zip(&lanes) {
+                if !is_band_label(&s.label) || s.end <= d.range.start || s.start >= d.range.end {
+                    continue;
+                }
+                let c = color_of(&s.label);
+                for (r, _) in segs(&(s.start..s.end)) {
+                    let y = r.center().y + text_h / 2.0 + 2.5 + lane as f32 * 4.0;
+                    let band = Rect::from_x_y_ranges(r.x_range(), y..=y + 3.0);
+                    painter.rect_filled(band, 1.0, c);
+                }
+            }
+            // Selected span outline.
+            if let Some(id) = input.selected_span
+                && let Some(s) = doc.span(id)
+            {
+                let c = ui.visuals().strong_text_color();
+                for (r, _) in segs(&(s.start..s.end)) {
+                    let mid = r.center().y;
+                    let b = Rect::from_x_y_ranges(
+                        r.min.x - 2.0..=r.max.x + 2.0,
+                        mid - text_h / 2.0 - 5.0..=mid + text_h / 2.0 + 8.0,
+                    );
+                    painter.rect_stroke(b, 3.0, Stroke::new(2.0, c), StrokeKind::Outside);
+                }
+            }
+            // Caret.
+            if selection.as_ref().is_none_or(|s| s.is_empty())
+                && input.selected_span.is_none()
+                && input.caret >= d.range.start
+                && input.caret <= d.range.end
+                && let Some((r, _)) = segs(&(input.caret..input.caret)).into_iter().next()
+            {
+                let x = r.min.x - 1.0;
+                let mid = r.center().y;
+                painter.line_segment(
+                    [pos2(x, mid - text_h / 2.0), pos2(x, mid + text_h / 2.0)],
+                    Stroke::new(2.0, ui.visuals().strong_text_color()),
+                );
+            }
+        }
+    }
+}
+
+fn dist_y(d: &Drawn, pos: Pos2) -> f32 {
+    let r = Rect::from_min_size(d.origin, d.galley.size());
+    if pos.y < r.min.y {
+        r.min.y - pos.y
+    } else if pos.y > r.max.y {
+        pos.y - r.max.y
+    } else {
+        0.0
+    }
+}
+
+/// Screen rects of the parts of `range` on each row of a drawn paragraph (an empty range gives
+/// a zero-width rect at its position).
+fn row_segments(d: &Drawn, range: &Range<usize>) -> Vec<(Rect, usize)> {
+    let mut out = Vec::new();
+    if range.end < d.range.start || range.start > d.range.end {
+        return out;
+    }
+    let mut base = d.range.start;
+    for (ri, row) in d.galley.rows.iter().enumerate() {
+        let n = row.char_count_excluding_newline().0;
+        let (a, b) = (range.start.max(base), range.end.min(base + n));
+        let hit = if range.is_empty() {
+            range.start >= base && range.start <= base + n
+        } else {
+            a < b
+        };
+        if hit {
+            let xa = row.x_offset(egui::text::CharIndex(a - base));
+            let xb = row.x_offset(egui::text::CharIndex(b.max(a) - base));
+            let r = row.rect().translate(d.origin.to_vec2());
+            out.push((
+                Rect::from_x_y_ranges(r.min.x + xa..=r.min.x + xb.max(xa), r.y_range()),
+                ri,
+            ));
+            if range.is_empty() {
+                break;
+            }
+        }
+        base += n;
+    }
+    out
+}
+
+/// `s` cut to `n` characters with an ellipsis.
+pub fn short(s: &str, n: usize) -> String {
+    let mut out: String = s.chars().take(n).collect();
+    if s.chars().count() > n {
+        out.push('…');
+    }
+    out.replace('\n', " ")
+}
