@@ -123,6 +123,8 @@ pub struct SpantagApp {
     recovered: Option<(Project, Option<PathBuf>)>,
     allow_close: bool,
     close_requested: bool,
+    /// What to do once the next save succeeds (e.g. close after "Save" in the unsaved dialog).
+    after_save: Option<Action>,
     title: String,
     screenshot: Option<Screenshot>,
     frame_count: u64,
@@ -191,6 +193,7 @@ impl SpantagApp {
             recovered: None,
             allow_close: false,
             close_requested: false,
+            after_save: None,
             title: String::new(),
             screenshot: None,
             frame_count: 0,
@@ -754,7 +757,10 @@ impl SpantagApp {
                     }
                 }
             }
-            Some(false) => self.prompt = None,
+            Some(false) => {
+                self.prompt = None;
+                self.after_save = None;
+            }
             None => {}
         }
     }
@@ -795,12 +801,9 @@ impl SpantagApp {
                 ui.horizontal(|ui| match modal {
                     Modal::Unsaved(then) => {
                         if ui.button("Save").clicked() {
+                            // Runs once the save succeeds (possibly after a Save As prompt).
+                            self.after_save = Some((**then).clone());
                             answer = Some(Some(Action::Command(AppCommand::Save)));
-                            if self.path.is_some() {
-                                self.queue.push(Action::Command(AppCommand::Save));
-                                self.queue.push((**then).clone());
-                                answer = Some(None);
-                            }
                         }
                         if ui.button("Discard").clicked() {
                             if let Some(a) = &self.autosaver {
@@ -1029,14 +1032,17 @@ impl SpantagApp {
                 Some(p) => self.save_to(p, false),
                 None => self.run_command(AppCommand::SaveAs),
             },
-            AppCommand::SaveAs => {
-                if let Some(mut paths) = self.pick(PromptKind::SaveAs)
-                    && !paths.is_empty()
-                {
+            AppCommand::SaveAs => match self.pick(PromptKind::SaveAs) {
+                Some(mut paths) if !paths.is_empty() => {
                     let p = paths.swap_remove(0);
                     self.save_to(p, true);
                 }
-            }
+                _ => {
+                    if self.prompt.is_none() {
+                        self.after_save = None;
+                    }
+                }
+            },
             AppCommand::Quit => {
                 self.close_requested = true;
             }
@@ -1414,9 +1420,6 @@ impl SpantagApp {
             self.modal = Some(Modal::ChangedOnDisk(path));
             return;
         }
-        if !force && !same_file && path.exists() && self.stamp.is_none() && self.path.is_some() {
-            // Saving over some other existing file happens only through Save As, which asked.
-        }
         let rev = self.ws.revision();
         match project_io::save(&mut self.ws.project, &path) {
             Ok(()) => {
@@ -1428,6 +1431,9 @@ impl SpantagApp {
                 }
                 self.autosaved_revision = None;
                 self.toast(format!("Saved {}", path.display()));
+                if let Some(a) = self.after_save.take() {
+                    self.queue.push(a);
+                }
             }
             Err(e) => self.toast_error(format!("Could not save: {e}")),
         }
