@@ -94,6 +94,7 @@ fn big_project() -> Project {
             status: Status::Pending,
             review: None,
             note: None,
+            proposed_by: Vec::new(),
         });
         id += 1;
     };
