@@ -1633,7 +1633,7 @@ mod tests {
             .map(|k| a.iter().filter(|&&x| x == k).count())
             .collect();
         assert_eq!(counts.iter().sum::<usize>(), 103);
-        assert_eq!(counts[0], 82);
+        assert_eq!(counts[0], 83); // 82.4 plus the largest remainder
         // Same seed and set in another order: same assignment per id.
         let mut rev = refs.clone();
         rev.reverse();
