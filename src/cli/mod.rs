@@ -86,6 +86,8 @@ pub enum Command {
     Import(export_cmds::ImportArgs),
     /// Merge annotators' projects into a gold project (agreed spans accepted, the rest pending).
     Merge(review_cmds::MergeArgs),
+    /// Agreement between annotators' projects: span P/R/F1, token kappas and alpha, confusion.
+    Agree(review_cmds::AgreeArgs),
 }
 
 /// Runs the command line with the process arguments and returns the exit code.
@@ -112,6 +114,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Export(a)) => export_cmds::export(&a),
         Some(Command::Import(a)) => export_cmds::import(&a),
         Some(Command::Merge(a)) => review_cmds::merge(&a),
+        Some(Command::Agree(a)) => review_cmds::agree(&a),
         None => run_gui(cli.gui),
     }
 }

@@ -1,11 +1,13 @@
-//! `merge` (and the loading shared with `agree`).
+//! `merge` and `agree`.
 
 use super::Outcome;
 use super::project_cmds::load;
 use crate::model::Project;
 use crate::project_io;
+use crate::review::agreement::agreement;
 use crate::review::compare::{Annotator, annotator_name};
 use crate::review::merge::{Strategy, merge as merge_projects};
+use crate::review::metrics::{Figure, MatchMode};
 use crate::time::Timestamp;
 use anyhow::bail;
 use clap::Args;
@@ -97,5 +99,148 @@ pub fn merge(a: &MergeArgs) -> anyhow::Result<Outcome> {
         summary.pending,
         summary.unresolved
     );
+    Ok(Outcome::Ok)
+}
+
+#[derive(Debug, Args)]
+pub struct AgreeArgs {
+    /// Two or more annotators' projects over the same articles.
+    #[arg(required = true, num_args = 2..)]
+    pub projects: Vec<PathBuf>,
+    /// Print the full report as JSON (fields documented in the README, "Agreement").
+    #[arg(long)]
+    pub json: bool,
+    /// The labels of the entity layer (every other label forms the claim layer).
+    #[arg(long, value_delimiter = ',', default_value = "actor,place,number")]
+    pub entity_labels: Vec<String>,
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or_else(|| "undefined".to_owned(), |v| format!("{:.1}%", v * 100.0))
+}
+
+fn fig(f: &Figure) -> String {
+    match f.value() {
+        Some(v) => format!("{v:.3}"),
+        None => format!("undefined ({})", f.reason().unwrap_or("no data")),
+    }
+}
+
+pub fn agree(a: &AgreeArgs) -> anyhow::Result<Outcome> {
+    let (projects, names) = load_annotators(&a.projects)?;
+    let entity: Vec<&str> = a
+        .entity_labels
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let r = agreement(&annotators(&projects, &names), &entity);
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+        return Ok(Outcome::Ok);
+    }
+    println!("annotators: {}", names.join(", "));
+    println!(
+        "{} shared documents ({} skipped: not in every project)",
+        r.shared_documents, r.skipped_documents
+    );
+    for rep in [&r.exact, &r.overlap] {
+        let mode = if rep.mode == MatchMode::Exact {
+            "exact"
+        } else {
+            "overlap"
+        };
+        println!();
+        println!("span level, {mode} match");
+        for p in &rep.pairs {
+            println!(
+                "  {} vs {}:  P {}  R {}  F1 {}",
+                names[p.a],
+                names[p.b],
+                pct(p.report.micro.precision),
+                pct(p.report.micro.recall),
+                pct(p.report.micro.f1)
+            );
+            for (label, s) in &p.report.per_label {
+                println!(
+                    "    {label:<12} tp {:>6} fp {:>6} fn {:>6}  F1 {}",
+                    s.tp,
+                    s.fp,
+                    s.fn_,
+                    pct(s.f1)
+                );
+            }
+        }
+        if rep.pairs.len() > 1 {
+            println!(
+                "  mean of {} pairs:  P {}  R {}  F1 {}",
+                rep.mean.pairs,
+                pct(rep.mean.precision),
+                pct(rep.mean.recall),
+                pct(rep.mean.f1)
+            );
+        }
+    }
+    println!();
+    println!("token level");
+    for l in &r.layers {
+        let kappa = if names.len() == 2 {
+            &l.agreement.cohen_kappa
+        } else {
+            &l.agreement.mean_pairwise_cohen_kappa
+        };
+        println!(
+            "  {:<9} tokens {:>8}  Cohen's kappa {}  Fleiss' kappa {}  Krippendorff's alpha {}",
+            l.layer,
+            l.agreement.items,
+            fig(kappa),
+            fig(&l.agreement.fleiss_kappa),
+            fig(&l.agreement.krippendorff_alpha)
+        );
+    }
+    for c in &r.confusion {
+        println!();
+        println!(
+            "confusion over overlapping spans (rows {}, columns {})",
+            names[c.a], names[c.b]
+        );
+        let cols = &c.matrix.labels_b;
+        let mut head = format!("  {:<12}", "");
+        for col in cols {
+            head.push_str(&format!(" {col:>10}"));
+        }
+        println!("{head}");
+        for row in &c.matrix.labels_a {
+            let mut line = format!("  {row:<12}");
+            for col in cols {
+                let n = c
+                    .matrix
+                    .counts
+                    .get(row)
+                    .and_then(|r| r.get(col))
+                    .copied()
+                    .unwrap_or(0);
+                line.push_str(&format!(" {n:>10}"));
+            }
+            println!("{line}");
+        }
+    }
+    println!();
+    println!("documents, worst first (exact F1, overlap F1, entity kappa)");
+    for d in r.documents.iter().take(20) {
+        println!(
+            "  {:<24} {:>10} {:>10} {:>10}  {}",
+            d.id,
+            pct(d.exact_f1),
+            pct(d.overlap_f1),
+            d.entity_kappa
+                .value()
+                .map_or_else(|| "undefined".to_owned(), |v| format!("{v:.3}")),
+            d.title
+        );
+    }
+    if r.documents.len() > 20 {
+        println!("  ... {} more (use --json for all)", r.documents.len() - 20);
+    }
     Ok(Outcome::Ok)
 }

@@ -1,7 +1,9 @@
 //! Reviewing: comparing annotators, agreement figures, and merging into a gold project.
 
+pub mod agreement;
 pub mod compare;
 pub mod merge;
+pub mod metrics;
 
 /// Disjoint sets over `0..n`, for grouping competing spans into one decision.
 pub(crate) struct Groups {

@@ -1,0 +1,215 @@
+//! Inter-annotator agreement over the documents every project shares (matched by content, see
+//! [`match_documents`]): span-level precision/recall/F1 (exact and overlap), token-level kappas
+//! and alpha per label layer, a label confusion matrix and per-document figures.
+//!
+//! Rejected spans are left out (they are not anyone's annotation any more). Undefined figures are
+//! [`Figure::Undefined`] or `null`, never NaN. The JSON fields are documented in the README
+//! ("Agreement").
+
+use super::compare::{Annotator, match_documents};
+use super::metrics::{
+    ConfusionMatrix, ConfusionReport, Figure, Layer, LayerAgreement, LayerReport, MatchMode,
+    PairReport, PairwiseSpanReport, SpanCounts, SpanRef, mean_scores,
+};
+use crate::model::Status;
+use serde::Serialize;
+
+/// Entity labels used when none are given.
+pub const DEFAULT_ENTITY_LABELS: [&str; 3] = ["actor", "place", "number"];
+
+/// Everything `spantag agree` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgreementReport {
+    /// Annotator names, in input order (pair indices refer to this list).
+    pub annotators: Vec<String>,
+    /// Documents every project has (the figures are computed over these).
+    pub shared_documents: usize,
+    /// Documents left out because some project lacks them.
+    pub skipped_documents: usize,
+    /// Span-level scores, exact match (same start, end and label).
+    pub exact: PairwiseSpanReport,
+    /// Span-level scores, overlap match (same label, ranges intersect).
+    pub overlap: PairwiseSpanReport,
+    /// Token-level agreement per layer: `entities`, then `claims`.
+    pub layers: Vec<LayerReport>,
+    /// Label confusion over overlapping spans, for every annotator pair.
+    pub confusion: Vec<ConfusionPair>,
+    /// Per shared document, worst first.
+    pub documents: Vec<DocAgreement>,
+}
+
+/// Confusion matrix of one annotator pair (`a` is the row annotator).
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfusionPair {
+    pub a: usize,
+    pub b: usize,
+    pub matrix: ConfusionReport,
+}
+
+/// Figures for one shared document (mean over annotator pairs for 3+ annotators).
+#[derive(Debug, Clone, Serialize)]
+pub struct DocAgreement {
+    /// The first project's document id.
+    pub id: String,
+    pub title: String,
+    /// Micro F1, exact match; `null` when nobody marked a span.
+    pub exact_f1: Option<f64>,
+    /// Micro F1, overlap match; `null` when nobody marked a span.
+    pub overlap_f1: Option<f64>,
+    /// Cohen's kappa (mean pairwise for 3+) over the document's tokens, entity layer.
+    pub entity_kappa: Figure,
+}
+
+fn mean(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
+    let (mut sum, mut n) = (0.0, 0_u32);
+    for v in values.flatten() {
+        sum += v;
+        n += 1;
+    }
+    (n > 0).then(|| sum / f64::from(n))
+}
+
+fn pairwise_report(
+    counts: &[(usize, usize, SpanCounts)],
+    mode: MatchMode,
+    n: usize,
+) -> PairwiseSpanReport {
+    let pairs: Vec<PairReport> = counts
+        .iter()
+        .map(|(a, b, c)| PairReport {
+            a: *a,
+            b: *b,
+            report: c.report(),
+        })
+        .collect();
+    let reports: Vec<_> = pairs.iter().map(|p| p.report.clone()).collect();
+    PairwiseSpanReport {
+        mode,
+        annotators: n,
+        mean: mean_scores(&reports),
+        pairs,
+    }
+}
+
+/// Agreement of `annotators` over the documents they all share. `entity_labels` form the entity
+/// layer; every other label of the projects' label sets forms the claim layer.
+pub fn agreement(annotators: &[Annotator<'_>], entity_labels: &[&str]) -> AgreementReport {
+    let n = annotators.len();
+    let pairs: Vec<(usize, usize)> = (0..n)
+        .flat_map(|a| (a + 1..n).map(move |b| (a, b)))
+        .collect();
+    let mut claim_labels: Vec<&str> = Vec::new();
+    for a in annotators {
+        for l in &a.project.labels {
+            let l = l.name.as_str();
+            if !entity_labels.contains(&l) && !claim_labels.contains(&l) {
+                claim_labels.push(l);
+            }
+        }
+    }
+    let entity_layer = Layer::new("entities", entity_labels);
+    let mut layers = vec![
+        LayerAgreement::new(entity_layer.clone(), n),
+        LayerAgreement::new(Layer::new("claims", &claim_labels), n),
+    ];
+    let mut exact: Vec<_> = pairs
+        .iter()
+        .map(|&(a, b)| (a, b, SpanCounts::new(MatchMode::Exact)))
+        .collect();
+    let mut overlap: Vec<_> = pairs
+        .iter()
+        .map(|&(a, b)| (a, b, SpanCounts::new(MatchMode::Overlap)))
+        .collect();
+    let mut confusion: Vec<_> = pairs
+        .iter()
+        .map(|&(a, b)| (a, b, ConfusionMatrix::new()))
+        .collect();
+    let mut documents = Vec::new();
+    let (mut shared, mut skipped) = (0, 0);
+    let mut tokens: Vec<(usize, usize)> = Vec::new();
+    for m in match_documents(annotators) {
+        if !m.shared() {
+            skipped += 1;
+            continue;
+        }
+        let Some(doc) = m.document(annotators) else {
+            skipped += 1;
+            continue;
+        };
+        shared += 1;
+        let spans: Vec<Vec<SpanRef<'_>>> = m
+            .present
+            .iter()
+            .zip(annotators)
+            .map(|(i, a)| {
+                i.and_then(|i| a.project.documents.get(i))
+                    .map(|d| {
+                        d.spans
+                            .iter()
+                            .filter(|s| s.status != Status::Rejected)
+                            .map(|s| SpanRef::new(s.start, s.end, &s.label))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            })
+            .collect();
+        tokens.clear();
+        tokens.extend(doc.index().tokens().iter().map(|r| (r.start, r.end)));
+        let per_rater: Vec<Option<&[SpanRef<'_>]>> =
+            spans.iter().map(|s| Some(s.as_slice())).collect();
+        for layer in &mut layers {
+            // Rater counts always match: one column per annotator.
+            let _ = layer.add_document(&tokens, &per_rater);
+        }
+        let mut doc_layer = LayerAgreement::new(entity_layer.clone(), n);
+        let _ = doc_layer.add_document(&tokens, &per_rater);
+        let mut exact_f1 = Vec::new();
+        let mut overlap_f1 = Vec::new();
+        for k in 0..pairs.len() {
+            let (a, b) = pairs[k];
+            let e = SpanCounts::for_document(&spans[a], &spans[b], MatchMode::Exact);
+            let o = SpanCounts::for_document(&spans[a], &spans[b], MatchMode::Overlap);
+            exact_f1.push(e.micro().f1());
+            overlap_f1.push(o.micro().f1());
+            let _ = exact[k].2.merge(&e);
+            let _ = overlap[k].2.merge(&o);
+            confusion[k].2.add_document(&spans[a], &spans[b]);
+        }
+        documents.push(DocAgreement {
+            id: doc.id.clone(),
+            title: doc.title.clone(),
+            exact_f1: mean(exact_f1.into_iter()),
+            overlap_f1: mean(overlap_f1.into_iter()),
+            entity_kappa: doc_layer.ratings().mean_pairwise_cohen_kappa(),
+        });
+    }
+    // Worst first; documents without a defined F1 (nothing marked by anyone) last.
+    let key = |d: &DocAgreement| {
+        (
+            d.exact_f1.unwrap_or(f64::INFINITY),
+            d.overlap_f1.unwrap_or(f64::INFINITY),
+        )
+    };
+    documents.sort_by(|x, y| {
+        key(x)
+            .partial_cmp(&key(y))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    AgreementReport {
+        annotators: annotators.iter().map(|a| a.name.to_owned()).collect(),
+        shared_documents: shared,
+        skipped_documents: skipped,
+        exact: pairwise_report(&exact, MatchMode::Exact, n),
+        overlap: pairwise_report(&overlap, MatchMode::Overlap, n),
+        layers: layers.iter().map(LayerAgreement::report).collect(),
+        confusion: confusion
+            .iter()
+            .map(|(a, b, c)| ConfusionPair {
+                a: *a,
+                b: *b,
+                matrix: c.report(),
+            })
+            .collect(),
+        documents,
+    }
+}
