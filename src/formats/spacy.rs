@@ -120,7 +120,7 @@ pub(crate) fn export(
     reports: &mut Reports,
     progress: &Progress,
 ) -> Result<(), FormatError> {
-    let mut w = DocBinWriter::new(Compression::Fast);
+    let mut w = DocBinWriter::with_threads(Compression::Fast, 1);
     for p in docs.iter_mut() {
         let d = build(ctx, p, reports);
         w.add(&d).map_err(|e| {
