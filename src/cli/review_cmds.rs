@@ -22,7 +22,7 @@ pub struct MergeArgs {
     #[arg(long)]
     pub out: PathBuf,
     /// Which spans are accepted outright; the rest stay pending for the conflict queue.
-    #[arg(long, value_enum, default_value_t = Strategy::Majority)]
+    #[arg(long, value_name = "majority|union|intersection", default_value = "majority", value_parser = parse_strategy)]
     pub strategy: Strategy,
     /// Overwrite an existing output file.
     #[arg(long)]
@@ -30,6 +30,11 @@ pub struct MergeArgs {
     /// Name recorded as the reviewer of accepted spans.
     #[arg(long, default_value = "spantag merge")]
     pub reviewer: String,
+}
+
+fn parse_strategy(s: &str) -> Result<Strategy, String> {
+    Strategy::from_name(s)
+        .ok_or_else(|| format!("unknown strategy {s:?}: use majority, union or intersection"))
 }
 
 /// Loads projects and names each one's annotator (its only author, else its file name).

@@ -12,7 +12,7 @@ use crate::time::Timestamp;
 use serde::Serialize;
 
 /// Which spans a merge accepts outright.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Strategy {
     /// Spans made by more than half of the annotators who have the document.
@@ -24,6 +24,15 @@ pub enum Strategy {
 }
 
 impl Strategy {
+    pub const ALL: [Strategy; 3] = [Strategy::Majority, Strategy::Union, Strategy::Intersection];
+
+    /// Parses a strategy name (`majority`, `union`, `intersection`).
+    pub fn from_name(s: &str) -> Option<Strategy> {
+        Strategy::ALL
+            .into_iter()
+            .find(|st| st.name().eq_ignore_ascii_case(s))
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Strategy::Majority => "majority",
