@@ -155,16 +155,56 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProjectError> {
 
 /// Loads and validates a project file.
 pub fn load(path: &Path) -> Result<Project, ProjectError> {
-    let text = fs::read_to_string(path).map_err(|source| ProjectError::Io {
+    let bytes = read_file(path).map_err(|source| ProjectError::Io {
         path: path.to_owned(),
         source,
     })?;
-    from_ron_str(&text, path)
+    from_ron_bytes(&bytes, path)
+}
+
+/// Reads a whole file; large files are read as two halves on two threads, which halves the
+/// time spent copying from the page cache into fresh memory.
+fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        const PARALLEL_FROM: u64 = 8 << 20;
+        let file = fs::File::open(path)?;
+        let len = file.metadata()?.len();
+        if len >= PARALLEL_FROM
+            && let Ok(len) = usize::try_from(len)
+        {
+            let mut buf = vec![0u8; len];
+            let (a, b) = buf.split_at_mut(len / 2);
+            let offset = a.len() as u64;
+            let (ra, rb) = std::thread::scope(|scope| {
+                let second = scope.spawn(|| file.read_exact_at(b, offset));
+                let first = file.read_exact_at(a, 0);
+                (first, second.join())
+            });
+            ra?;
+            rb.map_err(|_| std::io::Error::other("reading thread failed"))??;
+            // The file may have grown since its length was taken; read any rest.
+            let mut rest = Vec::new();
+            let mut f = &file;
+            std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(len as u64))?;
+            std::io::Read::read_to_end(&mut f, &mut rest)?;
+            buf.extend_from_slice(&rest);
+            return Ok(buf);
+        }
+    }
+    fs::read(path)
 }
 
 /// Parses and validates project file content; `path` is only used in messages.
 pub fn from_ron_str(text: &str, path: &Path) -> Result<Project, ProjectError> {
-    if let Some(found) = probe_version(text)
+    from_ron_bytes(text.as_bytes(), path)
+}
+
+/// Parses and validates project file bytes (which must be UTF-8); `path` is only used in
+/// messages.
+pub fn from_ron_bytes(bytes: &[u8], path: &Path) -> Result<Project, ProjectError> {
+    if let Some(found) = probe_version(bytes)
         && found > SCHEMA_VERSION
     {
         return Err(ProjectError::FutureVersion {
@@ -173,9 +213,10 @@ pub fn from_ron_str(text: &str, path: &Path) -> Result<Project, ProjectError> {
             supported: SCHEMA_VERSION,
         });
     }
-    let (mut project, per_doc) = match parse_parallel(text) {
+    let (mut project, per_doc) = match parse_parallel(bytes) {
         Some((p, per_doc)) => (p, Some(per_doc)),
         None => {
+            let text = utf8(bytes, path)?;
             let p = ron::Options::default()
                 .from_str::<Project>(text)
                 .map_err(|e| ProjectError::Syntax {
@@ -203,7 +244,7 @@ pub fn from_ron_str(text: &str, path: &Path) -> Result<Project, ProjectError> {
         None => validate(&project),
     };
     if !problems.is_empty() {
-        locate(&mut problems, text);
+        locate(&mut problems, utf8(bytes, path)?);
         return Err(ProjectError::Invalid {
             path: path.to_owned(),
             problems,
@@ -213,58 +254,131 @@ pub fn from_ron_str(text: &str, path: &Path) -> Result<Project, ProjectError> {
     Ok(project)
 }
 
+/// The file as text, or a syntax error at the first byte that is not UTF-8.
+fn utf8<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a str, ProjectError> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let before = &bytes[..e.valid_up_to()];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let col = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1;
+        ProjectError::Syntax {
+            path: path.to_owned(),
+            line,
+            col,
+            message: "the file is not valid UTF-8 text".to_owned(),
+        }
+    })
+}
+
+/// Where `needle` first occurs in `hay` at or after `from`.
+fn find_bytes(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    let first = *needle.first()?;
+    let mut at = from;
+    while let Some(rest) = hay.get(at..) {
+        let i = rest.iter().position(|&b| b == first)?;
+        let cand = at + i;
+        if hay.get(cand..cand + needle.len()) == Some(needle) {
+            return Some(cand);
+        }
+        at = cand + 1;
+    }
+    None
+}
+
 /// Parses a file in the layout [`to_ron_string`] writes, with its documents split across threads
-/// (RON parsing dominates load time). Returns `None` when the file is laid out differently or any
-/// part fails to parse; the caller then parses the whole file in one piece, which also gives the
-/// exact position of a syntax error.
-fn parse_parallel(text: &str) -> Option<(Project, Vec<Vec<Problem>>)> {
-    const LIST: &str = "\n  documents: [\n";
+/// (RON parsing dominates load time). The body is cut into pieces at document starts; each piece
+/// is checked for UTF-8, split into documents, parsed and validated on a worker thread. Returns
+/// `None` when the file is laid out differently or any part fails to parse; the caller then
+/// parses the whole file in one piece, which also gives the exact position of a syntax error.
+fn parse_parallel(bytes: &[u8]) -> Option<(Project, Vec<Vec<Problem>>)> {
+    const LIST: &[u8] = b"\n  documents: [\n";
     const DOC_START: &str = "\n    (\n";
-    let at = text.find(LIST)?;
+    const END: &[u8] = b"\n  ],\n)";
+    let at = find_bytes(bytes, LIST, 0)?;
     let body_start = at + LIST.len() - 1; // keep the newline: every document starts at "\n    (\n"
-    let body_end = text.rfind("\n  ],\n)")?;
-    let body = text.get(body_start..=body_end)?;
-    let header = format!("{}\n  documents: [],\n)", &text[..at]);
+    let tail_from = bytes.len().saturating_sub(64);
+    let body_end = find_bytes(bytes, END, tail_from)?;
+    let body = bytes.get(body_start..=body_end)?;
+    let header = format!(
+        "{}\n  documents: [],\n)",
+        std::str::from_utf8(&bytes[..at]).ok()?
+    );
     let mut project: Project = ron::Options::default().from_str(&header).ok()?;
-    let mut starts: Vec<usize> = body.match_indices(DOC_START).map(|(i, _)| i).collect();
-    if starts.first() != Some(&0) {
+    if !body.starts_with(DOC_START.as_bytes()) {
         return None;
     }
-    starts.push(body.len());
-    let chunks: Vec<&str> = starts
-        .windows(2)
-        .map(|w| body[w[0]..w[1]].trim().trim_end_matches(','))
-        .collect();
     let threads = std::thread::available_parallelism()
         .map(std::num::NonZeroUsize::get)
         .unwrap_or(1)
         .clamp(1, 8);
-    let per = chunks.len().div_ceil(threads).max(1);
+    // Pieces of about 1 MB (at least one per thread), each starting at a document start. The
+    // pattern is ASCII, so a match in valid UTF-8 is always on a character boundary.
+    let pieces_wanted = (body.len() >> 20).clamp(threads, 256);
+    let step = body.len() / pieces_wanted + 1;
+    let mut cuts = vec![0usize];
+    while let Some(&last) = cuts.last() {
+        match find_bytes(body, DOC_START.as_bytes(), (last + step).min(body.len())) {
+            Some(next) => cuts.push(next),
+            None => break,
+        }
+    }
+    cuts.push(body.len());
+    let pieces: Vec<&[u8]> = cuts.windows(2).map(|w| &body[w[0]..w[1]]).collect();
     let labels = label_set(&project);
     let labels = &labels;
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let next = &next;
+    let pieces = &pieces;
     type Part = Vec<(Document, Vec<Problem>)>;
-    let parts: Vec<Option<Part>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .chunks(per)
-            .map(|group| {
+    let parse_piece = move |piece: &[u8]| -> Option<Part> {
+        let piece = std::str::from_utf8(piece).ok()?;
+        let mut starts: Vec<usize> = piece.match_indices(DOC_START).map(|(i, _)| i).collect();
+        starts.push(piece.len());
+        let mut docs = Vec::with_capacity(starts.len());
+        for w in starts.windows(2) {
+            let chunk = piece[w[0]..w[1]].trim().trim_end_matches(',');
+            let mut d: Document = ron::Options::default().from_str(chunk).ok()?;
+            d.sort_spans();
+            let problems = validate_document(&d, labels);
+            docs.push((d, problems));
+        }
+        Some(docs)
+    };
+    let done: Vec<Vec<(usize, Option<Part>)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
                 scope.spawn(move || {
-                    let mut docs = Vec::with_capacity(group.len());
-                    for chunk in group {
-                        let mut d: Document = ron::Options::default().from_str(chunk).ok()?;
-                        d.sort_spans();
-                        let problems = validate_document(&d, labels);
-                        docs.push((d, problems));
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(piece) = pieces.get(i) else { break };
+                        let part = parse_piece(piece);
+                        let failed = part.is_none();
+                        out.push((i, part));
+                        if failed {
+                            break;
+                        }
                     }
-                    Some(docs)
+                    out
                 })
             })
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().ok().flatten())
+            .map(|h| h.join().unwrap_or_default())
             .collect()
     });
-    let mut per_doc = Vec::with_capacity(chunks.len());
+    let mut parts: Vec<Option<Part>> = (0..pieces.len()).map(|_| None).collect();
+    for (i, part) in done.into_iter().flatten() {
+        parts[i] = part;
+    }
+    let mut per_doc = Vec::new();
     for part in parts {
         for (d, problems) in part? {
             project.documents.push(d);
@@ -285,8 +399,12 @@ fn migrate(project: &mut Project) {
 
 /// Reads `schema_version: N` from the start of a file without parsing the rest, so that a file
 /// from a newer spantag is refused with a clear message even if its fields are unknown here.
-fn probe_version(text: &str) -> Option<u32> {
-    let head = text.get(..text.len().min(4096)).unwrap_or(text);
+fn probe_version(bytes: &[u8]) -> Option<u32> {
+    let head = &bytes[..bytes.len().min(4096)];
+    let head = match std::str::from_utf8(head) {
+        Ok(s) => s,
+        Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).ok()?,
+    };
     let at = head.find("schema_version")?;
     let rest = head[at + "schema_version".len()..].trim_start();
     let rest = rest.strip_prefix(':')?.trim_start();
@@ -460,10 +578,55 @@ mod tests {
     fn parallel_parse_matches_sequential() {
         let text = include_str!("../projects/sample.ron");
         let seq: Project = ron::Options::default().from_str(text).expect("parses");
-        let (par, problems) = parse_parallel(text).expect("the layout we write is split");
+        let (par, problems) =
+            parse_parallel(text.as_bytes()).expect("the layout we write is split");
         assert_eq!(par, seq);
         assert!(problems.iter().all(Vec::is_empty));
         // A different layout falls back.
-        assert!(parse_parallel(&text.replace("\n    (\n", "\n    (  \n")).is_none());
+        assert!(parse_parallel(text.replace("\n    (\n", "\n    (  \n").as_bytes()).is_none());
+    }
+
+    #[test]
+    fn large_files_are_read_in_halves_and_load_whole() {
+        let mut p = Project::new("big", &crate::model::DEFAULT_LABELS);
+        let line = "Der Bürgermeister 🇩🇪 sagte, 東京 e\u{301} ist 3,4 Mio. entfernt.\n";
+        for n in 0..40 {
+            let text = line.repeat(4_000);
+            let source = crate::model::Source {
+                path: None,
+                hash: content_hash(&text),
+                encoding: "UTF-8".into(),
+                line_endings: crate::model::LineEndings::Lf,
+            };
+            p.documents.push(Document::new(
+                format!("d{n}"),
+                format!("Doc {n}"),
+                text,
+                source,
+            ));
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("big.ron");
+        save(&mut p, &path).expect("saves");
+        assert!(fs::metadata(&path).expect("written").len() > 8 << 20);
+        let loaded = load(&path).expect("loads");
+        assert_eq!(loaded.documents.len(), 40);
+        assert_eq!(loaded, p);
+    }
+
+    #[test]
+    fn invalid_utf8_is_a_syntax_error_with_its_position() {
+        let mut bytes = include_bytes!("../projects/sample.ron").to_vec();
+        let at = bytes.iter().position(|&b| b == b'\n').expect("has lines") + 3;
+        bytes[at] = 0xff;
+        match from_ron_bytes(&bytes, Path::new("x.ron")) {
+            Err(ProjectError::Syntax {
+                line, col, message, ..
+            }) => {
+                assert_eq!((line, col), (2, 3));
+                assert!(message.contains("UTF-8"), "{message}");
+            }
+            other => panic!("expected a syntax error, got {other:?}"),
+        }
     }
 }
