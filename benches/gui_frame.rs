@@ -76,7 +76,7 @@ fn big_project() -> Project {
     };
     let mut doc = Document::new("big".into(), "Big article".into(), text, source);
     let mut project = Project::new("bench", &spantag::model::DEFAULT_LABELS);
-    let ix = doc.index();
+    let ix = doc.index_with_sentences();
     let tokens = ix.tokens().to_vec();
     let sentences = ix.sentences().to_vec();
     let mut spans = Vec::new();

@@ -15,6 +15,7 @@ pub mod markup;
 pub mod model;
 pub mod project_io;
 pub mod review;
+pub mod segment;
 pub mod stats;
 pub mod text;
 pub mod time;

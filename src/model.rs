@@ -346,9 +346,16 @@ impl Document {
         }
     }
 
-    /// The offset index, tokens and sentences of the text (built on first use, then cached; the
-    /// text of a document never changes).
+    /// The offset index and tokens of the text (built on first use, then cached; the text of a
+    /// document never changes). Sentences are found only by [`Document::index_with_sentences`].
     pub fn index(&self) -> &TextIndex {
+        let ix = self.offsets();
+        ix.segment_tokens_only(&self.text);
+        ix
+    }
+
+    /// The offset index, tokens and sentences of the text (built on first use, then cached).
+    pub fn index_with_sentences(&self) -> &TextIndex {
         let ix = self.offsets();
         ix.segment(&self.text);
         ix
@@ -361,9 +368,9 @@ impl Document {
             .get_or_init(|| Arc::new(TextIndex::offsets_only(&self.text)))
     }
 
-    /// A shared handle to the index (segmented), for work off the UI thread.
+    /// A shared handle to the index (tokens and sentences), for work off the UI thread.
     pub fn index_arc(&self) -> Arc<TextIndex> {
-        self.index();
+        self.index_with_sentences();
         Arc::clone(
             self.index
                 .get_or_init(|| Arc::new(TextIndex::offsets_only(&self.text))),

@@ -13,7 +13,6 @@
 
 use std::ops::Range;
 use std::sync::OnceLock;
-use unicode_segmentation::UnicodeSegmentation;
 
 /// How many code points lie between two stored checkpoints.
 const CHECKPOINT_EVERY: usize = 64;
@@ -35,13 +34,8 @@ pub struct TextIndex {
     ascii: bool,
     /// `(byte, utf16)` offsets of code point `i * CHECKPOINT_EVERY`.
     checkpoints: Vec<(usize, usize)>,
-    segments: OnceLock<Segments>,
-}
-
-#[derive(Debug, Clone)]
-struct Segments {
-    tokens: Vec<CharRange>,
-    sentences: Vec<CharRange>,
+    tokens: OnceLock<Vec<CharRange>>,
+    sentences: OnceLock<Vec<CharRange>>,
 }
 
 impl PartialEq for TextIndex {
@@ -109,53 +103,50 @@ impl TextIndex {
             utf16,
             ascii,
             checkpoints,
-            segments: OnceLock::new(),
+            tokens: OnceLock::new(),
+            sentences: OnceLock::new(),
         }
     }
 
     /// Finds tokens and sentences (once; later calls do nothing). `text` must be the indexed text.
     pub fn segment(&self, text: &str) {
-        self.segments.get_or_init(|| Segments {
-            tokens: self.segment_tokens(text),
-            sentences: self.segment_sentences(text),
-        });
+        self.segment_tokens_only(text);
+        self.sentences.get_or_init(|| self.segment_sentences(text));
     }
 
-    fn seg(&self) -> (&[CharRange], &[CharRange]) {
-        match self.segments.get() {
-            Some(s) => (&s.tokens, &s.sentences),
-            None => (&[], &[]),
-        }
+    /// Finds tokens but not sentences (once). `text` must be the indexed text.
+    pub fn segment_tokens_only(&self, text: &str) {
+        self.tokens.get_or_init(|| self.segment_tokens(text));
     }
 
     fn segment_tokens(&self, text: &str) -> Vec<CharRange> {
         let mut out = Vec::with_capacity(text.len() / 5);
         let mut conv = ByteToChar::new(text, self.ascii);
-        for (byte, word) in text.split_word_bound_indices() {
+        crate::segment::for_each_word(text, |byte, word| {
             if word.chars().all(char::is_whitespace) {
-                continue;
+                return;
             }
             let start = conv.char_at(byte);
             let end = conv.char_at(byte + word.len());
             out.push(start..end);
-        }
+        });
         out
     }
 
     fn segment_sentences(&self, text: &str) -> Vec<CharRange> {
         let mut out = Vec::new();
         let mut conv = ByteToChar::new(text, self.ascii);
-        for (byte, sentence) in text.split_sentence_bound_indices() {
+        crate::segment::for_each_sentence(text, |byte, sentence| {
             let trimmed_start = sentence.len() - sentence.trim_start().len();
             let trimmed = sentence.trim();
             if trimmed.is_empty() {
-                continue;
+                return;
             }
             let b0 = byte + trimmed_start;
             let start = conv.char_at(b0);
             let end = conv.char_at(b0 + trimmed.len());
             out.push(start..end);
-        }
+        });
         out
     }
 
@@ -266,12 +257,13 @@ impl TextIndex {
 
     /// All tokens in text order: Unicode word-boundary segments that are not whitespace.
     pub fn tokens(&self) -> &[CharRange] {
-        self.seg().0
+        self.tokens.get().map_or(&[], Vec::as_slice)
     }
 
     /// All sentences in text order, trimmed of surrounding whitespace.
+    /// Empty unless [`TextIndex::segment`] (not only [`TextIndex::segment_tokens_only`]) ran.
     pub fn sentences(&self) -> &[CharRange] {
-        self.seg().1
+        self.sentences.get().map_or(&[], Vec::as_slice)
     }
 
     /// Index of the token containing `offset`, or `None` if it falls in whitespace or past the end.

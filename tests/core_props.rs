@@ -53,7 +53,28 @@ fn any_unicode() -> impl Strategy<Value = String> {
     prop_oneof![text_strategy(), any::<String>()]
 }
 
+/// Pieces of European news text: the alphabet of the fast segmentation path, with a few
+/// characters outside it so that both paths and their seams are exercised.
+const NEWS_PIECES: &[&str] = &[
+    "mayor", "U", "S", "Zürich", "ÉTÉ", "a", "3", "400", " ", " ", "  ", "\n", "\n\n", "\r\n",
+    "\t", ".", ".", ",", ";", ":", "!", "?", "'", "\"", "(", ")", "-", "_", "’", "‘", "“", "”",
+    "–", "—", "…", "\u{a0}", "£", "%", "«", "»", "e\u{301}", "東", "😀",
+];
+
 proptest! {
+    #[test]
+    fn fast_segmentation_matches_unicode_segmentation(
+        text in prop::collection::vec(prop::sample::select(NEWS_PIECES), 0..60).prop_map(|v| v.concat())
+    ) {
+        use unicode_segmentation::UnicodeSegmentation;
+        let mut words = Vec::new();
+        spantag::segment::for_each_word(&text, |i, s| words.push((i, s)));
+        prop_assert_eq!(words, text.split_word_bound_indices().collect::<Vec<_>>());
+        let mut sentences = Vec::new();
+        spantag::segment::for_each_sentence(&text, |i, s| sentences.push((i, s)));
+        prop_assert_eq!(sentences, text.split_sentence_bound_indices().collect::<Vec<_>>());
+    }
+
     #[test]
     fn offset_conversions_are_exact(text in any_unicode()) {
         let ix = TextIndex::new(&text);

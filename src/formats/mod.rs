@@ -550,20 +550,27 @@ pub fn export_tokens(doc: &Document, spans: &[&Span]) -> Vec<Tok> {
     }
     bounds.sort_unstable();
     bounds.dedup();
-    let index = doc.index();
-    let mut out = Vec::with_capacity(index.tokens().len() + bounds.len());
-    let mut cur = CharCursor::new(text);
-    let mut bi = 0;
+    // Segment here rather than through the document's cached index: the byte offsets come for
+    // free and nothing has to be converted back from code points.
     let ascii = text.is_ascii();
-    for t in index.tokens() {
-        let (Some(bs), Some(be)) = (cur.byte(t.start), cur.byte(t.end)) else {
-            continue;
-        };
-        while bi < bounds.len() && bounds[bi] <= t.start {
+    let mut out = Vec::with_capacity(text.len() / 5 + bounds.len());
+    let mut bi = 0;
+    // Code points before byte `seen`.
+    let (mut seen, mut chars_seen) = (0usize, 0usize);
+    crate::segment::for_each_word(text, |bs, piece| {
+        if piece.chars().all(char::is_whitespace) {
+            return;
+        }
+        let be = bs + piece.len();
+        let count = |s: &str| if ascii { s.len() } else { s.chars().count() };
+        chars_seen += count(text.get(seen..bs).unwrap_or(""));
+        let start = chars_seen;
+        let end = start + count(piece);
+        (seen, chars_seen) = (be, end);
+        while bi < bounds.len() && bounds[bi] <= start {
             bi += 1;
         }
-        let inner_bound = bi < bounds.len() && bounds[bi] < t.end;
-        let piece = text.get(bs..be).unwrap_or("");
+        let inner_bound = bi < bounds.len() && bounds[bi] < end;
         let inner_space = if ascii {
             piece
                 .bytes()
@@ -573,16 +580,16 @@ pub fn export_tokens(doc: &Document, spans: &[&Span]) -> Vec<Tok> {
         };
         if !inner_bound && !inner_space {
             out.push(Tok {
-                start: t.start,
-                end: t.end,
+                start,
+                end,
                 bstart: bs,
                 bend: be,
             });
-            continue;
+            return;
         }
         // Walk the characters, cutting at span boundaries and dropping whitespace.
         let mut open: Option<(usize, usize)> = None;
-        let (mut ch, mut b) = (t.start, bs);
+        let (mut ch, mut b) = (start, bs);
         for c in piece.chars() {
             let at_bound = bi < bounds.len() && bounds[bi] == ch;
             if at_bound {
@@ -612,7 +619,7 @@ pub fn export_tokens(doc: &Document, spans: &[&Span]) -> Vec<Tok> {
                 bend: b,
             });
         }
-    }
+    });
     out
 }
 

@@ -311,7 +311,8 @@ impl ArticleView {
         }
         if response.triple_clicked() {
             if let Some((Some(c), _)) = hit
-                && let Some(s) = ix.sentence_at(c).and_then(|i| ix.sentences().get(i))
+                && let sx = doc.index_with_sentences()
+                && let Some(s) = sx.sentence_at(c).and_then(|i| sx.sentences().get(i))
             {
                 actions.push(Action::SetSelection {
                     anchor: s.start,

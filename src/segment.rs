@@ -1,0 +1,328 @@
+//! Word and sentence boundaries (Unicode UAX #29), with a fast path for common European text.
+//!
+//! [`unicode_segmentation`] looks up every character's break property in large tables, which makes
+//! segmentation the largest cost of an export. Most news text is ASCII plus Latin-1 letters and a
+//! handful of typographic marks (curly quotes, dashes, NBSP, currency signs), whose break
+//! properties are small and fixed. This module applies the UAX #29 rules directly to such text and
+//! hands everything else to `unicode_segmentation`, so the result is always identical to
+//! `split_word_bound_indices` / `split_sentence_bound_indices` (the tests compare them on generated
+//! text and exhaustively on short strings).
+//!
+//! Text is processed line by line: both rule sets always break after a line feed and never look
+//! back across one, so each line can be segmented on its own. A line that holds any character
+//! outside the fast alphabet is segmented by `unicode_segmentation`.
+
+use unicode_segmentation::UnicodeSegmentation;
+
+/// Word break property of the characters the fast path knows (UAX #29, table 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum W {
+    Other,
+    Cr,
+    Lf,
+    Newline,
+    Space,
+    Letter,
+    Numeric,
+    MidLetter,
+    MidNum,
+    MidNumLet,
+    SingleQuote,
+    DoubleQuote,
+    ExtendNumLet,
+}
+
+/// Sentence break property of the characters the fast path knows (UAX #29, table 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names)] // the names are those of UAX #29
+enum S {
+    Other,
+    Cr,
+    Lf,
+    Sp,
+    Lower,
+    Upper,
+    Numeric,
+    ATerm,
+    STerm,
+    Close,
+    SContinue,
+}
+
+/// [`known`] of the ASCII characters, looked up by byte.
+const ASCII_PROPS: [Option<(W, S)>; 128] = {
+    let mut table = [None; 128];
+    let mut i = 0;
+    while i < 128 {
+        table[i] = known(i as u8 as char);
+        i += 1;
+    }
+    table
+};
+
+/// Both properties of `c`, or `None` when the fast path does not know it.
+#[inline]
+fn props(c: char) -> Option<(W, S)> {
+    match ASCII_PROPS.get(c as usize) {
+        Some(&p) => p,
+        None => known(c),
+    }
+}
+
+/// The properties the fast path knows, by character.
+const fn known(c: char) -> Option<(W, S)> {
+    Some(match c {
+        'a'..='z' => (W::Letter, S::Lower),
+        'A'..='Z' => (W::Letter, S::Upper),
+        '0'..='9' => (W::Numeric, S::Numeric),
+        ' ' => (W::Space, S::Sp),
+        '\n' => (W::Lf, S::Lf),
+        '\r' => (W::Cr, S::Cr),
+        '\t' => (W::Other, S::Sp),
+        '\u{b}' | '\u{c}' => (W::Newline, S::Sp),
+        '.' => (W::MidNumLet, S::ATerm),
+        '!' | '?' => (W::Other, S::STerm),
+        ',' | ';' => (W::MidNum, S::SContinue),
+        ':' => (W::MidLetter, S::SContinue),
+        '-' => (W::Other, S::SContinue),
+        '\'' => (W::SingleQuote, S::Close),
+        '"' => (W::DoubleQuote, S::Close),
+        '_' => (W::ExtendNumLet, S::Other),
+        '(' | ')' | '[' | ']' | '{' | '}' => (W::Other, S::Close),
+        '#' | '$' | '%' | '&' | '*' | '+' | '/' | '<' | '=' | '>' | '@' | '\\' | '^' | '`'
+        | '|' | '~' => (W::Other, S::Other),
+        // Latin-1 letters (not × and ÷).
+        'À'..='Ö' | 'Ø'..='Þ' => (W::Letter, S::Upper),
+        'ß'..='ö' | 'ø'..='ÿ' => (W::Letter, S::Lower),
+        '\u{a0}' => (W::Other, S::Sp),
+        '£' | '€' | '°' | '…' => (W::Other, S::Other),
+        '\u{2018}' | '\u{2019}' => (W::MidNumLet, S::Close),
+        '\u{201c}' | '\u{201d}' | '«' | '»' => (W::Other, S::Close),
+        '\u{2013}' | '\u{2014}' => (W::Other, S::SContinue),
+        _ => return None,
+    })
+}
+
+/// Calls `f(byte_offset, segment)` for every word-boundary segment of `text`, exactly as
+/// `text.split_word_bound_indices()` yields them.
+pub fn for_each_word<'t>(text: &'t str, mut f: impl FnMut(usize, &'t str)) {
+    by_lines(
+        text,
+        &mut f,
+        |(w, _)| w,
+        |line, f| line.split_word_bound_indices().for_each(|(i, s)| f(i, s)),
+        |cats, k| {
+            let p2 = k.checked_sub(2).map(|i| cats[i].1);
+            let next = cats.get(k + 1).map(|x| x.1);
+            word_break(p2, cats[k - 1].1, cats[k].1, next)
+        },
+    );
+}
+
+/// Calls `f(byte_offset, segment)` for every sentence-boundary segment of `text`, exactly as
+/// `text.split_sentence_bound_indices()` yields them.
+pub fn for_each_sentence<'t>(text: &'t str, mut f: impl FnMut(usize, &'t str)) {
+    // After `SATerm Close*` (Some(aterm, false)) or `SATerm Close* Sp+` (Some(aterm, true)).
+    let mut after_term: Option<(bool, bool)> = None;
+    by_lines(
+        text,
+        &mut f,
+        |(_, s)| s,
+        |line, f| {
+            line.split_sentence_bound_indices()
+                .for_each(|(i, s)| f(i, s))
+        },
+        |cats, k| {
+            if k == 1 {
+                after_term = None;
+            }
+            after_term = match (cats[k - 1].1, after_term) {
+                (S::ATerm, _) => Some((true, false)),
+                (S::STerm, _) => Some((false, false)),
+                (S::Close, Some((a, false))) => Some((a, false)),
+                (S::Sp, Some((a, _))) => Some((a, true)),
+                _ => None,
+            };
+            sentence_break(cats, k, after_term)
+        },
+    );
+}
+
+/// Runs a segmentation line by line: a line whose characters are all known is cut where
+/// `is_break(cats, k)` says (called for k = 1, 2, ... in order, `cats` holding each character's
+/// byte offset and property); any other line is handed to `slow`.
+fn by_lines<'t, T: Copy>(
+    text: &'t str,
+    f: &mut impl FnMut(usize, &'t str),
+    pick: fn((W, S)) -> T,
+    slow: fn(&'t str, &mut dyn FnMut(usize, &'t str)),
+    mut is_break: impl FnMut(&[(usize, T)], usize) -> bool,
+) {
+    let mut cats: Vec<(usize, T)> = Vec::new();
+    for (at, line) in lines(text) {
+        cats.clear();
+        let known = line
+            .char_indices()
+            .all(|(i, c)| props(c).map(|p| cats.push((i, pick(p)))).is_some());
+        if !known {
+            slow(line, &mut |i, seg| f(at + i, seg));
+            continue;
+        }
+        let mut start = 0;
+        for k in 1..cats.len() {
+            if is_break(&cats, k) {
+                let b = cats[k].0;
+                f(at + start, &line[start..b]);
+                start = b;
+            }
+        }
+        if start < line.len() {
+            f(at + start, &line[start..]);
+        }
+    }
+}
+
+/// Splits `text` after every line feed, with each piece's byte offset.
+fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split_inclusive('\n').scan(0, |at, line| {
+        let here = *at;
+        *at += line.len();
+        Some((here, line))
+    })
+}
+
+/// Whether UAX #29 puts a word boundary between `a` and `b` (`p2` before `a`, `next` after `b`).
+/// The fast alphabet has no Extend, Format, ZWJ, Regional_Indicator, Hebrew_Letter, Katakana or
+/// Extended_Pictographic characters, so rules WB3c, WB4, WB7a-c, WB13 and WB15-16 never apply.
+#[inline]
+fn word_break(p2: Option<W>, a: W, b: W, next: Option<W>) -> bool {
+    use W::*;
+    let mid_letter_q = |x: W| matches!(x, MidLetter | MidNumLet | SingleQuote);
+    let mid_num_q = |x: W| matches!(x, MidNum | MidNumLet | SingleQuote);
+    match (a, b) {
+        (Cr, Lf) => false,                                                   // WB3
+        (Cr | Lf | Newline, _) | (_, Cr | Lf | Newline) => true,             // WB3a, WB3b
+        (Space, Space) => false,                                             // WB3d
+        (Letter, Letter) => false,                                           // WB5
+        (Letter, x) if mid_letter_q(x) && next == Some(Letter) => false,     // WB6
+        (x, Letter) if mid_letter_q(x) && p2 == Some(Letter) => false,       // WB7
+        (Numeric, Numeric) | (Letter, Numeric) | (Numeric, Letter) => false, // WB8-10
+        (x, Numeric) if mid_num_q(x) && p2 == Some(Numeric) => false,        // WB11
+        (Numeric, x) if mid_num_q(x) && next == Some(Numeric) => false,      // WB12
+        (Letter | Numeric | ExtendNumLet, ExtendNumLet) => false,            // WB13a
+        (ExtendNumLet, Letter | Numeric) => false,                           // WB13b
+        _ => true,                                                           // WB999
+    }
+}
+
+/// Whether UAX #29 puts a sentence boundary before `cats[k]`, given what precedes it. The fast
+/// alphabet has no Extend, Format, Sep or OLetter characters, so SB5 never applies.
+#[inline]
+fn sentence_break(cats: &[(usize, S)], k: usize, after_term: Option<(bool, bool)>) -> bool {
+    use S::*;
+    let a = cats[k - 1].1;
+    let b = cats[k].1;
+    if a == Cr && b == Lf {
+        return false; // SB3
+    }
+    if matches!(a, Cr | Lf) {
+        return true; // SB4
+    }
+    if a == ATerm {
+        if b == Numeric {
+            return false; // SB6
+        }
+        if b == Upper && k >= 2 && matches!(cats[k - 2].1, Upper | Lower) {
+            return false; // SB7
+        }
+    }
+    let Some((aterm, spaces)) = after_term else {
+        return false; // SB998
+    };
+    if aterm {
+        // SB8: ATerm Close* Sp* × ( ¬(OLetter | Upper | Lower | ParaSep | SATerm) )* Lower
+        let first = cats[k..]
+            .iter()
+            .map(|x| x.1)
+            .find(|x| matches!(x, Upper | Lower | Cr | Lf | ATerm | STerm));
+        if first == Some(Lower) {
+            return false;
+        }
+    }
+    if matches!(b, SContinue | ATerm | STerm) {
+        return false; // SB8a
+    }
+    if !spaces && b == Close {
+        return false; // SB9
+    }
+    if matches!(b, Sp | Cr | Lf) {
+        return false; // SB9, SB10
+    }
+    true // SB11
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(t: &str) -> Vec<(usize, &str)> {
+        let mut v = Vec::new();
+        for_each_word(t, |i, s| v.push((i, s)));
+        v
+    }
+
+    fn sentences(t: &str) -> Vec<(usize, &str)> {
+        let mut v = Vec::new();
+        for_each_sentence(t, |i, s| v.push((i, s)));
+        v
+    }
+
+    fn check(t: &str) {
+        let w: Vec<_> = t.split_word_bound_indices().collect();
+        assert_eq!(words(t), w, "words of {t:?}");
+        let s: Vec<_> = t.split_sentence_bound_indices().collect();
+        assert_eq!(sentences(t), s, "sentences of {t:?}");
+    }
+
+    /// Every character the fast path knows, and some it does not.
+    fn alphabet() -> Vec<char> {
+        let mut v: Vec<char> = (0x20u8..0x7f).map(char::from).collect();
+        v.extend(['\n', '\r', '\t', '\u{b}', '\u{c}']);
+        v.extend("ÀÖØÞßöøÿé×÷\u{a0}£€°…‘’“”«»–—".chars());
+        v.extend([
+            '\u{301}', '東', 'ب', '😀', '\u{200d}', '\u{ad}', '。', '\u{2028}',
+        ]);
+        v
+    }
+
+    #[test]
+    fn every_known_character_has_the_crate_properties_in_context() {
+        // Every pair of characters inside a few contexts that exercise the look-behind and
+        // look-ahead rules (WB6/7/11/12, SB6-11).
+        let abc = alphabet();
+        let contexts = [
+            "a{}{}b", "1{}{}2", "A{}{} x", "x.{}{} a", "Ab.{}{}C", "a!{} {}b",
+        ];
+        for x in &abc {
+            for y in &abc {
+                for ctx in contexts {
+                    let t = ctx
+                        .replacen("{}", &x.to_string(), 1)
+                        .replacen("{}", &y.to_string(), 1);
+                    check(&t);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn news_text() {
+        check("The mayor said: “It’s done.” Then – at 3.5 p.m. – U.S. officials left.\n\nNext?");
+        check(
+            "Costs rose 3,400.5 million (£48.5\u{a0}million). Really!? Yes… \"ok.\" and so\r\non.",
+        );
+        check("Zürich’s café: 12:30, don't e.g. stop. ÉTÉ à Paris! x_1 a.b 1.a\n");
+        check("");
+        check("\n\n\r\n\r");
+    }
+}
