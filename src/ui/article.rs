@@ -20,6 +20,23 @@ pub fn is_band_label(name: &str) -> bool {
     n.contains("claim") || n.contains("quote") || n.contains("sentence")
 }
 
+/// For each span (sorted by start), how many earlier spans of the same kind (`bands`) overlap it,
+/// at most 3: the lane it is drawn in. A sweep keeps the ends of the spans still open per kind.
+fn lanes(spans: &[&Span], bands: &[bool]) -> Vec<usize> {
+    let mut open: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
+    spans
+        .iter()
+        .zip(bands)
+        .map(|(s, &band)| {
+            let open = &mut open[usize::from(band)];
+            open.retain(|&end| end > s.start);
+            let lane = open.len().min(3);
+            open.push(s.end);
+            lane
+        })
+        .collect()
+}
+
 /// A paragraph drawn in the last frame.
 #[derive(Clone)]
 struct Drawn {
@@ -391,19 +408,8 @@ impl ArticleView {
             .iter()
             .filter(|s| s.end > vs)
             .collect();
-        // Lanes: how many earlier spans of the same kind overlap each span.
-        let lanes: Vec<usize> = visible
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let band = is_band_label(&s.label);
-                visible[..i]
-                    .iter()
-                    .filter(|o| is_band_label(&o.label) == band && o.overlaps(s))
-                    .count()
-                    .min(3)
-            })
-            .collect();
+        let bands: Vec<bool> = visible.iter().map(|s| is_band_label(&s.label)).collect();
+        let lanes = lanes(&visible, &bands);
         let color_of = |name: &str| -> Color32 {
             input
                 .labels
@@ -427,8 +433,8 @@ impl ArticleView {
                 }
             }
             // Entity boxes: outer lanes bigger, inner smaller.
-            for (s, &lane) in visible.iter().zip(&lanes) {
-                if is_band_label(&s.label) || s.end <= d.range.start || s.start >= d.range.end {
+            for ((s, &lane), _) in visible.iter().zip(&lanes).zip(&bands).filter(|x| !*x.1) {
+                if s.end <= d.range.start || s.start >= d.range.end {
                     continue;
                 }
                 let c = color_of(&s.label);
@@ -450,8 +456,8 @@ impl ArticleView {
             }
             painter.galley(d.origin, d.galley.clone(), ui.visuals().text_color());
             // Claim bands under the text.
-            for (s, &lane) in visible.iter().zip(&lanes) {
-                if !is_band_label(&s.label) || s.end <= d.range.start || s.start >= d.range.end {
+            for ((s, &lane), _) in visible.iter().zip(&lanes).zip(&bands).filter(|x| *x.1) {
+                if s.end <= d.range.start || s.start >= d.range.end {
                     continue;
                 }
                 let c = color_of(&s.label);

@@ -128,6 +128,19 @@ pub struct SpantagApp {
     title: String,
     screenshot: Option<Screenshot>,
     frame_count: u64,
+    /// Per-label counts and span-list rows of the current document, rebuilt only when the
+    /// document, the project revision or the filter changes (not every frame).
+    span_view: SpanView,
+}
+
+/// What the label bar and the span list show, cached by (document, revision, filter).
+#[derive(Default)]
+struct SpanView {
+    key: Option<(usize, u64, Option<String>)>,
+    /// Spans per label, in label-set order.
+    counts: Vec<usize>,
+    /// Indexes into the document's spans that pass the filter.
+    rows: Vec<usize>,
 }
 
 struct Screenshot {
@@ -197,6 +210,7 @@ impl SpantagApp {
             title: String::new(),
             screenshot: None,
             frame_count: 0,
+            span_view: SpanView::default(),
         }
     }
 
@@ -473,10 +487,8 @@ impl SpantagApp {
         egui::Panel::top("labels").show(ui, |ui| {
             ui.horizontal_wrapped(|ui| {
                 ui.label("Labels:");
-                let doc = self.ws.project.documents.get(self.doc);
-                for l in &self.ws.project.labels {
-                    let count =
-                        doc.map_or(0, |d| d.spans.iter().filter(|s| s.label == l.name).count());
+                self.refresh_span_view();
+                for (l, &count) in self.ws.project.labels.iter().zip(&self.span_view.counts) {
                     let c = Color32::from_rgb(l.color.0[0], l.color.0[1], l.color.0[2]);
                     let key = l.hotkey.map(|k| format!("{k} ")).unwrap_or_default();
                     let text = RichText::new(format!("{key}{} ({count})", l.name))
@@ -568,12 +580,35 @@ impl SpantagApp {
             });
     }
 
+    /// Rebuilds [`SpanView`] if the document, the revision or the filter changed.
+    fn refresh_span_view(&mut self) {
+        let key = Some((self.doc, self.ws.revision(), self.filter.clone()));
+        if self.span_view.key == key {
+            return;
+        }
+        let labels = &self.ws.project.labels;
+        let mut counts = vec![0; labels.len()];
+        let mut rows = Vec::new();
+        if let Some(d) = self.ws.project.documents.get(self.doc) {
+            for (i, s) in d.spans.iter().enumerate() {
+                if let Some(k) = labels.iter().position(|l| l.name == s.label) {
+                    counts[k] += 1;
+                }
+                if self.filter.as_deref().is_none_or(|f| f == s.label) {
+                    rows.push(i);
+                }
+            }
+        }
+        self.span_view = SpanView { key, counts, rows };
+    }
+
     fn span_list(&mut self, ui: &mut Ui) {
         egui::Panel::right("spans")
             .resizable(true)
             .default_size(260.0)
             .show(ui, |ui| {
                 ui.heading("Spans");
+                self.refresh_span_view();
                 let Some(doc) = self.ws.project.documents.get(self.doc) else {
                     return;
                 };
@@ -598,13 +633,7 @@ impl SpantagApp {
                     }
                 });
                 ui.separator();
-                let rows: Vec<usize> = doc
-                    .spans
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, s)| self.filter.as_deref().is_none_or(|f| f == s.label))
-                    .map(|(i, _)| i)
-                    .collect();
+                let rows = &self.span_view.rows;
                 let row_h = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
                 egui::ScrollArea::vertical()
                     .id_salt("span-list")
@@ -1005,6 +1034,7 @@ impl SpantagApp {
 
     fn replace_workspace(&mut self, ws: Workspace, path: Option<PathBuf>) {
         self.ws = ws;
+        self.span_view = SpanView::default();
         self.stamp = path.as_deref().and_then(FileStamp::of);
         self.path = path;
         self.doc = 0;
