@@ -63,6 +63,7 @@ impl SpantagApp {
         egui::Window::new("Agreement")
             .open(&mut open)
             .default_size([520.0, 560.0])
+            .default_pos([250.0, 70.0])
             .show(ctx, |ui| {
                 let Some(session) = &self.review.compare else {
                     ui.label(

@@ -30,6 +30,8 @@ pub struct SpanMark {
     pub strike: bool,
     /// Outlined in the marker colour (the current conflict).
     pub emphasis: bool,
+    /// Outlined with a dashed line in the marker colour (an unresolved conflict).
+    pub dashed: bool,
 }
 
 /// A paragraph drawn in the last frame.
@@ -499,12 +501,26 @@ impl ArticleView {
                             Stroke::new(1.5, m.color),
                         );
                     }
+                    let b = Rect::from_x_y_ranges(
+                        r.min.x - 3.0..=r.max.x + 3.0,
+                        mid - text_h / 2.0 - 6.0..=mid + text_h / 2.0 + 9.0,
+                    );
                     if m.emphasis {
-                        let b = Rect::from_x_y_ranges(
-                            r.min.x - 3.0..=r.max.x + 3.0,
-                            mid - text_h / 2.0 - 6.0..=mid + text_h / 2.0 + 9.0,
-                        );
-                        painter.rect_stroke(b, 4.0, Stroke::new(1.5, m.color), StrokeKind::Outside);
+                        painter.rect_stroke(b, 4.0, Stroke::new(2.0, m.color), StrokeKind::Outside);
+                    } else if m.dashed {
+                        let pts = [
+                            b.left_top(),
+                            b.right_top(),
+                            b.right_bottom(),
+                            b.left_bottom(),
+                            b.left_top(),
+                        ];
+                        painter.extend(egui::Shape::dashed_line(
+                            &pts,
+                            Stroke::new(1.2, m.color),
+                            4.0,
+                            3.0,
+                        ));
                     }
                 }
             }

@@ -352,6 +352,7 @@ impl SpantagApp {
                     text,
                     strike: false,
                     emphasis: current.contains(&s.id),
+                    dashed: s.status == Status::Pending,
                 },
             );
         }

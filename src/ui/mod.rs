@@ -557,6 +557,7 @@ impl SpantagApp {
     }
 
     fn doc_list(&mut self, ui: &mut Ui) {
+        let notes = self.review_doc_notes();
         egui::Panel::left("documents")
             .resizable(true)
             .default_size(230.0)
@@ -572,9 +573,10 @@ impl SpantagApp {
                                 DocState::Done => "done",
                             };
                             let text = format!(
-                                "{}\n{state} · {} spans",
+                                "{}\n{state} · {} spans{}",
                                 short(&d.title, 40),
-                                d.spans.len()
+                                d.spans.len(),
+                                notes.get(i).map_or("", String::as_str)
                             );
                             let r = ui.selectable_label(i == self.doc, text);
                             if r.clicked() {

@@ -89,6 +89,7 @@ pub fn status_mark(s: Status, review: Option<&Review>) -> Option<SpanMark> {
         text: format!("Review: {what}{by}"),
         strike: s == Status::Rejected,
         emphasis: false,
+        dashed: false,
     })
 }
 
@@ -263,6 +264,33 @@ impl SpantagApp {
         } else {
             self.article.marks.clear();
             false
+        }
+    }
+
+    /// Per document, what the document list adds in review mode (` · 3/10 reviewed`) and compare
+    /// mode (` · 2 unresolved`); empty otherwise.
+    pub(super) fn review_doc_notes(&mut self) -> Vec<String> {
+        if self.review.on {
+            self.refresh_queue();
+            self.review.cache.as_ref().map_or_else(Vec::new, |c| {
+                c.per_doc
+                    .iter()
+                    .map(|(done, total)| format!(" · {done}/{total} reviewed"))
+                    .collect()
+            })
+        } else if self.review.compare.is_some() {
+            let mut counts = vec![0usize; self.ws.project.documents.len()];
+            for d in self.decisions() {
+                if let Some(c) = counts.get_mut(d.doc) {
+                    *c += 1;
+                }
+            }
+            counts
+                .into_iter()
+                .map(|n| format!(" · {n} unresolved"))
+                .collect()
+        } else {
+            Vec::new()
         }
     }
 
@@ -460,8 +488,6 @@ impl SpantagApp {
                     "A or Enter accept · X reject · label key relabels · Alt+arrows resize · \
                      N/P next/previous · M note · Ctrl+Z undo · Ctrl+R leaves review mode",
                 );
-                ui.separator();
-                self.doc_progress(ui);
             });
     }
 
@@ -547,6 +573,7 @@ impl SpantagApp {
         }
         let mut clicked = None;
         area.show_rows(ui, row_h, c.items.len(), |ui, range| {
+            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
             for (i, it) in c.items[range.clone()].iter().enumerate() {
                 let Some(s) = self
                     .ws
@@ -633,32 +660,6 @@ impl SpantagApp {
         });
         if let Some(text) = save {
             self.save_note(self.doc, id, &text);
-        }
-    }
-
-    fn doc_progress(&mut self, ui: &mut Ui) {
-        let Some(c) = &self.review.cache else {
-            return;
-        };
-        let mut open = None;
-        egui::CollapsingHeader::new("Progress per document")
-            .default_open(true)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical()
-                    .id_salt("review-doc-progress")
-                    .show(ui, |ui| {
-                        for (i, (d, (done, total))) in
-                            self.ws.project.documents.iter().zip(&c.per_doc).enumerate()
-                        {
-                            let text = format!("{} — {done}/{total}", short(&d.title, 30));
-                            if ui.selectable_label(i == self.doc, text).clicked() {
-                                open = Some(i);
-                            }
-                        }
-                    });
-            });
-        if let Some(i) = open {
-            self.queue.push(Action::OpenDoc(i));
         }
     }
 }
