@@ -79,6 +79,7 @@ fn review_accept_reject_relabel_resize_each_undoable() {
     assert_eq!(selected(&h).text, "Mayor Lena Ortiz");
     h.get_by_label_contains("Overall: 0/6 reviewed");
     h.get_by_label("This document: 0/4 reviewed");
+    h.check_accessibility();
 
     // Accept (A): status, reviewer and time recorded; the queue moves on.
     key(&mut h, Key::A);
@@ -332,6 +333,7 @@ fn compare_resolves_every_kind_of_conflict_and_saves_gold() {
     assert_eq!(h.state().project().name, "gold", "{:?}", h.state().toasts());
     h.get_by_label("5 unresolved");
     h.get_by_label("Annotator A (ana)");
+    h.check_accessibility();
 
     // 1. Label conflict on "Bo Chen": take A.
     assert_eq!(
@@ -491,4 +493,55 @@ fn agreement_window_shows_figures_for_a_small_case() {
     assert!(h.get_all_by_label("undefined").count() >= 1);
     assert!(h.query_by_label_contains("NaN").is_none());
     h.get_by_label_contains("exact F1 0.400");
+}
+
+/// `spantag --compare A B C --agreement` opens compare mode over three projects; C takes the
+/// third annotator's span.
+#[test]
+fn compare_from_the_command_line_with_three_annotators() {
+    use clap::Parser;
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (name, label) in [("ana", "actor"), ("ben", "place"), ("cy", "number")] {
+        let mut p = project_from_markup(
+            name,
+            &[("d", &format!("[{label} Bo] left [place Rome]."))],
+            name,
+            Timestamp(0),
+        )
+        .unwrap();
+        files.push(write(dir.path(), &format!("{name}.ron"), &mut p));
+    }
+    let mut argv: Vec<String> = vec!["spantag".into(), "--compare".into()];
+    argv.extend(files.iter().map(|f| f.display().to_string()));
+    argv.extend(["--agreement".into(), "--annotator".into(), "gus".into()]);
+    // --screenshot keeps the test away from the real autosave and recovery directory.
+    argv.extend([
+        "--screenshot".into(),
+        dir.path().join("x.png").display().to_string(),
+    ]);
+    let cli = spantag::cli::Cli::try_parse_from(&argv).unwrap();
+    let mut h = harness(SpantagApp::from_args(&cli.gui));
+    h.get_by_label("1 unresolved");
+    h.get_by_label("Take C (cy)");
+    h.get_by_label("Agreement");
+    h.check_accessibility();
+    assert_eq!(
+        candidates(&h),
+        pairs(&[("actor", "Bo"), ("number", "Bo"), ("place", "Bo")])
+    );
+    key(&mut h, Key::C);
+    h.get_by_label("0 unresolved");
+    let got: Vec<(String, String, Status)> = h.state().project().documents[0]
+        .spans
+        .iter()
+        .map(|s| (s.label.clone(), s.text.clone(), s.status))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("number".into(), "Bo".into(), Status::Accepted),
+            ("place".into(), "Rome".into(), Status::Accepted),
+        ]
+    );
 }

@@ -125,6 +125,13 @@ pub const COMMANDS: &[CommandInfo] = &[
         menu: G::File,
     },
     CommandInfo {
+        command: C::CompareProjects,
+        name: "Compare projects…",
+        help: "Open two or more annotators' projects over the same articles and merge them into a gold project",
+        shortcuts: &[],
+        menu: G::File,
+    },
+    CommandInfo {
         command: C::Save,
         name: "Save",
         help: "Save the project",
@@ -284,13 +291,6 @@ pub const COMMANDS: &[CommandInfo] = &[
         help: "Default article text size",
         shortcuts: &[key(CMD, Key::Num0)],
         menu: G::View,
-    },
-    CommandInfo {
-        command: C::CompareProjects,
-        name: "Compare projects…",
-        help: "Open two or more annotators' projects over the same articles and merge them into a gold project",
-        shortcuts: &[],
-        menu: G::File,
     },
     CommandInfo {
         command: C::ToggleReview,
