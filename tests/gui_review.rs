@@ -340,6 +340,14 @@ fn compare_resolves_every_kind_of_conflict_and_saves_gold() {
         candidates(&h),
         pairs(&[("actor", "Bo Chen"), ("place", "Bo Chen")])
     );
+    // Hovering a span says what kind of disagreement it is and who marked what.
+    let bo = span(&h, 0, "Ana Lima").end + 5;
+    let at = h.state().char_rect(bo).expect("drawn").center();
+    h.event(Event::PointerMoved(at));
+    h.run_steps(20);
+    h.get_by_label("Label conflict — ana marked this; ben: place “Bo Chen” · unresolved");
+    h.event(Event::PointerMoved(egui::pos2(5.0, 5.0)));
+    h.run_steps(20);
     key(&mut h, Key::A);
     h.get_by_label("4 unresolved");
     assert_eq!(candidates(&h), pairs(&[("number", "Friday")]));

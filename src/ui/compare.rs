@@ -16,7 +16,8 @@ use crate::model::{Project, SpanId, Status, content_hash};
 use crate::project_io;
 use crate::review::agreement::{AgreementReport, DEFAULT_ENTITY_LABELS, agreement};
 use crate::review::compare::{
-    Agreement, Annotator, DocComparison, annotator_names, compare_document, match_documents,
+    Agreement, Annotator, DocComparison, MergedSpan, annotator_names, compare_document,
+    match_documents,
 };
 use crate::review::merge::{Resolution, Strategy, conflicts, merge, resolve};
 use crate::time::Timestamp;
@@ -291,13 +292,17 @@ impl SpantagApp {
             return HashMap::new();
         };
         let cmp = session.docs.get(&d.id);
-        let mut out = HashMap::new();
-        for s in &d.spans {
-            let merged = cmp.and_then(|c| {
+        let by_key: HashMap<(usize, usize, &str), &MergedSpan> = cmp
+            .map(|c| {
                 c.spans
                     .iter()
-                    .find(|m| m.start == s.start && m.end == s.end && m.label == s.label)
-            });
+                    .map(|m| ((m.start, m.end, m.label.as_str()), m))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut out = HashMap::new();
+        for s in &d.spans {
+            let merged = by_key.get(&(s.start, s.end, s.label.as_str())).copied();
             let (color, mut text) = match (merged, cmp) {
                 (Some(m), Some(c)) => {
                     let who: Vec<&str> =
@@ -308,10 +313,11 @@ impl SpantagApp {
                         Agreement::All => format!("Agreed by all ({})", who.join(", ")),
                         Agreement::Some => format!("Only {}", who.join(", ")),
                         kind => {
-                            let others: Vec<String> = c
-                                .spans
+                            // Spans are sorted by start: only those starting before m ends.
+                            let upto = c.spans.partition_point(|o| o.start < m.end);
+                            let others: Vec<String> = c.spans[..upto]
                                 .iter()
-                                .filter(|o| o.start < m.end && m.start < o.end && *o != m)
+                                .filter(|o| m.start < o.end && *o != m)
                                 .filter(|o| {
                                     (o.start, o.end) == (m.start, m.end) || o.label == m.label
                                 })

@@ -67,6 +67,9 @@ pub struct ReviewUi {
     pub(super) compare: Option<CompareSession>,
     /// The agreement window is open.
     pub(super) agreement_open: bool,
+    /// The state the article's markers were made for (generation, revision, document, selected
+    /// span, review mode).
+    marks_key: Option<(u64, u64, usize, Option<SpanId>, bool)>,
 }
 
 fn note_id() -> egui::Id {
@@ -253,18 +256,31 @@ impl SpantagApp {
     /// Draws the review or compare side panel instead of the span list, and sets the article's
     /// markers. Returns false when neither mode is on.
     pub(super) fn review_panels(&mut self, ui: &mut Ui) -> bool {
+        let comparing = self.review.compare.is_some();
+        let key = (
+            self.review.generation,
+            self.ws.revision(),
+            self.doc,
+            self.selected_span,
+            self.review.on,
+        );
+        if (self.review.on || comparing) && self.review.marks_key != Some(key) {
+            self.article.marks = if self.review.on {
+                self.status_marks()
+            } else {
+                self.compare_marks()
+            };
+            self.review.marks_key = Some(key);
+        }
         if self.review.on {
-            self.article.marks = self.status_marks();
             self.review_panel(ui);
-            true
-        } else if self.review.compare.is_some() {
-            self.article.marks = self.compare_marks();
+        } else if comparing {
             self.compare_panel(ui);
-            true
         } else {
             self.article.marks.clear();
-            false
+            self.review.marks_key = None;
         }
+        self.review.on || comparing
     }
 
     /// Per document, what the document list adds in review mode (` · 3/10 reviewed`) and compare
