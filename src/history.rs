@@ -131,6 +131,16 @@ impl Workspace {
         self.redo.last().map(|s| s.description.as_str())
     }
 
+    /// The edits [`Workspace::undo`] would apply next (empty when there is nothing to undo).
+    pub fn undo_edits(&self) -> &[Edit] {
+        self.undo.last().map_or(&[], |s| &s.edits)
+    }
+
+    /// The edits [`Workspace::redo`] would apply next (empty when there is nothing to redo).
+    pub fn redo_edits(&self) -> &[Edit] {
+        self.redo.last().map_or(&[], |s| &s.edits)
+    }
+
     pub fn can_undo(&self) -> bool {
         !self.undo.is_empty()
     }

@@ -52,6 +52,16 @@ pub struct GuiArgs {
     /// saved setting, else $USER).
     #[arg(long, value_name = "NAME")]
     pub annotator: Option<String>,
+    /// Start in review mode (a queue of every span: accept, reject, relabel, resize, note).
+    #[arg(long)]
+    pub review: bool,
+    /// Compare two or more annotators' projects: merge them into a gold project and resolve the
+    /// conflicts (compare mode).
+    #[arg(long, num_args = 2.., value_name = "PROJECT.ron")]
+    pub compare: Vec<PathBuf>,
+    /// Open the agreement window (with --compare).
+    #[arg(long)]
+    pub agreement: bool,
 }
 
 fn parse_size(s: &str) -> Result<(f32, f32), String> {

@@ -5,7 +5,7 @@ use super::project_cmds::load;
 use crate::model::Project;
 use crate::project_io;
 use crate::review::agreement::agreement;
-use crate::review::compare::{Annotator, annotator_name};
+use crate::review::compare::{Annotator, annotator_names};
 use crate::review::merge::{Strategy, merge as merge_projects};
 use crate::review::metrics::{Figure, MatchMode};
 use crate::time::Timestamp;
@@ -39,22 +39,21 @@ fn parse_strategy(s: &str) -> Result<Strategy, String> {
 
 /// Loads projects and names each one's annotator (its only author, else its file name).
 pub fn load_annotators(paths: &[PathBuf]) -> anyhow::Result<(Vec<Project>, Vec<String>)> {
-    let mut projects = Vec::new();
-    let mut names: Vec<String> = Vec::new();
-    for p in paths {
-        let project = load(p)?;
-        let stem = p
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| p.display().to_string());
-        let mut name = annotator_name(&project, &stem);
-        if names.contains(&name) {
-            name = format!("{name} ({stem})");
-        }
-        names.push(name);
-        projects.push(project);
-    }
+    let projects = paths
+        .iter()
+        .map(|p| load(p))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let stems: Vec<String> = paths.iter().map(|p| file_stem(p)).collect();
+    let refs: Vec<&Project> = projects.iter().collect();
+    let names = annotator_names(&refs, &stems);
     Ok((projects, names))
+}
+
+/// A path's file name without extension (the whole path if it has none).
+pub fn file_stem(p: &std::path::Path) -> String {
+    p.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| p.display().to_string())
 }
 
 pub fn annotators<'a>(projects: &'a [Project], names: &'a [String]) -> Vec<Annotator<'a>> {

@@ -31,6 +31,20 @@ pub fn annotator_name(project: &Project, fallback: &str) -> String {
     }
 }
 
+/// Names for several projects' annotators: each project's only author, else its `stems` entry
+/// (e.g. the file name); a name already taken gets the stem added, `ana (b)`.
+pub fn annotator_names(projects: &[&Project], stems: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for (project, stem) in projects.iter().zip(stems) {
+        let mut name = annotator_name(project, stem);
+        if names.contains(&name) {
+            name = format!("{name} ({stem})");
+        }
+        names.push(name);
+    }
+    names
+}
+
 /// A document as it appears across annotators.
 #[derive(Debug, Clone)]
 pub struct DocMatch {

@@ -37,6 +37,20 @@ fn lanes(spans: &[&Span], bands: &[bool]) -> Vec<usize> {
         .collect()
 }
 
+/// A marker drawn on a span in review and compare mode (status, agreement), with hover text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpanMark {
+    pub color: Color32,
+    /// Shown when hovering the span.
+    pub text: String,
+    /// Struck through (rejected).
+    pub strike: bool,
+    /// Outlined in the marker colour (the current conflict).
+    pub emphasis: bool,
+    /// Outlined with a dashed line in the marker colour (an unresolved conflict).
+    pub dashed: bool,
+}
+
 /// A paragraph drawn in the last frame.
 #[derive(Clone)]
 struct Drawn {
@@ -76,6 +90,8 @@ pub struct ArticleView {
     pub scroll_target: Option<usize>,
     scroll_tries: u8,
     pending_offset: Option<f32>,
+    /// Markers on spans, set by the app each frame (empty outside review and compare mode).
+    pub marks: std::collections::HashMap<SpanId, SpanMark>,
 }
 
 /// What the view needs to know about the app state.
@@ -371,6 +387,9 @@ impl ArticleView {
                         if let Some(n) = &s.note {
                             ui.label(format!("Note: {n}"));
                         }
+                        if let Some(m) = self.marks.get(&s.id) {
+                            ui.label(egui::RichText::new(&m.text).color(m.color));
+                        }
                     }
                 });
             }
@@ -465,6 +484,51 @@ impl ArticleView {
                     let y = r.center().y + text_h / 2.0 + 2.5 + lane as f32 * 4.0;
                     let band = Rect::from_x_y_ranges(r.x_range(), y..=y + 3.0);
                     painter.rect_filled(band, 1.0, c);
+                }
+            }
+            // Review and compare markers: a bar over the span's first row, a strike-through
+            // for rejected spans, an outline for the current conflict.
+            for s in &visible {
+                let Some(m) = self.marks.get(&s.id) else {
+                    continue;
+                };
+                let rows = segs(&(s.start..s.end));
+                if s.start >= d.range.start
+                    && let Some((r, _)) = rows.first()
+                {
+                    let y = r.center().y - text_h / 2.0 - 5.0;
+                    let tab = Rect::from_x_y_ranges(r.min.x..=r.min.x + 9.0, y - 3.0..=y + 1.0);
+                    painter.rect_filled(tab, 1.0, m.color);
+                }
+                for (r, _) in &rows {
+                    let mid = r.center().y;
+                    if m.strike {
+                        painter.line_segment(
+                            [pos2(r.min.x, mid), pos2(r.max.x, mid)],
+                            Stroke::new(1.5, m.color),
+                        );
+                    }
+                    let b = Rect::from_x_y_ranges(
+                        r.min.x - 3.0..=r.max.x + 3.0,
+                        mid - text_h / 2.0 - 6.0..=mid + text_h / 2.0 + 9.0,
+                    );
+                    if m.emphasis {
+                        painter.rect_stroke(b, 4.0, Stroke::new(2.0, m.color), StrokeKind::Outside);
+                    } else if m.dashed {
+                        let pts = [
+                            b.left_top(),
+                            b.right_top(),
+                            b.right_bottom(),
+                            b.left_bottom(),
+                            b.left_top(),
+                        ];
+                        painter.extend(egui::Shape::dashed_line(
+                            &pts,
+                            Stroke::new(1.2, m.color),
+                            4.0,
+                            3.0,
+                        ));
+                    }
                 }
             }
             // Selected span outline.

@@ -34,6 +34,19 @@ pub enum AppCommand {
     StartRight,
     EndLeft,
     EndRight,
+    // Reviewing (src/ui/review.rs, src/ui/compare.rs, src/ui/agreement_panel.rs).
+    CompareProjects,
+    ToggleReview,
+    ToggleAgreement,
+    Accept,
+    Reject,
+    QueueNext,
+    QueuePrevious,
+    ReviewNote,
+    TakeB,
+    TakeC,
+    TakeAll,
+    KeepSelected,
 }
 
 /// Where a command shows up in the menus.
@@ -43,6 +56,8 @@ pub enum MenuGroup {
     Edit,
     Navigate,
     View,
+    /// Review and compare mode keys (active only in those modes).
+    Review,
     Help,
 }
 
@@ -107,6 +122,13 @@ pub const COMMANDS: &[CommandInfo] = &[
         name: "Add articles…",
         help: "Import article files into this project",
         shortcuts: &[key(CMD_SHIFT, Key::O)],
+        menu: G::File,
+    },
+    CommandInfo {
+        command: C::CompareProjects,
+        name: "Compare projects…",
+        help: "Open two or more annotators' projects over the same articles and merge them into a gold project",
+        shortcuts: &[],
         menu: G::File,
     },
     CommandInfo {
@@ -271,6 +293,83 @@ pub const COMMANDS: &[CommandInfo] = &[
         menu: G::View,
     },
     CommandInfo {
+        command: C::ToggleReview,
+        name: "Review mode",
+        help: "Go through every span in reading order: accept, reject, relabel, resize, add a note",
+        shortcuts: &[key(CMD, Key::R)],
+        menu: G::View,
+    },
+    CommandInfo {
+        command: C::ToggleAgreement,
+        name: "Agreement",
+        help: "Agreement figures of the compared projects, with a per-label chart",
+        shortcuts: &[key(CMD_SHIFT, Key::A)],
+        menu: G::View,
+    },
+    CommandInfo {
+        command: C::Accept,
+        name: "Accept / take A",
+        help: "Review mode: accept the span and go to the next. Compare mode: keep annotator A's spans of the conflict",
+        shortcuts: &[key(NONE, Key::A), key(NONE, Key::Enter)],
+        menu: G::Review,
+    },
+    CommandInfo {
+        command: C::Reject,
+        name: "Reject / drop",
+        help: "Review mode: reject the span (it is kept, marked rejected). Compare mode: drop every span of the conflict",
+        shortcuts: &[key(NONE, Key::X)],
+        menu: G::Review,
+    },
+    CommandInfo {
+        command: C::TakeB,
+        name: "Take B",
+        help: "Compare mode: keep annotator B's spans of the conflict",
+        shortcuts: &[key(NONE, Key::B)],
+        menu: G::Review,
+    },
+    CommandInfo {
+        command: C::TakeC,
+        name: "Take C",
+        help: "Compare mode: keep annotator C's spans of the conflict (three or more projects)",
+        shortcuts: &[key(NONE, Key::C)],
+        menu: G::Review,
+    },
+    CommandInfo {
+        command: C::TakeAll,
+        name: "Take both",
+        help: "Compare mode: keep every span of the conflict",
+        shortcuts: &[key(NONE, Key::T)],
+        menu: G::Review,
+    },
+    CommandInfo {
+        command: C::KeepSelected,
+        name: "Edit: keep selected",
+        help: "Compare mode: keep the selected span of the conflict (marked edited), drop the others; then fix it with label keys and Alt+arrows",
+        shortcuts: &[key(NONE, Key::E)],
+        menu: G::Review,
+    },
+    CommandInfo {
+        command: C::QueueNext,
+        name: "Next in queue",
+        help: "Review mode: next span of the queue. Compare mode: next unresolved conflict",
+        shortcuts: &[key(NONE, Key::N)],
+        menu: G::Review,
+    },
+    CommandInfo {
+        command: C::QueuePrevious,
+        name: "Previous in queue",
+        help: "Review mode: previous span of the queue. Compare mode: previous unresolved conflict",
+        shortcuts: &[key(NONE, Key::P)],
+        menu: G::Review,
+    },
+    CommandInfo {
+        command: C::ReviewNote,
+        name: "Review note",
+        help: "Review mode: type a note for the span (Enter saves it, Escape cancels)",
+        shortcuts: &[key(NONE, Key::M)],
+        menu: G::Review,
+    },
+    CommandInfo {
         command: C::ToggleHelp,
         name: "Keyboard shortcuts",
         help: "Show or hide this list",
@@ -287,6 +386,23 @@ pub fn info(command: AppCommand) -> Option<&'static CommandInfo> {
 /// Commands that act on the article and are ignored while a text field has keyboard focus.
 pub fn is_text_key(shortcut: &KeyboardShortcut) -> bool {
     !shortcut.modifiers.command && !shortcut.modifiers.ctrl && shortcut.logical_key != Key::F1
+}
+
+/// Commands that only act in review or compare mode; elsewhere their keys are left to label
+/// hotkeys.
+pub fn is_review_key(command: AppCommand) -> bool {
+    matches!(
+        command,
+        C::Accept
+            | C::Reject
+            | C::QueueNext
+            | C::QueuePrevious
+            | C::ReviewNote
+            | C::TakeB
+            | C::TakeC
+            | C::TakeAll
+            | C::KeepSelected
+    )
 }
 
 /// Human-readable shortcut, e.g. `Ctrl+Shift+S` (platform-independent so tests and docs agree).

@@ -2,8 +2,11 @@
 //! [`Action`]s into a queue; [`SpantagApp::apply_actions`] is the one place that runs them, and
 //! every project change goes through [`Workspace::apply`] so it can be undone.
 
+mod agreement_panel;
 pub mod article;
 pub mod commands;
+mod compare;
+mod review;
 pub mod storage;
 
 use crate::cli::GuiArgs;
@@ -57,6 +60,8 @@ pub enum Action {
     NewProject,
     Restore,
     DiscardRecovery,
+    /// Compare these projects (compare mode).
+    Compare(Vec<PathBuf>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +82,7 @@ enum PromptKind {
     Open,
     Add,
     SaveAs,
+    Compare,
 }
 
 struct PathPrompt {
@@ -128,6 +134,8 @@ pub struct SpantagApp {
     title: String,
     screenshot: Option<Screenshot>,
     frame_count: u64,
+    /// Review mode, compare mode and the agreement window.
+    review: review::ReviewUi,
     /// Per-label counts and span-list rows of the current document, rebuilt only when the
     /// document, the project revision or the filter changes (not every frame).
     span_view: SpanView,
@@ -211,6 +219,7 @@ impl SpantagApp {
             screenshot: None,
             frame_count: 0,
             span_view: SpanView::default(),
+            review: review::ReviewUi::default(),
         }
     }
 
@@ -248,6 +257,7 @@ impl SpantagApp {
             app.open_paths(&args.paths);
         }
         app.reset_caret();
+        app.review_from_args(args);
         if let Some(out) = &args.screenshot {
             app.screenshot = Some(Screenshot {
                 out: out.clone(),
@@ -371,9 +381,12 @@ impl SpantagApp {
         self.label_bar(ui);
         self.status_bar(ui);
         self.doc_list(ui);
-        self.span_list(ui);
+        if !self.review_panels(ui) {
+            self.span_list(ui);
+        }
         egui::CentralPanel::default().show(ui, |ui| self.article_panel(ui));
         self.help_window(&ctx);
+        self.review_windows(&ctx);
         self.prompt_window(&ctx);
         self.modal_window(&ctx);
         self.toasts_area(&ctx);
@@ -391,7 +404,7 @@ impl SpantagApp {
     fn handle_keys(&mut self, ctx: &egui::Context) {
         // The only text field is the path prompt; egui also counts a focused button as wanting
         // the keyboard, which must not block shortcuts.
-        let typing = self.prompt.is_some();
+        let typing = self.prompt.is_some() || self.review_typing(ctx);
         let mut fired = Vec::new();
         ctx.input_mut(|i| {
             i.events.retain(|ev| {
@@ -405,6 +418,9 @@ impl SpantagApp {
                     return true;
                 };
                 for c in COMMANDS {
+                    if commands::is_review_key(c.command) && !self.review_key_active(c.command) {
+                        continue;
+                    }
                     for s in c.shortcuts {
                         if s.logical_key == *key && modifiers.matches_exact(s.modifiers) {
                             if typing && commands::is_text_key(s) {
@@ -461,6 +477,7 @@ impl SpantagApp {
                     (MenuGroup::Edit, "Edit"),
                     (MenuGroup::Navigate, "Navigate"),
                     (MenuGroup::View, "View"),
+                    (MenuGroup::Review, "Review"),
                     (MenuGroup::Help, "Help"),
                 ] {
                     ui.menu_button(title, |ui| {
@@ -469,7 +486,7 @@ impl SpantagApp {
                             let enabled = match c.command {
                                 AppCommand::Undo => self.ws.can_undo(),
                                 AppCommand::Redo => self.ws.can_redo(),
-                                _ => true,
+                                c => self.review_key_active(c),
                             };
                             let b = egui::Button::new(c.name).shortcut_text(sc);
                             if ui.add_enabled(enabled, b).on_hover_text(c.help).clicked() {
@@ -552,6 +569,7 @@ impl SpantagApp {
     }
 
     fn doc_list(&mut self, ui: &mut Ui) {
+        let notes = self.review_doc_notes();
         egui::Panel::left("documents")
             .resizable(true)
             .default_size(230.0)
@@ -567,9 +585,10 @@ impl SpantagApp {
                                 DocState::Done => "done",
                             };
                             let text = format!(
-                                "{}\n{state} · {} spans",
+                                "{}\n{state} · {} spans{}",
                                 short(&d.title, 40),
-                                d.spans.len()
+                                d.spans.len(),
+                                notes.get(i).map_or("", String::as_str)
                             );
                             let r = ui.selectable_label(i == self.doc, text);
                             if r.clicked() {
@@ -738,6 +757,7 @@ impl SpantagApp {
             PromptKind::Open => "Open project or articles",
             PromptKind::Add => "Add articles",
             PromptKind::SaveAs => "Save project as",
+            PromptKind::Compare => "Compare projects",
         };
         let mut done = None;
         egui::Window::new(title)
@@ -749,8 +769,11 @@ impl SpantagApp {
                 let r = ui
                     .add(egui::TextEdit::singleline(&mut prompt.text).desired_width(420.0))
                     .labelled_by(label.id);
-                r.request_focus();
+                // Enter makes the field give up focus: check that before asking for it again.
                 let enter = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+                if !enter {
+                    r.request_focus();
+                }
                 ui.horizontal(|ui| {
                     if ui.button("OK").clicked() || enter {
                         done = Some(true);
@@ -777,6 +800,7 @@ impl SpantagApp {
                 match kind {
                     PromptKind::Open => self.queue.push(Action::OpenPaths(paths)),
                     PromptKind::Add => self.queue.push(Action::AddPaths(paths)),
+                    PromptKind::Compare => self.queue.push(Action::Compare(paths)),
                     PromptKind::SaveAs => {
                         let mut p = paths[0].clone();
                         if p.extension().is_none() {
@@ -1000,6 +1024,13 @@ impl SpantagApp {
                 }
             }
             Action::AddPaths(p) => self.add_paths(&p),
+            Action::Compare(p) => {
+                if self.ws.is_dirty() {
+                    self.modal = Some(Modal::Unsaved(Box::new(Action::Compare(p))));
+                } else {
+                    self.open_compare(&p);
+                }
+            }
             Action::SaveTo(p) => self.save_to(p, false),
             Action::ForceSave(p) => self.save_to(p, true),
             Action::CloseNow => {
@@ -1041,6 +1072,7 @@ impl SpantagApp {
         self.filter = None;
         self.autosaved_revision = None;
         self.article = ArticleView::default();
+        self.review_reset();
         self.reset_caret();
     }
 
@@ -1079,6 +1111,7 @@ impl SpantagApp {
             AppCommand::Undo => match self.ws.undo() {
                 Some(d) => {
                     self.after_history();
+                    self.review_follow_history(true);
                     self.toast(format!("Undid: {d}"));
                 }
                 None => self.toast("Nothing to undo"),
@@ -1086,6 +1119,7 @@ impl SpantagApp {
             AppCommand::Redo => match self.ws.redo() {
                 Some(d) => {
                     self.after_history();
+                    self.review_follow_history(false);
                     self.toast(format!("Redid: {d}"));
                 }
                 None => self.toast("Nothing to redo"),
@@ -1197,6 +1231,18 @@ impl SpantagApp {
             | AppCommand::StartRight
             | AppCommand::EndLeft
             | AppCommand::EndRight => self.move_boundary(c),
+            AppCommand::CompareProjects
+            | AppCommand::ToggleReview
+            | AppCommand::ToggleAgreement
+            | AppCommand::Accept
+            | AppCommand::Reject
+            | AppCommand::QueueNext
+            | AppCommand::QueuePrevious
+            | AppCommand::ReviewNote
+            | AppCommand::TakeB
+            | AppCommand::TakeC
+            | AppCommand::TakeAll
+            | AppCommand::KeepSelected => self.review_command(c),
         }
     }
 
@@ -1244,15 +1290,14 @@ impl SpantagApp {
             }
         }
         if (start, end) != (s.start, s.end) {
-            self.edit(
-                "Resize span",
-                vec![Edit::Resize {
-                    doc,
-                    span: id,
-                    start,
-                    end,
-                }],
-            );
+            let edits = vec![Edit::Resize {
+                doc: doc.clone(),
+                span: id,
+                start,
+                end,
+            }];
+            let edits = self.review_marked(&doc, id, edits);
+            self.edit("Resize span", edits);
         }
     }
 
@@ -1309,14 +1354,13 @@ impl SpantagApp {
                 .and_then(|d| d.span(span))
                 .is_some_and(|s| s.label == label);
             if !same {
-                self.edit(
-                    &format!("Relabel as {label}"),
-                    vec![Edit::Relabel {
-                        doc,
-                        span,
-                        label: label.to_owned(),
-                    }],
-                );
+                let edits = vec![Edit::Relabel {
+                    doc: doc.clone(),
+                    span,
+                    label: label.to_owned(),
+                }];
+                let edits = self.review_marked(&doc, span, edits);
+                self.edit(&format!("Relabel as {label}"), edits);
             }
         } else {
             self.toast("Select some text first (drag, double-click, or Shift+arrows)");
@@ -1370,6 +1414,10 @@ impl SpantagApp {
                 .set_file_name("project.ron")
                 .save_file()
                 .map(|p| vec![p]),
+            PromptKind::Compare => dialog
+                .set_title("Choose two or more projects to compare")
+                .add_filter("spantag projects", &["ron"])
+                .pick_files(),
         };
         if result.is_none() && started.elapsed() < Duration::from_millis(250) {
             // No dialog could be shown (no portal, no zenity): ask in the app instead.
