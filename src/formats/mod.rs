@@ -1726,7 +1726,7 @@ mod tests {
         )
         .unwrap();
         let opts = ImportOptions::new(ImportFormat::Jsonl);
-        let (edits, planned) = import_edits(&project, &[file.clone()], &opts).unwrap();
+        let (edits, planned) = import_edits(&project, std::slice::from_ref(&file), &opts).unwrap();
         let mut direct = project.clone();
         let summary = import(&mut direct, &[file], &opts).unwrap();
         assert_eq!(planned, summary);

@@ -4,7 +4,10 @@
 
 pub mod article;
 pub mod commands;
+mod export_dialog;
+mod import_dialog;
 pub mod storage;
+mod transfer;
 
 use crate::cli::GuiArgs;
 use crate::edit::Edit;
@@ -57,6 +60,12 @@ pub enum Action {
     NewProject,
     Restore,
     DiscardRecovery,
+    /// Apply a planned import (File › Import…) as one undoable step.
+    ApplyImport {
+        description: String,
+        edits: Vec<Edit>,
+        summary: Box<crate::formats::ImportSummary>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,6 +137,8 @@ pub struct SpantagApp {
     title: String,
     screenshot: Option<Screenshot>,
     frame_count: u64,
+    /// File › Export… and File › Import… dialogs.
+    transfer: transfer::Transfer,
 }
 
 struct Screenshot {
@@ -197,6 +208,7 @@ impl SpantagApp {
             title: String::new(),
             screenshot: None,
             frame_count: 0,
+            transfer: transfer::Transfer::default(),
         }
     }
 
@@ -361,6 +373,7 @@ impl SpantagApp {
         egui::CentralPanel::default().show(ui, |ui| self.article_panel(ui));
         self.help_window(&ctx);
         self.prompt_window(&ctx);
+        self.transfer_windows(&ctx);
         self.modal_window(&ctx);
         self.toasts_area(&ctx);
         self.apply_actions();
@@ -377,7 +390,7 @@ impl SpantagApp {
     fn handle_keys(&mut self, ctx: &egui::Context) {
         // The only text field is the path prompt; egui also counts a focused button as wanting
         // the keyboard, which must not block shortcuts.
-        let typing = self.prompt.is_some();
+        let typing = self.prompt.is_some() || self.transfer.is_open();
         let mut fired = Vec::new();
         ctx.input_mut(|i| {
             i.events.retain(|ev| {
@@ -994,6 +1007,11 @@ impl SpantagApp {
                     self.toast("Restored the unsaved work. Save it to keep it.");
                 }
             }
+            Action::ApplyImport {
+                description,
+                edits,
+                summary,
+            } => self.apply_import(&description, edits, *summary),
             Action::DiscardRecovery => {
                 self.recovered = None;
                 if let Some(a) = &self.autosaver {
@@ -1046,6 +1064,8 @@ impl SpantagApp {
             AppCommand::Quit => {
                 self.close_requested = true;
             }
+            AppCommand::Export => self.open_export_dialog(),
+            AppCommand::Import => self.open_import_dialog(),
             AppCommand::Undo => match self.ws.undo() {
                 Some(d) => {
                     self.after_history();
