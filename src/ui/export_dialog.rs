@@ -19,6 +19,12 @@ use std::time::Duration;
 const PREVIEW_RECORDS: usize = 3;
 /// Characters of one preview record shown at most.
 const PREVIEW_CHARS: usize = 1_500;
+/// Lines of one line-based preview record (CoNLL, brat, CSV) shown at most.
+const PREVIEW_LINES: usize = 30;
+/// Characters of one JSON string (e.g. the text) shown at most.
+const PREVIEW_STRING: usize = 160;
+/// Items of one JSON list (e.g. the tokens) shown at most.
+const PREVIEW_ITEMS: usize = 12;
 
 /// Height kept for the footer (progress bar and buttons).
 const FOOTER: f32 = 64.0;
@@ -206,8 +212,29 @@ impl ExportDialog {
         Ok(o)
     }
 
-    fn running(&self) -> bool {
+    pub(crate) fn running(&self) -> bool {
         self.job.is_some()
+    }
+
+    /// For screenshots: choose `format` (if given) and, with `run`, export to a temporary file.
+    pub(crate) fn scripted(
+        &mut self,
+        project: &Project,
+        format: &str,
+        run: bool,
+    ) -> Result<(), String> {
+        if !format.is_empty() {
+            self.format = format.parse()?;
+            self.out = self.suggested_out();
+        }
+        if run {
+            let name = PathBuf::from(self.suggested_out());
+            let name = name.file_name().map(|n| n.to_owned()).unwrap_or_default();
+            self.out = std::env::temp_dir().join(name).display().to_string();
+            self.out_auto = false;
+            self.start(project, self.options()?);
+        }
+        Ok(())
     }
 
     /// Draws the dialog; returns `false` once it is closed.
@@ -512,7 +539,7 @@ impl ExportDialog {
         if !fresh {
             let records = formats::preview(cx.project, opts, PREVIEW_RECORDS)
                 .into_iter()
-                .map(|r| clip(r, PREVIEW_CHARS))
+                .map(preview_text)
                 .collect();
             self.preview = Some((opts.clone(), cx.revision, records));
         }
@@ -525,7 +552,7 @@ impl ExportDialog {
         }
         egui::ScrollArea::vertical()
             .id_salt("export-preview")
-            .max_height(220.0)
+            .max_height(300.0)
             .auto_shrink([false, true])
             .show(ui, |ui| {
                 egui::Frame::group(ui.style()).show(ui, |ui| {
@@ -672,26 +699,90 @@ fn describe(f: ExportFormat) -> &'static str {
     }
 }
 
-/// A file name made from a project name.
+/// A file name made from a project name: `Sample: local news` → `sample-local-news`.
 fn file_stem_of(name: &str) -> String {
-    let s: String = name
-        .trim()
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
+    let lower = name.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
         .collect();
-    if s.is_empty() { "export".into() } else { s }
+    if words.is_empty() {
+        "export".into()
+    } else {
+        words.join("-")
+    }
+}
+
+/// One record as the preview shows it: JSON with long strings and lists shortened (so the spans
+/// after a long text stay in view), other formats cut to their first lines.
+fn preview_text(record: String) -> String {
+    if let Ok(mut v) = serde_json::from_str::<serde_json::Value>(&record) {
+        shorten_json(&mut v);
+        return v.to_string();
+    }
+    let mut lines = record.lines();
+    let mut out: Vec<&str> = lines.by_ref().take(PREVIEW_LINES).collect();
+    let rest = lines.count();
+    let more = format!("… {rest} more line(s)");
+    if rest > 0 {
+        out.push(&more);
+    }
+    clip(&out.join("\n"), PREVIEW_CHARS)
+}
+
+fn shorten_json(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => {
+            let short = clip(s, PREVIEW_STRING);
+            if short.len() < s.len() {
+                *s = short;
+            }
+        }
+        Value::Array(a) => {
+            let n = a.len();
+            if n > PREVIEW_ITEMS {
+                a.truncate(PREVIEW_ITEMS);
+                a.push(Value::String(format!("… {} more", n - PREVIEW_ITEMS)));
+            }
+            a.iter_mut().for_each(shorten_json);
+        }
+        Value::Object(o) => o.values_mut().for_each(shorten_json),
+        _ => {}
+    }
 }
 
 /// At most `n` characters of `s`, with a note of what was cut.
-fn clip(s: String, n: usize) -> String {
+fn clip(s: &str, n: usize) -> String {
     match s.char_indices().nth(n) {
-        Some((b, _)) => format!("{}… ({} more characters)", &s[..b], s[b..].chars().count()),
-        None => s,
+        Some((b, _)) => format!(
+            "{}… ({} more characters)",
+            s.get(..b).unwrap_or(""),
+            s.get(b..).unwrap_or("").chars().count()
+        ),
+        None => s.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{file_stem_of, preview_text};
+
+    #[test]
+    fn preview_keeps_spans_in_view_and_names_are_file_safe() {
+        let text = "é".repeat(400);
+        let tokens: Vec<serde_json::Value> =
+            (0..40).map(|i| serde_json::json!({"id": i})).collect();
+        let rec =
+            serde_json::json!({"text": text, "tokens": tokens, "spans": [{"label": "actor"}]});
+        let p = preview_text(rec.to_string());
+        assert!(p.contains("(240 more characters)"), "{p}");
+        assert!(p.contains("… 28 more"), "{p}");
+        assert!(p.contains("\"label\":\"actor\""), "{p}");
+        let conll: String = (0..50).map(|i| format!("w{i} O\n")).collect();
+        let p = preview_text(conll);
+        assert!(p.ends_with("… 20 more line(s)"), "{p}");
+        assert_eq!(file_stem_of("Sample: local news"), "sample-local-news");
+        assert_eq!(file_stem_of(" ?? "), "export");
     }
 }

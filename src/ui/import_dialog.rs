@@ -54,6 +54,8 @@ pub(crate) struct ImportDialog {
     outcome: Option<Outcome>,
     /// Scroll the outcome into view (it just arrived).
     reveal: bool,
+    /// The dialog was drawn once (so a preview, if any, has been started).
+    drawn: bool,
 }
 
 impl ImportDialog {
@@ -69,7 +71,27 @@ impl ImportDialog {
             pending: None,
             outcome: None,
             reveal: false,
+            drawn: false,
         }
+    }
+
+    /// Whether a preview is being read.
+    pub(crate) fn reading(&self) -> bool {
+        self.pending.is_some() || !self.drawn
+    }
+
+    /// For screenshots: `INPUT[;INPUT...][=FORMAT]`.
+    pub(crate) fn scripted(&mut self, arg: &str) -> Result<(), String> {
+        let (inputs, format) = arg.split_once('=').unwrap_or((arg, ""));
+        if !format.is_empty() {
+            self.format = format.parse()?;
+            if self.format == ImportFormat::Doccano {
+                self.offsets = OffsetUnit::Utf16;
+            }
+        }
+        self.inputs = inputs.to_owned();
+        self.focus_inputs = false;
+        Ok(())
     }
 
     /// Whether the format has character offsets whose unit the user chooses.
@@ -262,6 +284,7 @@ impl ImportDialog {
         ui.separator();
         ui.label(RichText::new("Preview").strong());
         let key = self.key(cx.revision);
+        self.drawn = true;
         match &key {
             Err(e) => {
                 ui.weak(e.as_str());
@@ -394,6 +417,9 @@ fn show_summary(ui: &mut Ui, s: &ImportSummary, id: &str) {
 /// The plan's summary and its first documents with their spans.
 fn show_plan(ui: &mut Ui, edits: &[Edit], summary: &ImportSummary) {
     show_summary(ui, summary, "import-plan");
+    if !summary.labels_added.is_empty() {
+        ui.weak("To use existing labels instead, add OLD=NEW lines under Label mapping.");
+    }
     let docs: Vec<&crate::model::Document> = edits
         .iter()
         .filter_map(|e| match e {

@@ -252,6 +252,9 @@ impl SpantagApp {
                 result: Arc::new(Mutex::new(None)),
                 requested: false,
             });
+            if let Some(scene) = &args.screenshot_dialog {
+                app.screenshot_scene(scene);
+            }
         } else if let Some(dir) = storage::state_dir() {
             if let Some((project, meta)) = storage::find_recovery(&dir) {
                 let when = format_epoch(meta.written);
@@ -1541,7 +1544,7 @@ impl SpantagApp {
             return;
         };
         ctx.request_repaint();
-        if !shot.requested && self.frame_count >= 5 {
+        if !shot.requested && self.frame_count >= 5 && !self.transfer.busy() {
             shot.requested = true;
             let slot = Arc::clone(&shot.result);
             ctx.request_screenshot(move |img| {

@@ -26,6 +26,12 @@ impl Transfer {
     pub(crate) fn is_open(&self) -> bool {
         self.export.is_some() || self.import.is_some()
     }
+
+    /// Whether a dialog is waiting for a background thread.
+    pub(crate) fn busy(&self) -> bool {
+        self.export.as_ref().is_some_and(ExportDialog::running)
+            || self.import.as_ref().is_some_and(ImportDialog::reading)
+    }
 }
 
 /// What a dialog asks of the app during one frame.
@@ -56,6 +62,32 @@ impl SpantagApp {
     pub(super) fn open_import_dialog(&mut self) {
         if self.transfer.import.is_none() {
             self.transfer.import = Some(ImportDialog::new());
+        }
+    }
+
+    /// Opens a dialog for `--screenshot --screenshot-dialog SCENE` (see [`crate::cli::GuiArgs`]).
+    pub(super) fn screenshot_scene(&mut self, scene: &str) {
+        let (kind, arg) = scene.split_once('=').unwrap_or((scene, ""));
+        match kind {
+            "export" | "export-run" => {
+                self.open_export_dialog();
+                if let Some(d) = &mut self.transfer.export
+                    && let Err(e) = d.scripted(&self.ws.project, arg, kind == "export-run")
+                {
+                    self.toast_error(e);
+                }
+            }
+            "import" => {
+                self.open_import_dialog();
+                if let Some(d) = &mut self.transfer.import
+                    && let Err(e) = d.scripted(arg)
+                {
+                    self.toast_error(e);
+                }
+            }
+            _ => self.toast_error(format!(
+                "unknown screenshot dialog {scene:?} (export, export-run[=FORMAT], import=INPUT[=FORMAT])"
+            )),
         }
     }
 
@@ -242,15 +274,25 @@ pub(crate) fn item_list(ui: &mut Ui, id: &str, heading: String, items: &[String]
         ui.visuals().text_color()
     };
     ui.label(RichText::new(heading).color(color).strong());
-    egui::ScrollArea::vertical()
+    // One line an item (scroll sideways for long reasons), drawn only where visible: a summary
+    // may list thousands.
+    let row = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
+    let height = (row * items.len() as f32).min(150.0);
+    egui::ScrollArea::both()
         .id_salt(id)
-        .max_height(140.0)
+        .min_scrolled_height(height)
+        .max_height(height)
         .auto_shrink([false, true])
-        .show(ui, |ui| {
-            for i in items {
-                ui.label(format!("• {i}"));
-            }
-        });
+        .show_rows(
+            ui,
+            row - ui.spacing().item_spacing.y,
+            items.len(),
+            |ui, range| {
+                for i in &items[range] {
+                    ui.add(egui::Label::new(format!("• {i}")).extend());
+                }
+            },
+        );
 }
 
 /// Where a dialog's own error goes: shown in the dialog in the error colour.
