@@ -156,6 +156,8 @@ fn export_menu_options_split_and_preview_follow_the_choices() {
         .click();
     h.run_steps(2);
     h.get_by_label("Output folder:");
+    // Every control of the dialog (radio buttons, checkboxes, drag values, fields) has a name.
+    h.check_accessibility();
     type_into(&mut h, "Output folder:", out.to_str().unwrap());
     h.get_by_label("Export").click();
     run_until(&mut h, "the export summary", |h| {
@@ -240,6 +242,7 @@ fn import_doccano_is_one_undoable_step() {
         "preview changes nothing"
     );
 
+    h.check_accessibility();
     h.get_by_label("Import").click();
     h.run_steps(3);
     h.get_by_label("Import finished");

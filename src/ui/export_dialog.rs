@@ -2,7 +2,7 @@
 //! runs on its own thread with a progress bar, Cancel and a summary at the end.
 
 use super::transfer::{
-    self, Context, NO_DIALOG, Outbox, PickKind, Picked, counts_grid, error_text, item_list,
+    self, Context, NO_DIALOG, Outbox, Outcome, PickKind, Picked, counts_grid, error_text, item_list,
 };
 use crate::formats::{
     self, ExportFormat, ExportOptions, ExportSummary, FormatError, Layer, Overlap, Progress, Scheme,
@@ -37,11 +37,6 @@ struct Job {
     rx: Receiver<Result<ExportSummary, FormatError>>,
 }
 
-enum Outcome {
-    Done(Box<ExportSummary>),
-    Failed(String),
-}
-
 /// The export dialog's state.
 pub(crate) struct ExportDialog {
     format: ExportFormat,
@@ -65,7 +60,7 @@ pub(crate) struct ExportDialog {
     /// The preview and the options and project revision it was made for.
     preview: Option<(ExportOptions, u64, Vec<String>)>,
     job: Option<Job>,
-    outcome: Option<Outcome>,
+    outcome: Option<Outcome<ExportSummary>>,
     /// Scroll the outcome into view (it just arrived).
     reveal: bool,
 }
@@ -241,23 +236,16 @@ impl ExportDialog {
     pub(crate) fn show(&mut self, ctx: &egui::Context, cx: &Context<'_>, out: &mut Outbox) -> bool {
         self.sync_labels(cx.project);
         self.poll(ctx, out);
-        let mut open = true;
         let mut close = false;
-        egui::Window::new("Export training data")
-            .open(&mut open)
-            .collapsible(false)
-            .resizable(true)
-            .default_size([680.0, 660.0])
-            .show(ctx, |ui| {
-                transfer::with_footer(
-                    ui,
-                    "export-body",
-                    FOOTER,
-                    self,
-                    |d, ui| d.body(ui, cx),
-                    |d, ui| d.run_section(ui, cx, &mut close),
-                );
-            });
+        let open = transfer::dialog_window(
+            ctx,
+            "Export training data",
+            [680.0, 660.0],
+            FOOTER,
+            self,
+            |d, ui| d.body(ui, cx),
+            |d, ui| d.run_section(ui, cx, &mut close),
+        );
         if !self.running() && ctx.input(|i| i.key_pressed(Key::Escape)) {
             close = true;
         }
@@ -382,33 +370,20 @@ impl ExportDialog {
     }
 
     fn option_widgets(&mut self, ui: &mut Ui) {
-        egui::Grid::new("export-options")
-            .num_columns(2)
-            .spacing([12.0, 8.0])
-            .show(ui, |ui| {
-                ui.label("Format:");
-                ui.vertical(|ui| {
-                    ui.horizontal_wrapped(|ui| {
-                        for &f in ExportFormat::ALL {
-                            ui.radio_value(&mut self.format, f, f.name())
-                                .on_hover_text(describe(f));
-                        }
-                    });
-                    ui.weak(describe(self.format));
+        transfer::options_grid(ui, "export-options", |ui| {
+            transfer::format_row(ui, &mut self.format, ExportFormat::ALL, describe);
+            if self.format == ExportFormat::Conll {
+                ui.label("Tag scheme:");
+                ui.horizontal(|ui| {
+                    for &s in Scheme::ALL {
+                        ui.radio_value(&mut self.scheme, s, s.name());
+                    }
                 });
                 ui.end_row();
-                if self.format == ExportFormat::Conll {
-                    ui.label("Tag scheme:");
-                    ui.horizontal(|ui| {
-                        for &s in Scheme::ALL {
-                            ui.radio_value(&mut self.scheme, s, s.name());
-                        }
-                    });
-                    ui.end_row();
-                }
-                if matches!(self.format, ExportFormat::Conll | ExportFormat::Hf) {
-                    ui.label("Layers:");
-                    ui.horizontal(|ui| {
+            }
+            if matches!(self.format, ExportFormat::Conll | ExportFormat::Hf) {
+                ui.label("Layers:");
+                ui.horizontal(|ui| {
                         for (l, tip) in [
                             (Layer::Both, "Entity labels to the file, the others (e.g. claim) to a .claims companion"),
                             (Layer::Entities, "Only the entity labels"),
@@ -417,14 +392,14 @@ impl ExportDialog {
                             ui.radio_value(&mut self.layer, l, l.name()).on_hover_text(tip);
                         }
                     });
-                    ui.end_row();
-                }
-                if matches!(
-                    self.format,
-                    ExportFormat::Conll | ExportFormat::Hf | ExportFormat::Spacy
-                ) {
-                    ui.label("Overlaps:");
-                    ui.horizontal(|ui| {
+                ui.end_row();
+            }
+            if matches!(
+                self.format,
+                ExportFormat::Conll | ExportFormat::Hf | ExportFormat::Spacy
+            ) {
+                ui.label("Overlaps:");
+                ui.horizontal(|ui| {
                         for (o, tip) in [
                             (Overlap::Longest, "Keep the longest of overlapping spans in a layer; the others are reported"),
                             (Overlap::First, "Keep the span that starts first; the others are reported"),
@@ -432,56 +407,57 @@ impl ExportDialog {
                             ui.radio_value(&mut self.overlap, o, o.name()).on_hover_text(tip);
                         }
                     });
-                    ui.end_row();
-                    let l = ui.label("Entity labels:");
-                    ui.add(
-                        egui::TextEdit::singleline(&mut self.entity_labels)
-                            .hint_text("comma-separated")
-                            .desired_width(260.0),
-                    )
-                    .labelled_by(l.id)
-                    .on_hover_text("Labels of the entity layer (spaCy doc.ents, CoNLL/hf tags)");
-                    ui.end_row();
+                ui.end_row();
+                let l = ui.label("Entity labels:");
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.entity_labels)
+                        .hint_text("comma-separated")
+                        .desired_width(260.0),
+                )
+                .labelled_by(l.id)
+                .on_hover_text("Labels of the entity layer (spaCy doc.ents, CoNLL/hf tags)");
+                ui.end_row();
+            }
+            ui.label("Labels:");
+            ui.horizontal_wrapped(|ui| {
+                for (name, on) in &mut self.labels {
+                    ui.checkbox(on, name.as_str());
                 }
-                ui.label("Labels:");
-                ui.horizontal_wrapped(|ui| {
-                    for (name, on) in &mut self.labels {
-                        ui.checkbox(on, name.as_str());
-                    }
-                });
-                ui.end_row();
-                ui.label("Statuses:");
-                ui.horizontal(|ui| {
-                    for (s, on) in &mut self.statuses {
-                        ui.checkbox(on, s.name());
-                    }
-                });
-                ui.end_row();
-                ui.label("Documents:");
-                ui.checkbox(&mut self.only_done, "Only documents marked done");
-                ui.end_row();
-                ui.label("Split:");
-                ui.vertical(|ui| {
-                    ui.checkbox(&mut self.split, "Split by document into train / dev / test");
-                    if self.split {
-                        ui.horizontal(|ui| {
-                            for (name, v) in SPLITS.iter().zip(self.shares.iter_mut()) {
-                                let l = ui.label(*name);
-                                ui.add(
-                                    egui::DragValue::new(v)
-                                        .range(0.0..=1.0)
-                                        .speed(0.01)
-                                        .fixed_decimals(2),
-                                )
-                                .labelled_by(l.id);
-                            }
-                            let l = ui.label("seed");
-                            ui.add(egui::DragValue::new(&mut self.seed)).labelled_by(l.id);
-                        });
-                    }
-                });
-                ui.end_row();
             });
+            ui.end_row();
+            ui.label("Statuses:");
+            ui.horizontal(|ui| {
+                for (s, on) in &mut self.statuses {
+                    ui.checkbox(on, s.name());
+                }
+            });
+            ui.end_row();
+            ui.label("Documents:");
+            ui.checkbox(&mut self.only_done, "Only documents marked done");
+            ui.end_row();
+            ui.label("Split:");
+            ui.vertical(|ui| {
+                ui.checkbox(&mut self.split, "Split by document into train / dev / test");
+                if self.split {
+                    ui.horizontal(|ui| {
+                        for (name, v) in SPLITS.iter().zip(self.shares.iter_mut()) {
+                            let l = ui.label(*name);
+                            ui.add(
+                                egui::DragValue::new(v)
+                                    .range(0.0..=1.0)
+                                    .speed(0.01)
+                                    .fixed_decimals(2),
+                            )
+                            .labelled_by(l.id);
+                        }
+                        let l = ui.label("seed");
+                        ui.add(egui::DragValue::new(&mut self.seed))
+                            .labelled_by(l.id);
+                    });
+                }
+            });
+            ui.end_row();
+        });
     }
 
     fn browse(&mut self, can_browse: bool) {
@@ -610,17 +586,9 @@ impl ExportDialog {
     }
 
     fn outcome_section(&mut self, ui: &mut Ui) {
-        match &self.outcome {
-            None => {}
-            Some(Outcome::Failed(e)) => {
-                ui.separator();
-                error_text(ui, e);
-            }
-            Some(Outcome::Done(s)) => {
-                ui.separator();
-                show_summary(ui, s, &mut self.reveal);
-            }
-        }
+        transfer::show_outcome(ui, self.outcome.as_ref(), |ui, s| {
+            show_summary(ui, s, &mut self.reveal);
+        });
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::Action;
 use super::transfer::{
-    self, Context, NO_DIALOG, Outbox, PickKind, Picked, counts_grid, error_text, item_list,
+    self, Context, NO_DIALOG, Outbox, Outcome, PickKind, Picked, counts_grid, error_text, item_list,
 };
 use crate::edit::Edit;
 use crate::formats::{self, FormatError, ImportFormat, ImportOptions, ImportSummary, OffsetUnit};
@@ -36,11 +36,6 @@ struct Pending {
     rx: Receiver<Result<(Vec<Edit>, ImportSummary), FormatError>>,
 }
 
-enum Outcome {
-    Done(Box<ImportSummary>),
-    Failed(String),
-}
-
 /// The import dialog's state.
 pub(crate) struct ImportDialog {
     format: ImportFormat,
@@ -51,7 +46,7 @@ pub(crate) struct ImportDialog {
     focus_inputs: bool,
     plan: Option<(PlanKey, PlanResult)>,
     pending: Option<Pending>,
-    outcome: Option<Outcome>,
+    outcome: Option<Outcome<ImportSummary>>,
     /// Scroll the outcome into view (it just arrived).
     reveal: bool,
     /// The dialog was drawn once (so a preview, if any, has been started).
@@ -133,23 +128,16 @@ impl ImportDialog {
     /// Draws the dialog; returns `false` once it is closed.
     pub(crate) fn show(&mut self, ctx: &egui::Context, cx: &Context<'_>, out: &mut Outbox) -> bool {
         self.poll(ctx);
-        let mut open = true;
         let mut close = false;
-        egui::Window::new("Import annotations")
-            .open(&mut open)
-            .collapsible(false)
-            .resizable(true)
-            .default_size([640.0, 600.0])
-            .show(ctx, |ui| {
-                transfer::with_footer(
-                    ui,
-                    "import-body",
-                    FOOTER,
-                    self,
-                    |d, ui| d.body(ui, cx),
-                    |d, ui| d.footer(ui, cx, out, &mut close),
-                );
-            });
+        let open = transfer::dialog_window(
+            ctx,
+            "Import annotations",
+            [640.0, 600.0],
+            FOOTER,
+            self,
+            |d, ui| d.body(ui, cx),
+            |d, ui| d.footer(ui, cx, out, &mut close),
+        );
         if ctx.input(|i| i.key_pressed(Key::Escape)) {
             close = true;
         }
@@ -212,6 +200,10 @@ impl ImportDialog {
     /// Called by the app once the planned edits were applied (or failed to apply).
     pub(crate) fn applied(&mut self, ok: bool, summary: ImportSummary) {
         self.reveal = true;
+        if ok {
+            // Done with these files: the preview would now only repeat them as duplicates.
+            self.inputs.clear();
+        }
         self.outcome = Some(if ok {
             Outcome::Done(Box::new(summary))
         } else {
@@ -224,43 +216,30 @@ impl ImportDialog {
 
     fn body(&mut self, ui: &mut Ui, cx: &Context<'_>) {
         let before = self.format;
-        egui::Grid::new("import-options")
-            .num_columns(2)
-            .spacing([12.0, 8.0])
-            .show(ui, |ui| {
-                ui.label("Format:");
-                ui.vertical(|ui| {
-                    ui.horizontal_wrapped(|ui| {
-                        for &f in ImportFormat::ALL {
-                            ui.radio_value(&mut self.format, f, f.name())
-                                .on_hover_text(describe(f));
-                        }
-                    });
-                    ui.weak(describe(self.format));
+        transfer::options_grid(ui, "import-options", |ui| {
+            transfer::format_row(ui, &mut self.format, ImportFormat::ALL, describe);
+            ui.label("Offsets:");
+            if self.has_offsets() {
+                ui.horizontal(|ui| {
+                    ui.radio_value(&mut self.offsets, OffsetUnit::Codepoints, "code points")
+                        .on_hover_text("Python str indices (spaCy, Prodigy)");
+                    ui.radio_value(&mut self.offsets, OffsetUnit::Utf16, "UTF-16")
+                        .on_hover_text("JavaScript string indices (doccano writes these)");
                 });
-                ui.end_row();
-                ui.label("Offsets:");
-                if self.has_offsets() {
-                    ui.horizontal(|ui| {
-                        ui.radio_value(&mut self.offsets, OffsetUnit::Codepoints, "code points")
-                            .on_hover_text("Python str indices (spaCy, Prodigy)");
-                        ui.radio_value(&mut self.offsets, OffsetUnit::Utf16, "UTF-16")
-                            .on_hover_text("JavaScript string indices (doccano writes these)");
-                    });
-                } else {
-                    ui.weak("code points (this format's own unit)");
-                }
-                ui.end_row();
-                let l = ui.label("Label mapping:");
-                ui.add(
-                    egui::TextEdit::multiline(&mut self.map)
-                        .hint_text("OLD=NEW, one per line (e.g. PER=actor)")
-                        .desired_rows(2)
-                        .desired_width(300.0),
-                )
-                .labelled_by(l.id);
-                ui.end_row();
-            });
+            } else {
+                ui.weak("code points (this format's own unit)");
+            }
+            ui.end_row();
+            let l = ui.label("Label mapping:");
+            ui.add(
+                egui::TextEdit::multiline(&mut self.map)
+                    .hint_text("OLD=NEW, one per line (e.g. PER=actor)")
+                    .desired_rows(2)
+                    .desired_width(300.0),
+            )
+            .labelled_by(l.id);
+            ui.end_row();
+        });
         if before != self.format {
             self.offsets = if self.format == ImportFormat::Doccano {
                 OffsetUnit::Utf16
@@ -303,19 +282,11 @@ impl ImportDialog {
                 }
             }
         }
-        match &self.outcome {
-            None => {}
-            Some(Outcome::Failed(e)) => {
-                ui.separator();
-                error_text(ui, e);
-            }
-            Some(Outcome::Done(s)) => {
-                ui.separator();
-                transfer::result_heading(ui, "Import finished", &mut self.reveal);
-                show_summary(ui, s, "import-done");
-                ui.weak("Edit › Undo (Ctrl+Z) removes everything this import added.");
-            }
-        }
+        transfer::show_outcome(ui, self.outcome.as_ref(), |ui, s| {
+            transfer::result_heading(ui, "Import finished", &mut self.reveal);
+            show_summary(ui, s, "import-done");
+            ui.weak("Edit › Undo (Ctrl+Z) removes everything this import added.");
+        });
     }
 
     /// The Import and Close buttons.

@@ -220,23 +220,34 @@ pub(crate) fn path_field(
     (r, clicked)
 }
 
-/// A scrollable body above a footer that stays in view (the run buttons, the progress bar).
-pub(crate) fn with_footer<T>(
-    ui: &mut Ui,
-    id: &str,
+/// A dialog window: a scrollable body above a footer that stays in view (the run buttons, the
+/// progress bar). Returns `false` once the window's close button was clicked.
+pub(crate) fn dialog_window<T>(
+    ctx: &egui::Context,
+    title: &str,
+    size: [f32; 2],
     footer_height: f32,
     state: &mut T,
     body: impl FnOnce(&mut T, &mut Ui),
     footer: impl FnOnce(&mut T, &mut Ui),
-) {
-    let height = (ui.available_height() - footer_height).max(120.0);
-    egui::ScrollArea::vertical()
-        .id_salt(id)
-        .max_height(height)
-        .auto_shrink([false, false])
-        .show(ui, |ui| body(state, ui));
-    ui.separator();
-    footer(state, ui);
+) -> bool {
+    let mut open = true;
+    egui::Window::new(title)
+        .open(&mut open)
+        .collapsible(false)
+        .resizable(true)
+        .default_size(size)
+        .show(ctx, |ui| {
+            let height = (ui.available_height() - footer_height).max(120.0);
+            egui::ScrollArea::vertical()
+                .id_salt(title)
+                .max_height(height)
+                .auto_shrink([false, false])
+                .show(ui, |ui| body(state, ui));
+            ui.separator();
+            footer(state, ui);
+        });
+    open
 }
 
 /// A result heading that scrolls into view the first time it is shown.
@@ -245,6 +256,34 @@ pub(crate) fn result_heading(ui: &mut Ui, text: &str, reveal: &mut bool) {
     if std::mem::take(reveal) {
         r.scroll_to_me(Some(egui::Align::TOP));
     }
+}
+
+/// The two-column grid of a dialog's options (a caption, then its widgets).
+pub(crate) fn options_grid(ui: &mut Ui, id: &str, add: impl FnOnce(&mut Ui)) {
+    egui::Grid::new(id)
+        .num_columns(2)
+        .spacing([12.0, 8.0])
+        .show(ui, add);
+}
+
+/// The "Format:" row: one radio button a format, and a line about the chosen one.
+pub(crate) fn format_row<T: Copy + PartialEq + std::fmt::Display>(
+    ui: &mut Ui,
+    value: &mut T,
+    all: &[T],
+    describe: fn(T) -> &'static str,
+) {
+    ui.label("Format:");
+    ui.vertical(|ui| {
+        ui.horizontal_wrapped(|ui| {
+            for &f in all {
+                ui.radio_value(value, f, f.to_string())
+                    .on_hover_text(describe(f));
+            }
+        });
+        ui.weak(describe(*value));
+    });
+    ui.end_row();
 }
 
 /// Spans per label as a two-column grid.
@@ -293,6 +332,28 @@ pub(crate) fn item_list(ui: &mut Ui, id: &str, heading: String, items: &[String]
                 }
             },
         );
+}
+
+/// How a dialog's run ended.
+pub(crate) enum Outcome<T> {
+    Done(Box<T>),
+    Failed(String),
+}
+
+/// Shows how the run ended, if it did: `done` draws a success.
+pub(crate) fn show_outcome<T>(
+    ui: &mut Ui,
+    outcome: Option<&Outcome<T>>,
+    done: impl FnOnce(&mut Ui, &T),
+) {
+    let Some(o) = outcome else {
+        return;
+    };
+    ui.separator();
+    match o {
+        Outcome::Failed(e) => error_text(ui, e),
+        Outcome::Done(s) => done(ui, s),
+    }
 }
 
 /// Where a dialog's own error goes: shown in the dialog in the error colour.
