@@ -29,6 +29,28 @@ const PREVIEW_ITEMS: usize = 12;
 /// Height kept for the footer (progress bar and buttons).
 const FOOTER: f32 = 64.0;
 
+/// The layer choices of CoNLL and hf, with what they mean.
+const LAYERS: [(Layer, &str); 3] = [
+    (
+        Layer::Both,
+        "Entity labels to the file, the others (e.g. claim) to a .claims companion",
+    ),
+    (Layer::Entities, "Only the entity labels"),
+    (Layer::Claims, "Only the labels that are not entity labels"),
+];
+
+/// The overlap policies, with what they mean.
+const OVERLAPS: [(Overlap, &str); 2] = [
+    (
+        Overlap::Longest,
+        "Keep the longest of overlapping spans in a layer; the others are reported",
+    ),
+    (
+        Overlap::First,
+        "Keep the span that starts first; the others are reported",
+    ),
+];
+
 /// The split names, in order.
 const SPLITS: [&str; 3] = ["train", "dev", "test"];
 
@@ -384,14 +406,11 @@ impl ExportDialog {
             if matches!(self.format, ExportFormat::Conll | ExportFormat::Hf) {
                 ui.label("Layers:");
                 ui.horizontal(|ui| {
-                        for (l, tip) in [
-                            (Layer::Both, "Entity labels to the file, the others (e.g. claim) to a .claims companion"),
-                            (Layer::Entities, "Only the entity labels"),
-                            (Layer::Claims, "Only the labels that are not entity labels"),
-                        ] {
-                            ui.radio_value(&mut self.layer, l, l.name()).on_hover_text(tip);
-                        }
-                    });
+                    for (l, tip) in LAYERS {
+                        ui.radio_value(&mut self.layer, l, l.name())
+                            .on_hover_text(tip);
+                    }
+                });
                 ui.end_row();
             }
             if matches!(
@@ -400,13 +419,11 @@ impl ExportDialog {
             ) {
                 ui.label("Overlaps:");
                 ui.horizontal(|ui| {
-                        for (o, tip) in [
-                            (Overlap::Longest, "Keep the longest of overlapping spans in a layer; the others are reported"),
-                            (Overlap::First, "Keep the span that starts first; the others are reported"),
-                        ] {
-                            ui.radio_value(&mut self.overlap, o, o.name()).on_hover_text(tip);
-                        }
-                    });
+                    for (o, tip) in OVERLAPS {
+                        ui.radio_value(&mut self.overlap, o, o.name())
+                            .on_hover_text(tip);
+                    }
+                });
                 ui.end_row();
                 let l = ui.label("Entity labels:");
                 ui.add(

@@ -186,6 +186,10 @@ impl ImportDialog {
             });
         match spawned {
             Ok(_) => {
+                // New input: the report of an earlier import no longer applies.
+                if matches!(self.outcome, Some(Outcome::Done(_))) {
+                    self.outcome = None;
+                }
                 self.pending = Some(Pending {
                     key: key.clone(),
                     rx,
