@@ -29,6 +29,16 @@ const PREVIEW_ITEMS: usize = 12;
 /// Height kept for the footer (progress bar and buttons).
 const FOOTER: f32 = 64.0;
 
+/// The CoNLL tag schemes, with what they mean.
+const SCHEMES: [(Scheme, &str); 3] = [
+    (Scheme::Iob2, "Every entity starts with B-"),
+    (
+        Scheme::Iob1,
+        "B- only where an entity directly follows one of the same type (CoNLL-2003)",
+    ),
+    (Scheme::Bilou, "B-, I-, L- (last) and U- (single token)"),
+];
+
 /// The layer choices of CoNLL and hf, with what they mean.
 const LAYERS: [(Layer, &str); 3] = [
     (
@@ -395,36 +405,16 @@ impl ExportDialog {
         transfer::options_grid(ui, "export-options", |ui| {
             transfer::format_row(ui, &mut self.format, ExportFormat::ALL, describe);
             if self.format == ExportFormat::Conll {
-                ui.label("Tag scheme:");
-                ui.horizontal(|ui| {
-                    for &s in Scheme::ALL {
-                        ui.radio_value(&mut self.scheme, s, s.name());
-                    }
-                });
-                ui.end_row();
+                choice_row(ui, "Tag scheme:", &mut self.scheme, &SCHEMES);
             }
             if matches!(self.format, ExportFormat::Conll | ExportFormat::Hf) {
-                ui.label("Layers:");
-                ui.horizontal(|ui| {
-                    for (l, tip) in LAYERS {
-                        ui.radio_value(&mut self.layer, l, l.name())
-                            .on_hover_text(tip);
-                    }
-                });
-                ui.end_row();
+                choice_row(ui, "Layers:", &mut self.layer, &LAYERS);
             }
             if matches!(
                 self.format,
                 ExportFormat::Conll | ExportFormat::Hf | ExportFormat::Spacy
             ) {
-                ui.label("Overlaps:");
-                ui.horizontal(|ui| {
-                    for (o, tip) in OVERLAPS {
-                        ui.radio_value(&mut self.overlap, o, o.name())
-                            .on_hover_text(tip);
-                    }
-                });
-                ui.end_row();
+                choice_row(ui, "Overlaps:", &mut self.overlap, &OVERLAPS);
                 let l = ui.label("Entity labels:");
                 ui.add(
                     egui::TextEdit::singleline(&mut self.entity_labels)
@@ -663,6 +653,22 @@ fn show_summary(ui: &mut Ui, s: &ExportSummary, reveal: &mut bool) {
         &files,
         false,
     );
+}
+
+/// A grid row of radio buttons, one a choice, each with a tooltip.
+fn choice_row<T: Copy + PartialEq + std::fmt::Display>(
+    ui: &mut Ui,
+    caption: &str,
+    value: &mut T,
+    choices: &[(T, &str)],
+) {
+    ui.label(caption);
+    ui.horizontal(|ui| {
+        for &(c, tip) in choices {
+            ui.radio_value(value, c, c.to_string()).on_hover_text(tip);
+        }
+    });
+    ui.end_row();
 }
 
 /// One line about each format.
