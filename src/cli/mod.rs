@@ -45,6 +45,10 @@ pub struct GuiArgs {
     /// Render the window once, save it as a PNG and exit.
     #[arg(long, value_name = "OUT.png")]
     pub screenshot: Option<PathBuf>,
+    /// With --screenshot: open a dialog first: export, export-run[=FORMAT] (exports to a
+    /// temporary file and waits for the summary) or import=INPUT[;INPUT...][=FORMAT].
+    #[arg(long, value_name = "SCENE", hide = true)]
+    pub screenshot_dialog: Option<String>,
     /// Window size in logical pixels, e.g. 1280x800.
     #[arg(long, value_name = "WxH", value_parser = parse_size)]
     pub window_size: Option<(f32, f32)>,

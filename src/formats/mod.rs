@@ -59,6 +59,7 @@ pub mod jsonl;
 pub mod labelstudio;
 pub mod spacy;
 
+use crate::edit::Edit;
 use crate::model::{Document, Label, Project, Source, Span, SpanId, Status, content_hash};
 use crate::time::Timestamp;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -1265,6 +1266,54 @@ pub fn import(
     Ok(apply_records(project, parsed, opts))
 }
 
+/// Plans an import without changing `project`: returns the edits that add the new labels, the
+/// spans for documents already in the project and the new documents (apply them in order, e.g.
+/// as one undoable step with [`crate::history::Workspace::apply`]), and the summary that
+/// [`import`] would give.
+pub fn import_edits(
+    project: &Project,
+    inputs: &[PathBuf],
+    opts: &ImportOptions,
+) -> Result<(Vec<Edit>, ImportSummary), FormatError> {
+    let mut scratch = project.clone();
+    let summary = import(&mut scratch, inputs, opts)?;
+    let mut edits = Vec::new();
+    for (index, l) in scratch.labels.iter().enumerate() {
+        if project.label(&l.name).is_none() {
+            edits.push(Edit::AddLabel {
+                index,
+                label: l.clone(),
+            });
+        }
+    }
+    let old: HashMap<&str, &Document> = project
+        .documents
+        .iter()
+        .map(|d| (d.id.as_str(), d))
+        .collect();
+    let mut new_docs = Vec::new();
+    for (index, d) in scratch.documents.into_iter().enumerate() {
+        match old.get(d.id.as_str()) {
+            None => new_docs.push(Edit::AddDocument {
+                index,
+                document: Box::new(d),
+            }),
+            Some(o) => {
+                let had: HashSet<SpanId> = o.spans.iter().map(|s| s.id).collect();
+                let Document { id, spans, .. } = d;
+                for span in spans.into_iter().filter(|s| !had.contains(&s.id)) {
+                    edits.push(Edit::AddSpan {
+                        doc: id.clone(),
+                        span,
+                    });
+                }
+            }
+        }
+    }
+    edits.extend(new_docs);
+    Ok((edits, summary))
+}
+
 /// Reads a whole input file as text (BOM and legacy encodings handled; line endings kept).
 pub(crate) fn read_text(path: &Path) -> Result<String, FormatError> {
     let bytes = std::fs::read(path).map_err(io_err(path))?;
@@ -1661,5 +1710,41 @@ mod tests {
         assert!(n.map(raw, 2, OffsetUnit::Codepoints).is_err()); // between \r and \n
         assert_eq!(n.map(raw, 5, OffsetUnit::Utf16), Ok(3)); // after 😀 (2 units)
         assert!(n.map(raw, 4, OffsetUnit::Utf16).is_err()); // inside the pair
+    }
+    #[test]
+    fn import_edits_match_import_and_undo_as_one_step() {
+        let project = crate::markup::project_from_markup(
+            "p",
+            &[("d1", "[actor Ana] met Bo 👩‍👩‍👧 here.")],
+            "ana",
+            Timestamp(0),
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("in.jsonl");
+        std::fs::write(
+            &file,
+            concat!(
+                r#"{"text":"Ana met Bo 👩‍👩‍👧 here.","spans":[{"start":8,"end":10,"label":"actor"}]}"#,
+                "\n",
+                r#"{"text":"Caf\u00e9 fire","spans":[{"start":5,"end":9,"label":"event"}]}"#,
+                "\n"
+            ),
+        )
+        .unwrap();
+        let opts = ImportOptions::new(ImportFormat::Jsonl);
+        let (edits, planned) = import_edits(&project, std::slice::from_ref(&file), &opts).unwrap();
+        let mut direct = project.clone();
+        let summary = import(&mut direct, &[file], &opts).unwrap();
+        assert_eq!(planned, summary);
+        assert_eq!(summary.labels_added, vec!["event".to_owned()]);
+        let mut ws = crate::history::Workspace::new(project.clone());
+        ws.apply("Import", edits).unwrap();
+        assert_eq!(ws.project.labels, direct.labels);
+        assert_eq!(ws.project.documents, direct.documents);
+        assert_eq!(ws.project.documents[0].spans.len(), 2);
+        ws.undo().unwrap();
+        assert_eq!(ws.project.labels, project.labels);
+        assert_eq!(ws.project.documents, project.documents);
     }
 }

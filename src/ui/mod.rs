@@ -6,8 +6,11 @@ mod agreement_panel;
 pub mod article;
 pub mod commands;
 mod compare;
+mod export_dialog;
+mod import_dialog;
 mod review;
 pub mod storage;
+mod transfer;
 
 use crate::cli::GuiArgs;
 use crate::edit::Edit;
@@ -62,6 +65,12 @@ pub enum Action {
     DiscardRecovery,
     /// Compare these projects (compare mode).
     Compare(Vec<PathBuf>),
+    /// Apply a planned import (File › Import…) as one undoable step.
+    ApplyImport {
+        description: String,
+        edits: Vec<Edit>,
+        summary: Box<crate::formats::ImportSummary>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +145,8 @@ pub struct SpantagApp {
     frame_count: u64,
     /// Review mode, compare mode and the agreement window.
     review: review::ReviewUi,
+    /// File › Export… and File › Import… dialogs.
+    transfer: transfer::Transfer,
     /// Per-label counts and span-list rows of the current document, rebuilt only when the
     /// document, the project revision or the filter changes (not every frame).
     span_view: SpanView,
@@ -220,6 +231,7 @@ impl SpantagApp {
             frame_count: 0,
             span_view: SpanView::default(),
             review: review::ReviewUi::default(),
+            transfer: transfer::Transfer::default(),
         }
     }
 
@@ -264,6 +276,9 @@ impl SpantagApp {
                 result: Arc::new(Mutex::new(None)),
                 requested: false,
             });
+            if let Some(scene) = &args.screenshot_dialog {
+                app.screenshot_scene(scene);
+            }
         } else if let Some(dir) = storage::state_dir() {
             if let Some((project, meta)) = storage::find_recovery(&dir) {
                 let when = format_epoch(meta.written);
@@ -388,6 +403,7 @@ impl SpantagApp {
         self.help_window(&ctx);
         self.review_windows(&ctx);
         self.prompt_window(&ctx);
+        self.transfer_windows(&ctx);
         self.modal_window(&ctx);
         self.toasts_area(&ctx);
         self.apply_actions();
@@ -404,7 +420,7 @@ impl SpantagApp {
     fn handle_keys(&mut self, ctx: &egui::Context) {
         // The only text field is the path prompt; egui also counts a focused button as wanting
         // the keyboard, which must not block shortcuts.
-        let typing = self.prompt.is_some() || self.review_typing(ctx);
+        let typing = self.prompt.is_some() || self.review_typing(ctx) || self.transfer.is_open();
         let mut fired = Vec::new();
         ctx.input_mut(|i| {
             i.events.retain(|ev| {
@@ -1054,6 +1070,11 @@ impl SpantagApp {
                     self.toast("Restored the unsaved work. Save it to keep it.");
                 }
             }
+            Action::ApplyImport {
+                description,
+                edits,
+                summary,
+            } => self.apply_import(&description, edits, *summary),
             Action::DiscardRecovery => {
                 self.recovered = None;
                 if let Some(a) = &self.autosaver {
@@ -1108,6 +1129,8 @@ impl SpantagApp {
             AppCommand::Quit => {
                 self.close_requested = true;
             }
+            AppCommand::Export => self.open_export_dialog(),
+            AppCommand::Import => self.open_import_dialog(),
             AppCommand::Undo => match self.ws.undo() {
                 Some(d) => {
                     self.after_history();
@@ -1599,7 +1622,7 @@ impl SpantagApp {
             return;
         };
         ctx.request_repaint();
-        if !shot.requested && self.frame_count >= 5 {
+        if !shot.requested && self.frame_count >= 5 && !self.transfer.busy() {
             shot.requested = true;
             let slot = Arc::clone(&shot.result);
             ctx.request_screenshot(move |img| {
