@@ -6,6 +6,8 @@
 //!     cargo bench --bench export_corpus              # 20,000 documents
 //!     SPANTAG_BENCH_DOCS=2000 cargo bench --bench export_corpus
 //!
+//!     SPANTAG_BENCH_ONLY=conll cargo bench --bench export_corpus   # one export, for profiling
+//!
 //! The corpus is generated once into `bench-data/` (ignored by git). Skips with a message when
 //! `../shared/bench` or Python is missing; the spaCy half is skipped when the venv lacks spaCy.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
@@ -118,6 +120,12 @@ fn main() {
         assert!(s.is_complete(), "{}", s.to_text());
         secs
     };
+    // SPANTAG_BENCH_ONLY=conll|spacy runs one export and nothing else (for profiling).
+    match std::env::var("SPANTAG_BENCH_ONLY").as_deref() {
+        Ok("conll") => return println!("conll {:.3} s", run(ExportFormat::Conll, "c.conll")),
+        Ok("spacy") => return println!("spacy {:.3} s", run(ExportFormat::Spacy, "c.spacy")),
+        _ => {}
+    }
     let conll_s = run(ExportFormat::Conll, "corpus.conll");
     let spacy_s = run(ExportFormat::Spacy, "corpus.spacy");
 

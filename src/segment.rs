@@ -106,79 +106,158 @@ const fn known(c: char) -> Option<(W, S)> {
 /// Calls `f(byte_offset, segment)` for every word-boundary segment of `text`, exactly as
 /// `text.split_word_bound_indices()` yields them.
 pub fn for_each_word<'t>(text: &'t str, mut f: impl FnMut(usize, &'t str)) {
-    by_lines(
-        text,
-        &mut f,
-        |(w, _)| w,
-        |line, f| line.split_word_bound_indices().for_each(|(i, s)| f(i, s)),
-        |cats, k| {
-            let p2 = k.checked_sub(2).map(|i| cats[i].1);
-            let next = cats.get(k + 1).map(|x| x.1);
-            word_break(p2, cats[k - 1].1, cats[k].1, next)
-        },
-    );
+    for (at, line) in lines(text) {
+        if !is_known(line) {
+            line.split_word_bound_indices()
+                .for_each(|(i, seg)| f(at + i, seg));
+            continue;
+        }
+        // One pass with a sliding window (p2, a | b); the character after `b` is decoded only
+        // for the rules that look ahead (WB6, WB12).
+        let bytes = line.as_bytes();
+        let mut chars = Chars::new(line, |(w, _)| w);
+        let Some((_, mut a)) = chars.next() else {
+            continue;
+        };
+        let mut p2: Option<W> = None;
+        let mut start = 0;
+        while let Some((i, b)) = chars.next() {
+            let split = match (a, b) {
+                (W::Letter, W::Letter) => false,
+                (
+                    W::Letter | W::Numeric,
+                    W::MidLetter | W::MidNumLet | W::SingleQuote | W::MidNum,
+                ) => word_break(p2, a, b, chars.peek()),
+                _ => word_break(p2, a, b, None),
+            };
+            if split {
+                f(at + start, &line[start..i]);
+                start = i;
+            }
+            p2 = Some(a);
+            a = b;
+        }
+        if start < bytes.len() {
+            f(at + start, &line[start..]);
+        }
+    }
+}
+
+/// The characters of a line known to the fast path, with one of their properties (`pick`).
+struct Chars<'t, T> {
+    line: &'t str,
+    pos: usize,
+    pick: fn((W, S)) -> T,
+}
+
+impl<'t, T: Copy> Chars<'t, T> {
+    fn new(line: &'t str, pick: fn((W, S)) -> T) -> Self {
+        Chars { line, pos: 0, pick }
+    }
+
+    #[inline]
+    fn decode(&self, pos: usize) -> Option<(T, usize)> {
+        let b = *self.line.as_bytes().get(pos)?;
+        let (p, len) = if b < 0x80 {
+            (ASCII_PROPS[b as usize], 1)
+        } else {
+            let c = self.line.get(pos..)?.chars().next()?;
+            (props(c), c.len_utf8())
+        };
+        Some(((self.pick)(p.unwrap_or((W::Other, S::Other))), len))
+    }
+
+    #[inline]
+    fn next(&mut self) -> Option<(usize, T)> {
+        let (p, len) = self.decode(self.pos)?;
+        let at = self.pos;
+        self.pos += len;
+        Some((at, p))
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<T> {
+        self.decode(self.pos).map(|x| x.0)
+    }
+
+    /// The properties from the current position on.
+    fn rest(&self) -> impl Iterator<Item = T> + '_ {
+        let mut pos = self.pos;
+        std::iter::from_fn(move || {
+            let (p, len) = self.decode(pos)?;
+            pos += len;
+            Some(p)
+        })
+    }
+}
+
+/// Whether every character of `line` is known to the fast path.
+fn is_known(line: &str) -> bool {
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b < 0x80 {
+            if ASCII_PROPS[b as usize].is_none() {
+                return false;
+            }
+            i += 1;
+        } else {
+            match line.get(i..).and_then(|r| r.chars().next()) {
+                Some(c) if props(c).is_some() => i += c.len_utf8(),
+                _ => return false,
+            }
+        }
+    }
+    true
 }
 
 /// Calls `f(byte_offset, segment)` for every sentence-boundary segment of `text`, exactly as
 /// `text.split_sentence_bound_indices()` yields them.
 pub fn for_each_sentence<'t>(text: &'t str, mut f: impl FnMut(usize, &'t str)) {
-    // After `SATerm Close*` (Some(aterm, false)) or `SATerm Close* Sp+` (Some(aterm, true)).
-    let mut after_term: Option<(bool, bool)> = None;
-    by_lines(
-        text,
-        &mut f,
-        |(_, s)| s,
-        |line, f| {
-            line.split_sentence_bound_indices()
-                .for_each(|(i, s)| f(i, s))
-        },
-        |cats, k| {
-            if k == 1 {
-                after_term = None;
-            }
-            after_term = match (cats[k - 1].1, after_term) {
-                (S::ATerm, _) => Some((true, false)),
-                (S::STerm, _) => Some((false, false)),
-                (S::Close, Some((a, false))) => Some((a, false)),
-                (S::Sp, Some((a, _))) => Some((a, true)),
-                _ => None,
-            };
-            sentence_break(cats, k, after_term)
-        },
-    );
-}
-
-/// Runs a segmentation line by line: a line whose characters are all known is cut where
-/// `is_break(cats, k)` says (called for k = 1, 2, ... in order, `cats` holding each character's
-/// byte offset and property); any other line is handed to `slow`.
-fn by_lines<'t, T: Copy>(
-    text: &'t str,
-    f: &mut impl FnMut(usize, &'t str),
-    pick: fn((W, S)) -> T,
-    slow: fn(&'t str, &mut dyn FnMut(usize, &'t str)),
-    mut is_break: impl FnMut(&[(usize, T)], usize) -> bool,
-) {
-    let mut cats: Vec<(usize, T)> = Vec::new();
     for (at, line) in lines(text) {
-        cats.clear();
-        let known = line
-            .char_indices()
-            .all(|(i, c)| props(c).map(|p| cats.push((i, pick(p)))).is_some());
-        if !known {
-            slow(line, &mut |i, seg| f(at + i, seg));
+        if !is_known(line) {
+            line.split_sentence_bound_indices()
+                .for_each(|(i, seg)| f(at + i, seg));
             continue;
         }
+        let mut chars = Chars::new(line, |(_, s)| s);
+        let Some((_, mut a)) = chars.next() else {
+            continue;
+        };
+        let mut p2: Option<S> = None;
+        // After `SATerm Close*` (Some(aterm, false)) or `SATerm Close* Sp+` (Some(aterm, true)).
+        let mut after_term = after(None, a);
         let mut start = 0;
-        for k in 1..cats.len() {
-            if is_break(&cats, k) {
-                let b = cats[k].0;
-                f(at + start, &line[start..b]);
-                start = b;
+        while let Some((i, b)) = chars.next() {
+            // Without a sentence terminator or paragraph separator behind, nothing breaks (SB998).
+            let split = (after_term.is_some() || matches!(a, S::Cr | S::Lf)) && {
+                let ahead = || std::iter::once(b).chain(chars.rest());
+                sentence_break(p2, a, b, after_term, ahead)
+            };
+            if split {
+                f(at + start, &line[start..i]);
+                start = i;
             }
+            p2 = Some(a);
+            a = b;
+            after_term = after(after_term, b);
         }
         if start < line.len() {
             f(at + start, &line[start..]);
         }
+    }
+}
+
+/// The state after `c`: behind `SATerm Close*` (`Some((aterm, false))`), behind
+/// `SATerm Close* Sp+` (`Some((aterm, true))`), or neither.
+#[inline]
+fn after(state: Option<(bool, bool)>, c: S) -> Option<(bool, bool)> {
+    match (c, state) {
+        (S::ATerm, _) => Some((true, false)),
+        (S::STerm, _) => Some((false, false)),
+        (S::Close, Some((a, false))) => Some((a, false)),
+        (S::Sp, Some((a, _))) => Some((a, true)),
+        _ => None,
     }
 }
 
@@ -218,10 +297,14 @@ fn word_break(p2: Option<W>, a: W, b: W, next: Option<W>) -> bool {
 /// Whether UAX #29 puts a sentence boundary before `cats[k]`, given what precedes it. The fast
 /// alphabet has no Extend, Format, Sep or OLetter characters, so SB5 never applies.
 #[inline]
-fn sentence_break(cats: &[(usize, S)], k: usize, after_term: Option<(bool, bool)>) -> bool {
+fn sentence_break<I: Iterator<Item = S>>(
+    p2: Option<S>,
+    a: S,
+    b: S,
+    after_term: Option<(bool, bool)>,
+    ahead: impl FnOnce() -> I,
+) -> bool {
     use S::*;
-    let a = cats[k - 1].1;
-    let b = cats[k].1;
     if a == Cr && b == Lf {
         return false; // SB3
     }
@@ -232,7 +315,7 @@ fn sentence_break(cats: &[(usize, S)], k: usize, after_term: Option<(bool, bool)
         if b == Numeric {
             return false; // SB6
         }
-        if b == Upper && k >= 2 && matches!(cats[k - 2].1, Upper | Lower) {
+        if b == Upper && matches!(p2, Some(Upper | Lower)) {
             return false; // SB7
         }
     }
@@ -241,10 +324,7 @@ fn sentence_break(cats: &[(usize, S)], k: usize, after_term: Option<(bool, bool)
     };
     if aterm {
         // SB8: ATerm Close* Sp* × ( ¬(OLetter | Upper | Lower | ParaSep | SATerm) )* Lower
-        let first = cats[k..]
-            .iter()
-            .map(|x| x.1)
-            .find(|x| matches!(x, Upper | Lower | Cr | Lf | ATerm | STerm));
+        let first = ahead().find(|x| matches!(x, Upper | Lower | Cr | Lf | ATerm | STerm));
         if first == Some(Lower) {
             return false;
         }

@@ -114,6 +114,11 @@ impl TextIndex {
         self.sentences.get_or_init(|| self.segment_sentences(text));
     }
 
+    /// Finds sentences but not tokens (once). `text` must be the indexed text.
+    pub fn segment_sentences_only(&self, text: &str) {
+        self.sentences.get_or_init(|| self.segment_sentences(text));
+    }
+
     /// Finds tokens but not sentences (once). `text` must be the indexed text.
     pub fn segment_tokens_only(&self, text: &str) {
         self.tokens.get_or_init(|| self.segment_tokens(text));
@@ -261,7 +266,7 @@ impl TextIndex {
     }
 
     /// All sentences in text order, trimmed of surrounding whitespace.
-    /// Empty unless [`TextIndex::segment`] (not only [`TextIndex::segment_tokens_only`]) ran.
+    /// Empty unless [`TextIndex::segment`] or [`TextIndex::segment_sentences_only`] ran.
     pub fn sentences(&self) -> &[CharRange] {
         self.sentences.get().map_or(&[], Vec::as_slice)
     }

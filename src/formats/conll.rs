@@ -90,7 +90,7 @@ fn write_record(
     let toks = p.tokens();
     let (tags, inside) = tags(ctx.opts.scheme, &layer, toks.len());
     let text = doc.text.as_str();
-    let sentences = doc.index_with_sentences().sentences();
+    let sentences = doc.sentence_index().sentences();
     out.push_str("-DOCSTART- -X- O O\n\n");
     let mut sent = 0;
     let mut any = false;
