@@ -107,39 +107,82 @@ const fn known(c: char) -> Option<(W, S)> {
 /// `text.split_word_bound_indices()` yields them.
 pub fn for_each_word<'t>(text: &'t str, mut f: impl FnMut(usize, &'t str)) {
     for (at, line) in lines(text) {
-        if !is_known(line) {
-            line.split_word_bound_indices()
-                .for_each(|(i, seg)| f(at + i, seg));
+        if is_known(line) {
+            words_known(line, at, &mut f);
             continue;
         }
-        // One pass with a sliding window (p2, a | b); the character after `b` is decoded only
-        // for the rules that look ahead (WB6, WB12).
-        let bytes = line.as_bytes();
-        let mut chars = Chars::new(line, |(w, _)| w);
-        let Some((_, mut a)) = chars.next() else {
-            continue;
-        };
-        let mut p2: Option<W> = None;
-        let mut start = 0;
-        while let Some((i, b)) = chars.next() {
-            let split = match (a, b) {
-                (W::Letter, W::Letter) => false,
-                (
-                    W::Letter | W::Numeric,
-                    W::MidLetter | W::MidNumLet | W::SingleQuote | W::MidNum,
-                ) => word_break(p2, a, b, chars.peek()),
-                _ => word_break(p2, a, b, None),
-            };
-            if split {
-                f(at + start, &line[start..i]);
-                start = i;
+        // A line with unknown characters is cut after single spaces followed by a known
+        // character other than a space: UAX #29 always breaks there (WB3d and WB4 are the only
+        // rules that join a space to what follows), and no rule looks past a space for anything
+        // a space could match. Only the pieces with unknown characters go to the slow path.
+        for (from, piece) in space_pieces(line) {
+            if is_known(piece) {
+                words_known(piece, at + from, &mut f);
+            } else {
+                piece
+                    .split_word_bound_indices()
+                    .for_each(|(i, seg)| f(at + from + i, seg));
             }
-            p2 = Some(a);
-            a = b;
         }
-        if start < bytes.len() {
-            f(at + start, &line[start..]);
+    }
+}
+
+/// `line` cut after each space that is followed by a known, non-space character.
+fn space_pieces(line: &str) -> impl Iterator<Item = (usize, &str)> {
+    let bytes = line.as_bytes();
+    let mut start = 0;
+    let mut i = 1;
+    std::iter::from_fn(move || {
+        if start >= bytes.len() {
+            return None;
         }
+        while i < bytes.len() {
+            let cut = bytes[i - 1] == b' '
+                && bytes[i] != b' '
+                && line
+                    .get(i..)
+                    .and_then(|r| r.chars().next())
+                    .is_some_and(|c| props(c).is_some());
+            i += 1;
+            if cut {
+                let piece = (start, &line[start..i - 1]);
+                start = i - 1;
+                return Some(piece);
+            }
+        }
+        let piece = (start, &line[start..]);
+        start = bytes.len();
+        Some(piece)
+    })
+}
+
+/// The fast path of [`for_each_word`] for a piece whose characters are all known: one pass
+/// with a sliding window (p2, a | b); the character after `b` is decoded only for the rules
+/// that look ahead (WB6, WB12).
+fn words_known<'t>(line: &'t str, at: usize, f: &mut impl FnMut(usize, &'t str)) {
+    let mut chars = Chars::new(line, |(w, _)| w);
+    let Some((_, mut a)) = chars.next() else {
+        return;
+    };
+    let mut p2: Option<W> = None;
+    let mut start = 0;
+    while let Some((i, b)) = chars.next() {
+        let split = match (a, b) {
+            (W::Letter, W::Letter) => false,
+            (W::Letter | W::Numeric, W::MidLetter | W::MidNumLet | W::SingleQuote | W::MidNum) => {
+                word_break(p2, a, b, chars.peek())
+            }
+            _ => word_break(p2, a, b, None),
+        };
+        if split {
+            f(at + start, &line[start..i]);
+            start = i;
+        }
+        p2 = Some(a);
+        a = b;
+    }
+    if start < line.len() {
+        f(at + start, &line[start..]);
     }
 }
 
