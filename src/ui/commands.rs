@@ -17,6 +17,7 @@ pub enum AppCommand {
     Quit,
     Undo,
     Redo,
+    SetName,
     MarkDoneAndNext,
     NextDocument,
     PreviousDocument,
@@ -180,6 +181,13 @@ pub const COMMANDS: &[CommandInfo] = &[
         name: "Redo",
         help: "Redo the last undone change",
         shortcuts: &[key(CMD_SHIFT, Key::Z), key(CMD, Key::Y)],
+        menu: G::Edit,
+    },
+    CommandInfo {
+        command: C::SetName,
+        name: "Your name…",
+        help: "Set the annotator name recorded on new spans and reviews",
+        shortcuts: &[],
         menu: G::Edit,
     },
     CommandInfo {

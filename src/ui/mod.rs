@@ -8,6 +8,7 @@ pub mod commands;
 mod compare;
 mod export_dialog;
 mod import_dialog;
+mod name;
 mod review;
 pub mod storage;
 mod transfer;
@@ -147,6 +148,10 @@ pub struct SpantagApp {
     review: review::ReviewUi,
     /// File › Export… and File › Import… dialogs.
     transfer: transfer::Transfer,
+    /// The "Your name" window, when open.
+    name_dialog: Option<name::NameDialog>,
+    /// Where the settings file lives (`None`: names are not remembered, as in tests).
+    config_dir: Option<PathBuf>,
     /// Per-label counts and span-list rows of the current document, rebuilt only when the
     /// document, the project revision or the filter changes (not every frame).
     span_view: SpanView,
@@ -230,6 +235,8 @@ impl SpantagApp {
             screenshot: None,
             frame_count: 0,
             span_view: SpanView::default(),
+            name_dialog: None,
+            config_dir: None,
             review: review::ReviewUi::default(),
             transfer: transfer::Transfer::default(),
         }
@@ -244,6 +251,12 @@ impl SpantagApp {
     }
 
     /// Like [`SpantagApp::new_for_test`] but with a project file (Save writes it).
+    /// Remembers names set in the app in `dir` (the settings folder) instead of nowhere.
+    pub fn with_config_dir(mut self, dir: PathBuf) -> Self {
+        self.config_dir = Some(dir);
+        self
+    }
+
     pub fn new_for_test_with_file(project: Project, annotator: &str, path: PathBuf) -> Self {
         let mut app = SpantagApp::new_for_test(project, annotator);
         app.stamp = FileStamp::of(&path);
@@ -270,6 +283,11 @@ impl SpantagApp {
         }
         app.reset_caret();
         app.review_from_args(args);
+        if args.screenshot.is_none()
+            && storage::configured_annotator(args.annotator.as_deref()).is_none()
+        {
+            app.name_dialog = Some(name::NameDialog::new(&annotator, true));
+        }
         if let Some(out) = &args.screenshot {
             app.screenshot = Some(Screenshot {
                 out: out.clone(),
@@ -403,6 +421,7 @@ impl SpantagApp {
         self.help_window(&ctx);
         self.review_windows(&ctx);
         self.prompt_window(&ctx);
+        self.name_window(&ctx);
         self.transfer_windows(&ctx);
         self.modal_window(&ctx);
         self.toasts_area(&ctx);
@@ -420,7 +439,10 @@ impl SpantagApp {
     fn handle_keys(&mut self, ctx: &egui::Context) {
         // The only text field is the path prompt; egui also counts a focused button as wanting
         // the keyboard, which must not block shortcuts.
-        let typing = self.prompt.is_some() || self.review_typing(ctx) || self.transfer.is_open();
+        let typing = self.prompt.is_some()
+            || self.name_dialog.is_some()
+            || self.review_typing(ctx)
+            || self.transfer.is_open();
         let mut fired = Vec::new();
         ctx.input_mut(|i| {
             i.events.retain(|ev| {
@@ -534,7 +556,13 @@ impl SpantagApp {
                     }
                 }
                 ui.separator();
-                ui.label(format!("Annotator: {}", self.annotator));
+                if ui
+                    .button(format!("Annotator: {}", self.annotator))
+                    .on_hover_text("Change the name recorded on new spans (Edit › Your name…)")
+                    .clicked()
+                {
+                    self.queue.push(Action::Command(AppCommand::SetName));
+                }
             });
         });
     }
@@ -600,10 +628,11 @@ impl SpantagApp {
                                 DocState::InProgress => "in progress",
                                 DocState::Done => "done",
                             };
+                            let n = d.spans.len();
                             let text = format!(
-                                "{}\n{state} · {} spans{}",
+                                "{}\n{state} · {n} span{}{}",
                                 short(&d.title, 40),
-                                d.spans.len(),
+                                if n == 1 { "" } else { "s" },
                                 notes.get(i).map_or("", String::as_str)
                             );
                             let r = ui.selectable_label(i == self.doc, text);
@@ -765,6 +794,34 @@ impl SpantagApp {
         }
     }
 
+    fn name_window(&mut self, ctx: &egui::Context) {
+        let Some(dialog) = &mut self.name_dialog else {
+            return;
+        };
+        match dialog.show(ctx) {
+            Some(name::NameOutcome::Set(n)) => {
+                self.name_dialog = None;
+                let saved = match &self.config_dir {
+                    Some(dir) => {
+                        let mut settings = storage::load_settings_from(dir);
+                        settings.annotator = Some(n.clone());
+                        storage::save_settings(dir, &settings).map(|_| ())
+                    }
+                    None => Err("no settings folder (set HOME or SPANTAG_CONFIG_DIR)".to_owned()),
+                };
+                match saved {
+                    Ok(()) => self.toast(format!("New spans and reviews are recorded as {n}")),
+                    Err(e) => self.toast_error(format!(
+                        "New spans are recorded as {n}, but the name could not be saved for next time: {e}"
+                    )),
+                }
+                self.annotator = n;
+            }
+            Some(name::NameOutcome::Cancel) => self.name_dialog = None,
+            None => {}
+        }
+    }
+
     fn prompt_window(&mut self, ctx: &egui::Context) {
         let Some(prompt) = &mut self.prompt else {
             return;
@@ -780,7 +837,11 @@ impl SpantagApp {
             .collapsible(false)
             .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
             .show(ctx, |ui| {
-                ui.label("No file dialog is available here; type the path (several paths separated by ';').");
+                ui.label(if prompt.kind == PromptKind::SaveAs {
+                    "No file dialog is available here; type the path."
+                } else {
+                    "No file dialog is available here; type the path (several paths separated by ';')."
+                });
                 let label = ui.label("Path:");
                 let r = ui
                     .add(egui::TextEdit::singleline(&mut prompt.text).desired_width(420.0))
@@ -1139,6 +1200,9 @@ impl SpantagApp {
                 }
                 None => self.toast("Nothing to undo"),
             },
+            AppCommand::SetName => {
+                self.name_dialog = Some(name::NameDialog::new(&self.annotator, false));
+            }
             AppCommand::Redo => match self.ws.redo() {
                 Some(d) => {
                     self.after_history();

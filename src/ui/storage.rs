@@ -48,23 +48,45 @@ pub fn state_dir() -> Option<PathBuf> {
 /// Reads the settings file; a missing or unreadable file gives defaults.
 pub fn load_settings() -> Settings {
     config_dir()
-        .map(|d| d.join("settings.ron"))
-        .and_then(|p| std::fs::read_to_string(p).ok())
+        .map(|d| load_settings_from(&d))
+        .unwrap_or_default()
+}
+
+/// Reads the settings file in `dir`; a missing or unreadable file gives defaults.
+pub fn load_settings_from(dir: &Path) -> Settings {
+    std::fs::read_to_string(dir.join("settings.ron"))
+        .ok()
         .and_then(|s| ron::from_str(&s).ok())
         .unwrap_or_default()
 }
 
-/// The annotator name: the command line, else `$SPANTAG_ANNOTATOR`, else the settings file, else
-/// `$USER`, else `annotator`.
-pub fn resolve_annotator(cli: Option<&str>) -> String {
-    let clean = |s: String| {
-        let t = s.trim().to_owned();
-        (!t.is_empty()).then_some(t)
-    };
+/// Writes the settings file in `dir` (through a temporary file and a rename).
+pub fn save_settings(dir: &Path, settings: &Settings) -> Result<PathBuf, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let path = dir.join("settings.ron");
+    let text = ron::ser::to_string_pretty(settings, ron::ser::PrettyConfig::default())
+        .map_err(|e| e.to_string())?;
+    project_io::write_atomic(&path, text.as_bytes()).map_err(|e| e.to_string())?;
+    Ok(path)
+}
+
+fn clean(s: String) -> Option<String> {
+    let t = s.trim().to_owned();
+    (!t.is_empty()).then_some(t)
+}
+
+/// The annotator name someone chose: the command line, else `$SPANTAG_ANNOTATOR`, else the
+/// settings file. `None` at a first start.
+pub fn configured_annotator(cli: Option<&str>) -> Option<String> {
     cli.map(str::to_owned)
         .and_then(clean)
         .or_else(|| std::env::var("SPANTAG_ANNOTATOR").ok().and_then(clean))
         .or_else(|| load_settings().annotator.and_then(clean))
+}
+
+/// The annotator name: [`configured_annotator`], else `$USER`, else `annotator`.
+pub fn resolve_annotator(cli: Option<&str>) -> String {
+    configured_annotator(cli)
         .or_else(|| std::env::var("USER").ok().and_then(clean))
         .or_else(|| std::env::var("USERNAME").ok().and_then(clean))
         .unwrap_or_else(|| "annotator".to_owned())
