@@ -1,30 +1,10 @@
 //! Runs the built `spantag` binary for every foundation subcommand, including failures.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{code, out, spantag};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn spantag(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_spantag"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .output()
-        .expect("runs spantag")
-}
-
-fn out(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
 
 const ARTICLE: &str = "“Rates will rise,” said Mayor Ilse Varga – it’s café season in Lune\u{a0}Port.\n\nThe council spent £2.1 million.\n";
 

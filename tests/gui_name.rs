@@ -4,22 +4,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use egui::{Key, Modifiers};
-use egui_kittest::Harness;
+mod common;
+
+use common::harness;
 use egui_kittest::kittest::Queryable;
 use spantag::markup::project_from_markup;
 use spantag::time::Timestamp;
 use spantag::ui::SpantagApp;
 use spantag::ui::storage::load_settings_from;
-
-fn harness(app: SpantagApp) -> Harness<'static, SpantagApp> {
-    let mut h = Harness::builder()
-        .with_size([1200.0, 800.0])
-        .with_step_dt(0.05)
-        .with_max_steps(200)
-        .build_ui_state(|ui, app: &mut SpantagApp| app.show(ui), app);
-    h.run_steps(3);
-    h
-}
 
 #[test]
 fn name_set_in_the_app_is_recorded_on_new_spans_and_remembered() {
