@@ -66,3 +66,25 @@ fn cancel_keeps_the_old_name() {
     h.run_steps(2);
     h.get_by_label("Annotator: ana");
 }
+
+#[test]
+fn typing_with_the_keyboard_goes_into_the_name_field() {
+    let project =
+        project_from_markup("t", &[("d1", "Some text here.")], "ana", Timestamp(0)).unwrap();
+    let mut h = harness(SpantagApp::new_for_test(project, "ana"));
+    h.get_by_label("Annotator: ana").click();
+    h.run_steps(3);
+    h.event(egui::Event::Key {
+        key: Key::A,
+        physical_key: None,
+        pressed: true,
+        repeat: false,
+        modifiers: Modifiers::COMMAND,
+    });
+    h.event(egui::Event::Text("Zoë 1".into()));
+    h.run_steps(2);
+    h.key_press(Key::Enter);
+    h.run_steps(3);
+    h.get_by_label("Annotator: Zoë 1");
+    assert!(h.state().project().documents[0].spans.is_empty());
+}

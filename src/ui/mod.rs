@@ -150,6 +150,8 @@ pub struct SpantagApp {
     transfer: transfer::Transfer,
     /// The "Your name" window, when open.
     name_dialog: Option<name::NameDialog>,
+    /// Open the "Your name" window once the window is up (first start).
+    ask_name_at_start: bool,
     /// Where the settings file lives (`None`: names are not remembered, as in tests).
     config_dir: Option<PathBuf>,
     /// Per-label counts and span-list rows of the current document, rebuilt only when the
@@ -237,6 +239,7 @@ impl SpantagApp {
             span_view: SpanView::default(),
             name_dialog: None,
             config_dir: None,
+            ask_name_at_start: false,
             review: review::ReviewUi::default(),
             transfer: transfer::Transfer::default(),
         }
@@ -283,10 +286,11 @@ impl SpantagApp {
         }
         app.reset_caret();
         app.review_from_args(args);
+        app.config_dir = storage::config_dir();
         if args.screenshot.is_none()
             && storage::configured_annotator(args.annotator.as_deref()).is_none()
         {
-            app.name_dialog = Some(name::NameDialog::new(&annotator, true));
+            app.ask_name_at_start = true;
         }
         if let Some(out) = &args.screenshot {
             app.screenshot = Some(Screenshot {
@@ -421,6 +425,13 @@ impl SpantagApp {
         self.help_window(&ctx);
         self.review_windows(&ctx);
         self.prompt_window(&ctx);
+        // Not in the first frames: a text field that takes the keyboard before the window is
+        // shown leaves X11 input dead under some setups (seen under Xvfb).
+        if self.ask_name_at_start && self.frame_count > 10 {
+            self.ask_name_at_start = false;
+            let suggested = std::env::var("USER").unwrap_or_default();
+            self.name_dialog = Some(name::NameDialog::new(suggested.trim(), true));
+        }
         self.name_window(&ctx);
         self.transfer_windows(&ctx);
         self.modal_window(&ctx);
