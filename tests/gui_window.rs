@@ -44,6 +44,14 @@ fn make_change(h: &mut Harness<'_, SpantagApp>) {
     assert_eq!(h.state().project().documents[0].spans.len(), 1);
 }
 
+/// A saved project, its bytes on disk, and an app with one unsaved change to it.
+fn changed(dir: &Path) -> (PathBuf, Vec<u8>, Harness<'static, SpantagApp>) {
+    let (path, mut h) = saved(dir);
+    let on_disk = std::fs::read(&path).unwrap();
+    make_change(&mut h);
+    (path, on_disk, h)
+}
+
 /// What the app asked the window to do in the last frame.
 fn commands(h: &Harness<'_, SpantagApp>) -> Vec<ViewportCommand> {
     h.output()
@@ -108,9 +116,7 @@ fn close_without_changes_closes_at_once() {
 #[test]
 fn close_with_unsaved_changes_asks_and_cancel_keeps_the_window_and_the_work() {
     let dir = tempfile::tempdir().unwrap();
-    let (path, mut h) = saved(dir.path());
-    let on_disk = std::fs::read(&path).unwrap();
-    make_change(&mut h);
+    let (path, on_disk, mut h) = changed(dir.path());
     let before = span_list(h.state().project());
     request_close(&mut h);
     assert!(sent(&h, is_cancel_close), "the close is held back");
@@ -136,9 +142,7 @@ fn close_with_unsaved_changes_asks_and_cancel_keeps_the_window_and_the_work() {
 #[test]
 fn discard_closes_and_leaves_the_file_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let (path, mut h) = saved(dir.path());
-    let on_disk = std::fs::read(&path).unwrap();
-    make_change(&mut h);
+    let (path, on_disk, mut h) = changed(dir.path());
     request_close(&mut h);
     h.run_steps(2);
     assert!(dialog_shown(&h));
@@ -155,8 +159,7 @@ fn discard_closes_and_leaves_the_file_alone() {
 #[test]
 fn save_writes_the_file_then_closes() {
     let dir = tempfile::tempdir().unwrap();
-    let (path, mut h) = saved(dir.path());
-    make_change(&mut h);
+    let (path, _, mut h) = changed(dir.path());
     let want = span_list(h.state().project());
     request_close(&mut h);
     h.run_steps(2);
@@ -197,8 +200,7 @@ fn save_without_a_file_asks_where_then_closes() {
 #[test]
 fn quit_shortcut_asks_the_same_question() {
     let dir = tempfile::tempdir().unwrap();
-    let (path, mut h) = saved(dir.path());
-    make_change(&mut h);
+    let (path, _, mut h) = changed(dir.path());
     h.key_press_modifiers(Modifiers::COMMAND, Key::Q);
     h.run_steps(2);
     assert!(dialog_shown(&h));
