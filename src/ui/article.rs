@@ -175,6 +175,9 @@ impl ArticleView {
         }
         let row = rows.get(ri)?;
         let x = local.x - row.pos.x;
+        // egui 0.37 can put more glyphs than characters in a row of right-to-left text
+        // (egui issue #8576): never let that reach past the paragraph.
+        let end = d.range.end;
         for (i, g) in row.glyphs.iter().enumerate() {
             if x < g.pos.x + g.advance_width {
                 let boundary = if x < g.pos.x + g.advance_width / 2.0 {
@@ -182,11 +185,11 @@ impl ArticleView {
                 } else {
                     base + i + 1
                 };
-                let inside = x >= g.pos.x;
-                return Some((inside.then_some(base + i), boundary));
+                let inside = x >= g.pos.x && base + i < end;
+                return Some((inside.then_some(base + i), boundary.min(end)));
             }
         }
-        Some((None, base + row.glyphs.len()))
+        Some((None, (base + row.glyphs.len()).min(end)))
     }
 
     /// Draws the article and returns what the user asked for.

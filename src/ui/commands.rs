@@ -407,6 +407,18 @@ pub fn info(command: AppCommand) -> Option<&'static CommandInfo> {
     COMMANDS.iter().find(|c| c.command == command)
 }
 
+/// Whether a key press with `modifiers` triggers `shortcut`. Modifiers must match exactly (so
+/// Ctrl+S and Ctrl+Shift+S differ), except for "+" and "-": many layouts need Shift (or AltGr) to
+/// type them, e.g. Ctrl++ is Ctrl+Shift+= on a US keyboard.
+pub fn shortcut_matches(shortcut: &KeyboardShortcut, key: Key, modifiers: Modifiers) -> bool {
+    shortcut.logical_key == key
+        && if matches!(key, Key::Plus | Key::Minus) {
+            modifiers.matches_logically(shortcut.modifiers)
+        } else {
+            modifiers.matches_exact(shortcut.modifiers)
+        }
+}
+
 /// Commands that act on the article and are ignored while a text field has keyboard focus.
 pub fn is_text_key(shortcut: &KeyboardShortcut) -> bool {
     !shortcut.modifiers.command && !shortcut.modifiers.ctrl && shortcut.logical_key != Key::F1
@@ -479,6 +491,18 @@ mod tests {
             }
         }
         assert_eq!(hotkey_key('2'), Some(Key::Num2));
+    }
+
+    #[test]
+    fn plus_and_minus_ignore_the_shift_that_types_them() {
+        let plus = key(CMD, Key::Plus);
+        assert!(shortcut_matches(&plus, Key::Plus, CMD));
+        assert!(shortcut_matches(&plus, Key::Plus, CMD_SHIFT));
+        assert!(!shortcut_matches(&plus, Key::Plus, NONE));
+        assert!(!shortcut_matches(&plus, Key::Minus, CMD));
+        let save = key(CMD, Key::S);
+        assert!(shortcut_matches(&save, Key::S, CMD));
+        assert!(!shortcut_matches(&save, Key::S, CMD_SHIFT));
         assert_eq!(hotkey_key('q'), Some(Key::Q));
     }
 }

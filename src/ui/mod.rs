@@ -7,6 +7,7 @@ pub mod article;
 pub mod commands;
 mod compare;
 mod export_dialog;
+pub mod fonts;
 mod import_dialog;
 mod name;
 mod review;
@@ -139,6 +140,8 @@ pub struct SpantagApp {
     recovered: Option<(Project, Option<PathBuf>)>,
     allow_close: bool,
     close_requested: bool,
+    /// The app told the window to close (after any unsaved-changes question).
+    closing: bool,
     /// What to do once the next save succeeds (e.g. close after "Save" in the unsaved dialog).
     after_save: Option<Action>,
     title: String,
@@ -185,6 +188,8 @@ pub fn run(args: GuiArgs) -> anyhow::Result<crate::cli::Outcome> {
             .with_title("spantag")
             .with_drag_and_drop(true),
         renderer: eframe::Renderer::Glow,
+        // eframe's own system-font lookup needs a crate we do not use; ours is `fonts`.
+        system_font_fallback: false,
         ..Default::default()
     };
     let app = SpantagApp::from_args(&args);
@@ -193,6 +198,7 @@ pub fn run(args: GuiArgs) -> anyhow::Result<crate::cli::Outcome> {
         options,
         Box::new(move |cc| {
             cc.egui_ctx.options_mut(|o| o.zoom_with_keyboard = false);
+            fonts::install(&cc.egui_ctx);
             Ok(Box::new(app))
         }),
     )
@@ -232,6 +238,7 @@ impl SpantagApp {
             recovered: None,
             allow_close: false,
             close_requested: false,
+            closing: false,
             after_save: None,
             title: String::new(),
             screenshot: None,
@@ -370,6 +377,12 @@ impl SpantagApp {
         self.path.as_deref()
     }
 
+    /// Whether the app has told the window to close (Quit or a window close request, with any
+    /// unsaved changes saved or discarded).
+    pub fn is_closing(&self) -> bool {
+        self.closing
+    }
+
     fn doc_id(&self) -> Option<String> {
         self.ws
             .project
@@ -412,6 +425,9 @@ impl SpantagApp {
     pub fn show(&mut self, ui: &mut Ui) {
         self.frame_count += 1;
         let ctx = ui.ctx().clone();
+        if ctx.input(|i| i.viewport().close_requested()) {
+            self.close_requested = true;
+        }
         self.handle_keys(&ctx);
         self.handle_dropped(&ctx);
         self.menu_bar(ui);
@@ -437,6 +453,7 @@ impl SpantagApp {
         self.modal_window(&ctx);
         self.toasts_area(&ctx);
         self.apply_actions();
+        self.handle_close(&ctx);
         self.autosave();
         let title = self.window_title();
         if title != self.title {
@@ -471,7 +488,7 @@ impl SpantagApp {
                         continue;
                     }
                     for s in c.shortcuts {
-                        if s.logical_key == *key && modifiers.matches_exact(s.modifiers) {
+                        if commands::shortcut_matches(s, *key, *modifiers) {
                             if typing && commands::is_text_key(s) {
                                 return true;
                             }
@@ -965,6 +982,7 @@ impl SpantagApp {
                             answer = Some(Some(Action::Command(AppCommand::SaveAs)));
                         }
                         if ui.button("Cancel").clicked() {
+                            self.after_save = None;
                             answer = Some(None);
                         }
                     }
@@ -1611,7 +1629,11 @@ impl SpantagApp {
                     self.queue.push(a);
                 }
             }
-            Err(e) => self.toast_error(format!("Could not save: {e}")),
+            Err(e) => {
+                // Whatever was to follow the save (e.g. closing) must not happen later.
+                self.after_save = None;
+                self.toast_error(format!("Could not save: {e}"));
+            }
         }
     }
 
@@ -1667,22 +1689,7 @@ fn format_epoch(secs: u64) -> String {
 impl eframe::App for SpantagApp {
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
-        if ctx.input(|i| i.viewport().close_requested()) {
-            self.close_requested = true;
-        }
         self.show(ui);
-        if self.close_requested {
-            self.close_requested = false;
-            if self.ws.is_dirty() && !self.allow_close && self.screenshot.is_none() {
-                ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
-                if self.modal.is_none() {
-                    self.modal = Some(Modal::Unsaved(Box::new(Action::CloseNow)));
-                }
-            } else {
-                self.allow_close = true;
-                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-            }
-        }
         self.screenshot_step(&ctx);
         // Keep frames coming while an autosave is due.
         if self.autosaver.is_some() && self.ws.is_dirty() {
@@ -1692,6 +1699,26 @@ impl eframe::App for SpantagApp {
 }
 
 impl SpantagApp {
+    /// Answers a close request (window close button, Quit): with unsaved changes the window stays
+    /// open and the Save / Discard / Cancel question is asked; otherwise it closes.
+    fn handle_close(&mut self, ctx: &egui::Context) {
+        if !std::mem::take(&mut self.close_requested) {
+            return;
+        }
+        if self.ws.is_dirty() && !self.allow_close && self.screenshot.is_none() {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            // The close question replaces any other question but the start-up recovery one.
+            if !matches!(self.modal, Some(Modal::Recovery { .. })) {
+                self.after_save = None;
+                self.modal = Some(Modal::Unsaved(Box::new(Action::CloseNow)));
+            }
+        } else {
+            self.allow_close = true;
+            self.closing = true;
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+    }
+
     fn screenshot_step(&mut self, ctx: &egui::Context) {
         let Some(shot) = &mut self.screenshot else {
             return;
