@@ -1618,11 +1618,12 @@ impl eframe::App for SpantagApp {
 
 impl SpantagApp {
     fn screenshot_step(&mut self, ctx: &egui::Context) {
+        let busy = self.transfer.busy() || self.compare_busy();
         let Some(shot) = &mut self.screenshot else {
             return;
         };
         ctx.request_repaint();
-        if !shot.requested && self.frame_count >= 5 && !self.transfer.busy() {
+        if !shot.requested && self.frame_count >= 5 && !busy {
             shot.requested = true;
             let slot = Arc::clone(&shot.result);
             ctx.request_screenshot(move |img| {
