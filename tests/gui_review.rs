@@ -668,3 +668,34 @@ fn compare_from_the_command_line_with_three_annotators() {
         ]
     );
 }
+
+/// With thousands of documents the document list builds only the rows in view (so a frame does
+/// not grow with the project), each with its unresolved count, and a row opens its document.
+#[test]
+fn compare_many_documents_lists_only_the_visible_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (name, even) in [("ana", "actor"), ("ben", "place")] {
+        let docs: Vec<(String, String)> = (0..3000)
+            .map(|i| {
+                let label = if i % 2 == 0 { even } else { "actor" };
+                (
+                    format!("d{i}"),
+                    format!("Item {i}: [{label} Bo] left [place Rome]."),
+                )
+            })
+            .collect();
+        let refs: Vec<(&str, &str)> = docs.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let mut p = project_from_markup(name, &refs, name, Timestamp(0)).unwrap();
+        files.push(write(dir.path(), &format!("{name}.ron"), &mut p));
+    }
+    let mut h = harness(SpantagApp::new_for_test(project(), "gus"));
+    open_compare(&mut h, &files);
+    h.get_by_label("1500 unresolved");
+    h.get_by_label("Item 0: Bo left Rome.\n3 spans · 1 unresolved · in progress");
+    h.get_by_label("Item 1: Bo left Rome.\n2 spans · 0 unresolved · in progress");
+    assert!(h.query_by_label_contains("Item 2999:").is_none());
+    h.get_by_label_contains("Item 3: Bo").click();
+    h.run_steps(2);
+    assert_eq!(h.state().current_doc(), 3);
+}

@@ -9,7 +9,7 @@
 use super::compare::ReportState;
 use super::{Action, SpantagApp};
 use crate::review::agreement::{AgreementReport, ConfusionPair};
-use crate::review::metrics::Figure;
+use crate::review::metrics::{Figure, NONE_LABEL};
 use egui::{Color32, RichText, Sense, Ui, vec2};
 
 /// A ratio as text (`undefined` when there is none).
@@ -68,7 +68,7 @@ impl SpantagApp {
         let (review, gold) = (&mut self.review, &self.ws.project);
         egui::Window::new("Agreement")
             .open(&mut open)
-            .default_size([560.0, 600.0])
+            .default_size([560.0, 740.0])
             .default_pos([250.0, 70.0])
             .show(ctx, |ui| {
                 let Some(session) = &mut review.compare else {
@@ -315,6 +315,14 @@ fn confusion_grid(ui: &mut Ui, c: &ConfusionPair, a: &str, b: &str) {
         ui.weak("No spans to compare.");
         return;
     }
+    // "(none)" last: the labels first, then what has no counterpart.
+    let order = |labels: &[String]| -> Vec<String> {
+        let (none, mut rest): (Vec<String>, Vec<String>) =
+            labels.iter().cloned().partition(|l| l == NONE_LABEL);
+        rest.extend(none);
+        rest
+    };
+    let (rows, cols) = (order(&m.labels_a), order(&m.labels_b));
     let agreed = super::compare::colors::AGREED;
     let conflict = super::compare::colors::LABEL;
     egui::Grid::new(("agree-confusion", c.a, c.b))
@@ -323,13 +331,13 @@ fn confusion_grid(ui: &mut Ui, c: &ConfusionPair, a: &str, b: &str) {
         .show(ui, |ui| {
             ui.label(RichText::new(format!("{a} \\ {b}")).italics())
                 .on_hover_text(format!("Rows: {a}'s label; columns: {b}'s label"));
-            for col in &m.labels_b {
+            for col in &cols {
                 ui.label(RichText::new(col).italics());
             }
             ui.end_row();
-            for row in &m.labels_a {
+            for row in &rows {
                 ui.label(RichText::new(row).italics());
-                for col in &m.labels_b {
+                for col in &cols {
                     let n = m
                         .counts
                         .get(row)
