@@ -721,8 +721,13 @@ impl SpantagApp {
                             }
                         }
                     }
+                    let all = if session.names.len() > 2 {
+                        "Take all (T)"
+                    } else {
+                        "Take both (T)"
+                    };
                     let buttons = [
-                        ("Take both (T)", AppCommand::TakeAll),
+                        (all, AppCommand::TakeAll),
                         ("Edit: keep selected (E)", AppCommand::KeepSelected),
                         ("Drop (X)", AppCommand::Reject),
                     ];
@@ -741,7 +746,7 @@ impl SpantagApp {
                     ""
                 };
                 ui.weak(format!(
-                    "Keys: A/B/C take that annotator's spans{more} · T take both · E keep the \
+                    "Keys: A/B/C take that annotator's spans{more} · T take them all · E keep the \
                      selected span (then fix it with label keys, Alt+arrows) · X drop · N/P \
                      next/previous conflict · Ctrl+Z undo"
                 ));
@@ -776,7 +781,8 @@ impl SpantagApp {
         egui::Window::new("Comparing projects")
             .collapsible(false)
             .resizable(false)
-            .anchor(egui::Align2::CENTER_TOP, [0.0, 90.0])
+            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+            .order(egui::Order::Foreground)
             .show(ctx, |ui| {
                 ui.horizontal(|ui| {
                     ui.spinner();
