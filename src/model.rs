@@ -14,6 +14,13 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// The label set used by `spantag new` and the GUI when nothing else is given.
 pub const DEFAULT_LABELS: [&str; 4] = ["actor", "place", "number", "claim"];
 
+/// Whether a label marks a passage (claims, quotes, sentences) rather than an entity: the GUI
+/// draws such labels as a band under the text, and agreement puts them in the claim layer.
+pub fn is_band_label(name: &str) -> bool {
+    let n = name.to_lowercase();
+    n.contains("claim") || n.contains("quote") || n.contains("sentence")
+}
+
 /// A whole annotation project: what one `.ron` file holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Project {

@@ -181,7 +181,7 @@ fn clicks_on_right_to_left_lines_stay_in_their_paragraph() {
     // Past the end of the Hebrew row.
     click(
         &mut h,
-        pos2(row.center().x + 700.0, row.center().y),
+        pos2(row.center().x + 450.0, row.center().y),
         1,
         Modifiers::NONE,
     );
@@ -193,7 +193,7 @@ fn clicks_on_right_to_left_lines_stay_in_their_paragraph() {
     // A drag across the whole row.
     let (a, b) = (
         pos2(row.left() + 1.0, row.center().y),
-        pos2(row.center().x + 700.0, row.center().y),
+        pos2(row.center().x + 450.0, row.center().y),
     );
     drag(&mut h, a, b, Modifiers::NONE);
     let sel = h.state().selection();

@@ -12,6 +12,7 @@ use spantag::model::{Project, Span, Status};
 use spantag::time::Timestamp;
 use spantag::ui::SpantagApp;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 const ARTICLE: &str = "[actor Mayor Lena Ortiz] visited [place North Quay] on Monday. \
 [actor The council] said [number 40] jobs would go.";
@@ -296,13 +297,29 @@ fn answer_prompt(h: &mut Harness<'_, SpantagApp>, text: &str) {
     key(h, Key::Enter);
 }
 
+/// Runs frames until compare mode is open and its agreement figures are computed (both happen
+/// on background threads), for at most a minute.
+fn wait_compared(h: &mut Harness<'_, SpantagApp>) {
+    let start = Instant::now();
+    while !h.state().comparison_ready() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the comparison did not finish: {:?}",
+            h.state().toasts()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+        h.run_steps(1);
+    }
+    h.run_steps(2);
+}
+
 fn open_compare(h: &mut Harness<'_, SpantagApp>, paths: &[PathBuf]) {
     h.get_by_label("File").click();
     h.run_steps(2);
     h.get_by_label_contains("Compare projects…").click();
     let joined: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     answer_prompt(h, &joined.join(";"));
-    h.run_steps(2);
+    wait_compared(h);
 }
 
 fn candidates(h: &Harness<'_, SpantagApp>) -> Vec<(String, String)> {
@@ -501,16 +518,105 @@ fn agreement_window_shows_figures_for_a_small_case() {
     assert!(h.get_all_by_label("undefined").count() >= 1);
     assert!(h.query_by_label_contains("NaN").is_none());
     h.get_by_label_contains("exact F1 0.400");
+
+    // Confusion over overlapping spans (rows ana, columns ben): Ana agrees, Bo is actor for ana
+    // and place for ben, ana's Rome has no counterpart.
+    h.get_by_label("Label confusion (overlapping spans)");
+    h.get_by_label("ana actor / ben actor: 1");
+    h.get_by_label("ana actor / ben place: 1");
+    h.get_by_label("ana place / ben (none): 1");
+    h.get_by_label("ana place / ben place: 0");
+
+    // The layers follow the projects' labels: claim-like labels are the claim layer.
+    h.get_by_label("Claim layer: claim");
+    // Moving "place" to the claim layer recomputes the figures in the background.
+    h.get_by_role_and_label(egui::Role::Button, "place").click();
+    h.run_steps(1);
+    wait_compared(&mut h);
+    h.get_by_label("Claim layer: place, claim");
+    // Entities (actor only): ana A O A O O O, ben A O O O O O: p_o = 5/6,
+    // p_e = 2/6·1/6 + 4/6·5/6 = 22/36, kappa = (30 - 22) / (36 - 22) = 0.571.
+    h.get_by_label("0.571");
+    // Claims (place, claim): ana O O O O P O, ben O O P O O O: p_o = 4/6, p_e = 26/36,
+    // kappa = (24 - 26) / (36 - 26) = -0.200 (Fleiss' kappa is the same here).
+    assert!(h.get_all_by_label("-0.200").count() >= 1);
+    assert!(h.query_by_label("0.429").is_none());
 }
 
-/// `spantag --compare A B C --agreement` opens compare mode over three projects; C takes the
-/// third annotator's span.
+/// Four annotators: the fourth is taken with its button in the side panel; the merge strategy
+/// comes from `--strategy` and can be changed before the first resolution.
 #[test]
-fn compare_from_the_command_line_with_three_annotators() {
-    use clap::Parser;
+fn compare_four_annotators_take_the_fourth_and_change_strategy() {
     let dir = tempfile::tempdir().unwrap();
+    let mut h = compare_cli(
+        dir.path(),
+        &[
+            ("ana", "actor"),
+            ("ben", "place"),
+            ("cy", "number"),
+            ("dee", "claim"),
+        ],
+        &["--strategy", "union"],
+    );
+    // Union accepts every span: nothing to resolve.
+    h.get_by_label("0 unresolved");
+    assert!(statuses(&h).iter().all(|s| s.2 == Status::Accepted));
+    assert_eq!(statuses(&h).len(), 5);
+    // Intersection: the four labels of "Bo" are one conflict.
+    h.get_by_role_and_label(egui::Role::Button, "intersection")
+        .click();
+    h.run_steps(1);
+    wait_compared(&mut h);
+    h.get_by_label("1 unresolved");
+    h.get_by_label("Annotator D (dee)");
+    h.check_accessibility();
+    assert_eq!(
+        candidates(&h),
+        pairs(&[
+            ("actor", "Bo"),
+            ("claim", "Bo"),
+            ("number", "Bo"),
+            ("place", "Bo")
+        ])
+    );
+    h.get_by_label("Take D (dee)").click();
+    h.run_steps(2);
+    h.get_by_label("0 unresolved");
+    assert_eq!(
+        statuses(&h),
+        vec![
+            ("claim".into(), "Bo".into(), Status::Accepted),
+            ("place".into(), "Rome".into(), Status::Accepted),
+        ]
+    );
+    let bo = &h.state().project().documents[0].spans[0];
+    assert_eq!(bo.proposed_by, vec!["dee".to_owned()]);
+    // After a resolution the strategy is fixed (merging again would drop it); undo brings the
+    // conflict back.
+    undo(&mut h);
+    h.get_by_label("1 unresolved");
+}
+
+/// (label, text, status) of the first document's spans.
+fn statuses(h: &Harness<'_, SpantagApp>) -> Vec<(String, String, Status)> {
+    h.state().project().documents[0]
+        .spans
+        .iter()
+        .map(|s| (s.label.clone(), s.text.clone(), s.status))
+        .collect()
+}
+
+/// One project per annotator over the article "Bo left Rome.", each labelling "Bo" with its own
+/// label, opened with `spantag --compare FILES... EXTRA... --annotator gus` (and `--screenshot`,
+/// which keeps the test away from the real autosave and recovery directory).
+fn compare_cli(
+    dir: &Path,
+    annotators: &[(&str, &str)],
+    extra: &[&str],
+) -> Harness<'static, SpantagApp> {
+    use clap::Parser;
     let mut files = Vec::new();
-    for (name, label) in [("ana", "actor"), ("ben", "place"), ("cy", "number")] {
+    for (name, label) in annotators {
         let mut p = project_from_markup(
             name,
             &[("d", &format!("[{label} Bo] left [place Rome]."))],
@@ -518,18 +624,32 @@ fn compare_from_the_command_line_with_three_annotators() {
             Timestamp(0),
         )
         .unwrap();
-        files.push(write(dir.path(), &format!("{name}.ron"), &mut p));
+        files.push(write(dir, &format!("{name}.ron"), &mut p));
     }
     let mut argv: Vec<String> = vec!["spantag".into(), "--compare".into()];
     argv.extend(files.iter().map(|f| f.display().to_string()));
-    argv.extend(["--agreement".into(), "--annotator".into(), "gus".into()]);
-    // --screenshot keeps the test away from the real autosave and recovery directory.
+    argv.extend(extra.iter().map(|a| (*a).to_owned()));
+    argv.extend(["--annotator".into(), "gus".into()]);
     argv.extend([
         "--screenshot".into(),
-        dir.path().join("x.png").display().to_string(),
+        dir.join("x.png").display().to_string(),
     ]);
     let cli = spantag::cli::Cli::try_parse_from(&argv).unwrap();
     let mut h = harness(SpantagApp::from_args(&cli.gui));
+    wait_compared(&mut h);
+    h
+}
+
+/// `spantag --compare A B C --agreement` opens compare mode over three projects; C takes the
+/// third annotator's span.
+#[test]
+fn compare_from_the_command_line_with_three_annotators() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = compare_cli(
+        dir.path(),
+        &[("ana", "actor"), ("ben", "place"), ("cy", "number")],
+        &["--agreement"],
+    );
     h.get_by_label("1 unresolved");
     h.get_by_label("Take C (cy)");
     h.get_by_label("Agreement");
@@ -540,16 +660,42 @@ fn compare_from_the_command_line_with_three_annotators() {
     );
     key(&mut h, Key::C);
     h.get_by_label("0 unresolved");
-    let got: Vec<(String, String, Status)> = h.state().project().documents[0]
-        .spans
-        .iter()
-        .map(|s| (s.label.clone(), s.text.clone(), s.status))
-        .collect();
     assert_eq!(
-        got,
+        statuses(&h),
         vec![
             ("number".into(), "Bo".into(), Status::Accepted),
             ("place".into(), "Rome".into(), Status::Accepted),
         ]
     );
+}
+
+/// With thousands of documents the document list builds only the rows in view (so a frame does
+/// not grow with the project), each with its unresolved count, and a row opens its document.
+#[test]
+fn compare_many_documents_lists_only_the_visible_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (name, even) in [("ana", "actor"), ("ben", "place")] {
+        let docs: Vec<(String, String)> = (0..3000)
+            .map(|i| {
+                let label = if i % 2 == 0 { even } else { "actor" };
+                (
+                    format!("d{i}"),
+                    format!("Item {i}: [{label} Bo] left [place Rome]."),
+                )
+            })
+            .collect();
+        let refs: Vec<(&str, &str)> = docs.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let mut p = project_from_markup(name, &refs, name, Timestamp(0)).unwrap();
+        files.push(write(dir.path(), &format!("{name}.ron"), &mut p));
+    }
+    let mut h = harness(SpantagApp::new_for_test(project(), "gus"));
+    open_compare(&mut h, &files);
+    h.get_by_label("1500 unresolved");
+    h.get_by_label("Item 0: Bo left Rome.\n3 spans · 1 unresolved · in progress");
+    h.get_by_label("Item 1: Bo left Rome.\n2 spans · 0 unresolved · in progress");
+    assert!(h.query_by_label_contains("Item 2999:").is_none());
+    h.get_by_label_contains("Item 3: Bo").click();
+    h.run_steps(2);
+    assert_eq!(h.state().current_doc(), 3);
 }

@@ -161,3 +161,33 @@ fn agree_without_spans_says_undefined_never_nan() {
     assert!(json["layers"][0]["cohen_kappa"]["undefined"].is_string());
     assert!(json["documents"][0]["exact_f1"].is_null());
 }
+
+/// Without `--entity-labels` the layers follow the projects' labels: claim-, quote- and
+/// sentence-like labels form the claim layer, every other label the entity layer.
+#[test]
+fn agree_layers_follow_the_project_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let doc = "[person Ida Berg] of [org Nordhavn Ferries]: [quote we sail at dawn]";
+    let a = save(d, "a.ron", "a", &[("x", doc)]);
+    let b = save(d, "b.ron", "b", &[("x", doc)]);
+    let json: Value = serde_json::from_str(&agree(&[&a, &b, "--json"])).unwrap();
+    // The markup fixture starts from the default labels (actor, place, number, claim).
+    assert_eq!(
+        json["layers"][0]["categories"],
+        serde_json::json!(["O", "actor", "place", "number", "person", "org"])
+    );
+    assert_eq!(
+        json["layers"][1]["categories"],
+        serde_json::json!(["O", "claim", "quote"])
+    );
+    close(&json["layers"][0]["cohen_kappa"], 1.0);
+    close(&json["layers"][1]["cohen_kappa"], 1.0);
+    // Given labels still win.
+    let json: Value =
+        serde_json::from_str(&agree(&[&a, &b, "--json", "--entity-labels", "person"])).unwrap();
+    assert_eq!(
+        json["layers"][0]["categories"],
+        serde_json::json!(["O", "person"])
+    );
+}

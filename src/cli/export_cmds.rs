@@ -148,7 +148,7 @@ pub fn export(a: &ExportArgs) -> anyhow::Result<Outcome> {
         }
     }
     let summary = formats::export(&project, &opts, &a.out, &Progress::default())?;
-    print!("{}", summary.to_text());
+    out!("{}", summary.to_text());
     Ok(if summary.is_complete() {
         Outcome::Ok
     } else {
@@ -179,10 +179,10 @@ pub fn import(a: &ImportArgs) -> anyhow::Result<Outcome> {
     let summary = formats::import(&mut project, &a.inputs, &opts)?;
     project_io::save(&mut project, &a.project)?;
     if created {
-        println!("created {}", a.project.display());
+        outln!("created {}", a.project.display());
     }
-    print!("{}", summary.to_text());
-    println!(
+    out!("{}", summary.to_text());
+    outln!(
         "{} now has {} document(s) and {} span(s)",
         a.project.display(),
         project.documents.len(),

@@ -1,13 +1,33 @@
 //! The command line: subcommands for headless work, and the GUI when no subcommand is given.
 //!
 //! Exit codes: 0 success, 1 problems found (e.g. `validate` found errors, some files were
-//! skipped), 2 the command failed.
+//! skipped), 2 the command failed. Output to a closed pipe (`spantag agree A B | head -1`) is a
+//! normal end: exit code 0, no message (see [`is_broken_pipe`]).
+
+/// `println!` for command output that returns a closed pipe as an error (`?`) instead of
+/// panicking; [`main`] then ends quietly.
+macro_rules! outln {
+    () => {
+        $crate::cli::write_out(format_args!("\n"))?
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::write_out(format_args!("{}\n", format_args!($($arg)*)))?
+    };
+}
+
+/// `print!` for command output; see [`outln`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_out(format_args!($($arg)*))?
+    };
+}
 
 mod export_cmds;
 mod project_cmds;
 mod review_cmds;
 
 use clap::{Args, Parser, Subcommand};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -66,6 +86,10 @@ pub struct GuiArgs {
     /// Open the agreement window (with --compare).
     #[arg(long)]
     pub agreement: bool,
+    /// With --compare: which spans the gold project accepts outright (default intersection:
+    /// every disagreement goes to the conflict queue).
+    #[arg(long, value_name = "majority|union|intersection", value_parser = review_cmds::parse_strategy)]
+    pub strategy: Option<crate::review::merge::Strategy>,
 }
 
 fn parse_size(s: &str) -> Result<(f32, f32), String> {
@@ -110,11 +134,27 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Problems) => ExitCode::from(1),
+        // Whoever reads the output stopped (`| head`): that is a normal end, like in grep.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
     }
+}
+
+/// Writes command output to stdout. Errors (a closed pipe above all) are returned, never a panic
+/// as with `println!`.
+pub(crate) fn write_out(args: std::fmt::Arguments<'_>) -> std::io::Result<()> {
+    std::io::stdout().lock().write_fmt(args)
+}
+
+/// Whether `e` comes from writing to a pipe whose reader has gone.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Runs a parsed command line.

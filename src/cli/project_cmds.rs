@@ -99,7 +99,7 @@ pub fn new(a: &NewArgs) -> anyhow::Result<Outcome> {
             .with_context(|| format!("label {l:?}"))?;
     }
     project_io::save(&mut project, &a.project)?;
-    println!(
+    outln!(
         "created {} with labels {}",
         a.project.display(),
         labels.join(", ")
@@ -172,6 +172,8 @@ pub fn add(a: &AddArgs) -> anyhow::Result<Outcome> {
     }
     let mut outcome = Outcome::Ok;
     let mut added = 0;
+    // Printed after saving, so that a closed output pipe cannot stop the save.
+    let mut report = Vec::new();
     for (f, d) in decoded {
         let how = d.describe();
         let doc = import::make_document(&project, f, d);
@@ -180,11 +182,11 @@ pub fn add(a: &AddArgs) -> anyhow::Result<Outcome> {
             .iter()
             .find(|x| x.source.hash == doc.source.hash)
         {
-            println!(
+            report.push(format!(
                 "skipped {}: same text as document {:?} already in the project",
                 f.display(),
                 existing.id
-            );
+            ));
             outcome = Outcome::Problems;
             continue;
         }
@@ -194,13 +196,19 @@ pub fn add(a: &AddArgs) -> anyhow::Result<Outcome> {
             index: usize::MAX,
             document: Box::new(doc),
         })?;
-        println!("added {} as {id:?}: {chars} characters, {how}", f.display());
+        report.push(format!(
+            "added {} as {id:?}: {chars} characters, {how}",
+            f.display()
+        ));
         added += 1;
     }
     if added > 0 {
         project_io::save(&mut project, &a.project)?;
     }
-    println!(
+    for line in report {
+        outln!("{line}");
+    }
+    outln!(
         "{added} document(s) added; {} now has {} document(s)",
         a.project.display(),
         project.documents.len()
@@ -211,7 +219,7 @@ pub fn add(a: &AddArgs) -> anyhow::Result<Outcome> {
 pub fn validate(a: &ProjectArg) -> anyhow::Result<Outcome> {
     match project_io::load(&a.project) {
         Ok(p) => {
-            println!(
+            outln!(
                 "{}: ok ({} documents, {} spans, schema version {})",
                 a.project.display(),
                 p.documents.len(),
@@ -221,7 +229,7 @@ pub fn validate(a: &ProjectArg) -> anyhow::Result<Outcome> {
             Ok(Outcome::Ok)
         }
         Err(e @ (ProjectError::Invalid { .. } | ProjectError::Syntax { .. })) => {
-            println!("{e}");
+            outln!("{e}");
             Ok(Outcome::Problems)
         }
         Err(e) => Err(e.into()),
@@ -232,9 +240,9 @@ pub fn stats(a: &StatsArgs) -> anyhow::Result<Outcome> {
     let project = load(&a.project)?;
     let stats = Stats::of(&project);
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&stats)?);
+        outln!("{}", serde_json::to_string_pretty(&stats)?);
     } else {
-        print!("{}", stats.to_text());
+        out!("{}", stats.to_text());
     }
     Ok(Outcome::Ok)
 }
@@ -250,15 +258,15 @@ pub fn show(a: &ShowArgs) -> anyhow::Result<Outcome> {
         };
     for (i, d) in docs.iter().enumerate() {
         if i > 0 {
-            println!();
+            outln!();
         }
-        println!("# {} — {} ({} spans)", d.id, d.title, d.spans.len());
-        println!();
+        outln!("# {} — {} ({} spans)", d.id, d.title, d.spans.len());
+        outln!();
         let markup = crate::markup::render(
             &d.text,
             d.spans.iter().map(|s| (s.start, s.end, s.label.as_str())),
         );
-        println!("{}", markup.trim_end());
+        outln!("{}", markup.trim_end());
     }
     Ok(Outcome::Ok)
 }

@@ -4,7 +4,7 @@ use super::Outcome;
 use super::project_cmds::load;
 use crate::model::Project;
 use crate::project_io;
-use crate::review::agreement::agreement;
+use crate::review::agreement::{agreement, entity_labels_of};
 use crate::review::compare::{Annotator, annotator_names};
 use crate::review::merge::{Strategy, merge as merge_projects};
 use crate::review::metrics::{Figure, MatchMode};
@@ -32,7 +32,7 @@ pub struct MergeArgs {
     pub reviewer: String,
 }
 
-fn parse_strategy(s: &str) -> Result<Strategy, String> {
+pub(crate) fn parse_strategy(s: &str) -> Result<Strategy, String> {
     Strategy::from_name(s)
         .ok_or_else(|| format!("unknown strategy {s:?}: use majority, union or intersection"))
 }
@@ -88,14 +88,14 @@ pub fn merge(a: &MergeArgs) -> anyhow::Result<Outcome> {
         Timestamp::now(),
     );
     project_io::save(&mut gold, &a.out)?;
-    println!(
+    outln!(
         "merged {} ({}) with strategy {} into {}",
         names.len(),
         names.join(", "),
         a.strategy.name(),
         a.out.display()
     );
-    println!(
+    outln!(
         "{} documents ({} not in every project), {} spans accepted, {} pending in {} conflict-queue decisions",
         summary.documents,
         summary.partial_documents,
@@ -114,9 +114,10 @@ pub struct AgreeArgs {
     /// Print the full report as JSON (fields documented in the README, "Agreement").
     #[arg(long)]
     pub json: bool,
-    /// The labels of the entity layer (every other label forms the claim layer).
-    #[arg(long, value_delimiter = ',', default_value = "actor,place,number")]
-    pub entity_labels: Vec<String>,
+    /// The labels of the entity layer, comma-separated (every other label forms the claim
+    /// layer). Default: every label of the projects that is not claim-, quote- or sentence-like.
+    #[arg(long, value_delimiter = ',', value_name = "LABEL,...")]
+    pub entity_labels: Option<Vec<String>>,
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -132,21 +133,26 @@ fn fig(f: &Figure) -> String {
 
 pub fn agree(a: &AgreeArgs) -> anyhow::Result<Outcome> {
     let (projects, names) = load_annotators(&a.projects)?;
-    let entity: Vec<&str> = a
-        .entity_labels
-        .iter()
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-        .collect();
-    let r = agreement(&annotators(&projects, &names), &entity);
+    let anns = annotators(&projects, &names);
+    let entity: Vec<String> = match &a.entity_labels {
+        Some(given) => given
+            .iter()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        None => entity_labels_of(&anns),
+    };
+    let entity: Vec<&str> = entity.iter().map(String::as_str).collect();
+    let r = agreement(&anns, &entity);
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&r)?);
+        outln!("{}", serde_json::to_string_pretty(&r)?);
         return Ok(Outcome::Ok);
     }
-    println!("annotators: {}", names.join(", "));
-    println!(
+    outln!("annotators: {}", names.join(", "));
+    outln!(
         "{} shared documents ({} skipped: not in every project)",
-        r.shared_documents, r.skipped_documents
+        r.shared_documents,
+        r.skipped_documents
     );
     for rep in [&r.exact, &r.overlap] {
         let mode = if rep.mode == MatchMode::Exact {
@@ -154,10 +160,10 @@ pub fn agree(a: &AgreeArgs) -> anyhow::Result<Outcome> {
         } else {
             "overlap"
         };
-        println!();
-        println!("span level, {mode} match");
+        outln!();
+        outln!("span level, {mode} match");
         for p in &rep.pairs {
-            println!(
+            outln!(
                 "  {} vs {}:  P {}  R {}  F1 {}",
                 names[p.a],
                 names[p.b],
@@ -166,7 +172,7 @@ pub fn agree(a: &AgreeArgs) -> anyhow::Result<Outcome> {
                 pct(p.report.micro.f1)
             );
             for (label, s) in &p.report.per_label {
-                println!(
+                outln!(
                     "    {label:<12} tp {:>6} fp {:>6} fn {:>6}  F1 {}",
                     s.tp,
                     s.fp,
@@ -176,7 +182,7 @@ pub fn agree(a: &AgreeArgs) -> anyhow::Result<Outcome> {
             }
         }
         if rep.pairs.len() > 1 {
-            println!(
+            outln!(
                 "  mean of {} pairs:  P {}  R {}  F1 {}",
                 rep.mean.pairs,
                 pct(rep.mean.precision),
@@ -185,15 +191,15 @@ pub fn agree(a: &AgreeArgs) -> anyhow::Result<Outcome> {
             );
         }
     }
-    println!();
-    println!("token level");
+    outln!();
+    outln!("token level");
     for l in &r.layers {
         let kappa = if names.len() == 2 {
             &l.agreement.cohen_kappa
         } else {
             &l.agreement.mean_pairwise_cohen_kappa
         };
-        println!(
+        outln!(
             "  {:<9} tokens {:>8}  Cohen's kappa {}  Fleiss' kappa {}  Krippendorff's alpha {}",
             l.layer,
             l.agreement.items,
@@ -203,17 +209,18 @@ pub fn agree(a: &AgreeArgs) -> anyhow::Result<Outcome> {
         );
     }
     for c in &r.confusion {
-        println!();
-        println!(
+        outln!();
+        outln!(
             "confusion over overlapping spans (rows {}, columns {})",
-            names[c.a], names[c.b]
+            names[c.a],
+            names[c.b]
         );
         let cols = &c.matrix.labels_b;
         let mut head = format!("  {:<12}", "");
         for col in cols {
             head.push_str(&format!(" {col:>10}"));
         }
-        println!("{head}");
+        outln!("{head}");
         for row in &c.matrix.labels_a {
             let mut line = format!("  {row:<12}");
             for col in cols {
@@ -226,13 +233,13 @@ pub fn agree(a: &AgreeArgs) -> anyhow::Result<Outcome> {
                     .unwrap_or(0);
                 line.push_str(&format!(" {n:>10}"));
             }
-            println!("{line}");
+            outln!("{line}");
         }
     }
-    println!();
-    println!("documents, worst first (exact F1, overlap F1, entity kappa)");
+    outln!();
+    outln!("documents, worst first (exact F1, overlap F1, entity kappa)");
     for d in r.documents.iter().take(20) {
-        println!(
+        outln!(
             "  {:<24} {:>10} {:>10} {:>10}  {}",
             d.id,
             pct(d.exact_f1),
@@ -244,7 +251,7 @@ pub fn agree(a: &AgreeArgs) -> anyhow::Result<Outcome> {
         );
     }
     if r.documents.len() > 20 {
-        println!("  ... {} more (use --json for all)", r.documents.len() - 20);
+        outln!("  ... {} more (use --json for all)", r.documents.len() - 20);
     }
     Ok(Outcome::Ok)
 }

@@ -11,11 +11,26 @@ use super::metrics::{
     ConfusionMatrix, ConfusionReport, Figure, Layer, LayerAgreement, LayerReport, MatchMode,
     PairReport, PairwiseSpanReport, SpanCounts, SpanRef, mean_scores,
 };
-use crate::model::Status;
+use crate::model::{Status, is_band_label};
 use serde::Serialize;
 
-/// Entity labels used when none are given.
+/// The entity labels of the default label set ([`crate::model::DEFAULT_LABELS`]).
 pub const DEFAULT_ENTITY_LABELS: [&str; 3] = ["actor", "place", "number"];
+
+/// The entity layer the projects' own labels suggest: every label that does not mark a passage
+/// ([`is_band_label`]: claims, quotes, sentences), in the order the projects list them. The claim
+/// layer is then every other label.
+pub fn entity_labels_of(annotators: &[Annotator<'_>]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for a in annotators {
+        for l in &a.project.labels {
+            if !is_band_label(&l.name) && !out.contains(&l.name) {
+                out.push(l.name.clone());
+            }
+        }
+    }
+    out
+}
 
 /// Everything `spantag agree` reports.
 #[derive(Debug, Clone, Serialize)]

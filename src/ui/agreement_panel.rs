@@ -1,11 +1,15 @@
 //! The agreement window: the figures of [`crate::review::agreement`] for the compared projects
 //! (span-level P/R/F1 exact and overlap, token-level kappa and alpha per layer), a per-label F1
-//! chart drawn with the painter, and the worst documents. Undefined figures read "undefined"
-//! with the reason on hover, never NaN.
+//! chart drawn with the painter, the label confusion matrix over overlapping spans and the worst
+//! documents. Undefined figures read "undefined" with the reason on hover, never NaN. The report
+//! is computed on a background thread ([`super::compare::ReportState`]); until it is ready the
+//! window shows a spinner. Which labels form the entity layer (the rest: claims) follows the
+//! projects' labels and can be changed in the window.
 
+use super::compare::ReportState;
 use super::{Action, SpantagApp};
-use crate::review::agreement::AgreementReport;
-use crate::review::metrics::Figure;
+use crate::review::agreement::{AgreementReport, ConfusionPair};
+use crate::review::metrics::{Figure, NONE_LABEL};
 use egui::{Color32, RichText, Sense, Ui, vec2};
 
 /// A ratio as text (`undefined` when there is none).
@@ -60,21 +64,41 @@ impl SpantagApp {
         }
         let mut open = true;
         let mut go_to: Option<usize> = None;
+        let loading = self.review.loading.is_some();
+        let (review, gold) = (&mut self.review, &self.ws.project);
         egui::Window::new("Agreement")
             .open(&mut open)
-            .default_size([520.0, 560.0])
+            .default_size([560.0, 740.0])
             .default_pos([250.0, 70.0])
             .show(ctx, |ui| {
-                let Some(session) = &self.review.compare else {
-                    ui.label(
-                        "No projects compared. Use File › Compare projects… to open two or more \
-                         annotators' projects; their agreement is shown here.",
-                    );
+                let Some(session) = &mut review.compare else {
+                    if loading {
+                        computing(ui, "comparing the projects…");
+                    } else {
+                        ui.label(
+                            "No projects compared. Use File › Compare projects… to open two or \
+                             more annotators' projects; their agreement is shown here.",
+                        );
+                    }
                     return;
                 };
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    go_to = report_ui(ui, &session.report, &self.ws.project);
-                });
+                if let Some(labels) = layer_choice(ui, &session.labels, &session.entity_labels) {
+                    session.set_entity_labels(labels);
+                }
+                ui.separator();
+                match &session.report {
+                    ReportState::Computing(_) => computing(ui, "computing…"),
+                    ReportState::Failed(e) => {
+                        ui.colored_label(ui.visuals().error_fg_color, e);
+                    }
+                    ReportState::Ready(r) => {
+                        let mut pair = session.confusion_pair;
+                        egui::ScrollArea::vertical().show(ui, |ui| {
+                            go_to = report_ui(ui, r, gold, &mut pair);
+                        });
+                        session.confusion_pair = pair;
+                    }
+                }
             });
         if !open {
             self.review.agreement_open = false;
@@ -85,8 +109,59 @@ impl SpantagApp {
     }
 }
 
+/// A spinner with what is being computed (the window keeps drawing meanwhile).
+fn computing(ui: &mut Ui, what: &str) {
+    ui.horizontal(|ui| {
+        ui.spinner();
+        ui.label(what);
+    });
+}
+
+/// Which labels form the entity layer of the token-level figures (the others form the claim
+/// layer): one toggle per label. Returns the new entity labels when one was clicked.
+fn layer_choice(ui: &mut Ui, labels: &[String], entity: &[String]) -> Option<Vec<String>> {
+    let mut changed = None;
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Entity layer:")
+            .on_hover_text("Token-level figures: these labels form the entity layer, the others the claim layer. Click a label to move it.");
+        for l in labels {
+            let on = entity.contains(l);
+            let help = if on {
+                "In the entity layer: click to move it to the claim layer"
+            } else {
+                "In the claim layer: click to move it to the entity layer"
+            };
+            if ui.selectable_label(on, l).on_hover_text(help).clicked() {
+                let next: Vec<String> = labels
+                    .iter()
+                    .filter(|x| entity.contains(*x) != (*x == l))
+                    .cloned()
+                    .collect();
+                changed = Some(next);
+            }
+        }
+    });
+    let claims: Vec<&str> = labels
+        .iter()
+        .filter(|l| !entity.contains(l))
+        .map(String::as_str)
+        .collect();
+    ui.weak(if claims.is_empty() {
+        "Claim layer: no labels".to_owned()
+    } else {
+        format!("Claim layer: {}", claims.join(", "))
+    });
+    changed
+}
+
 /// The report's widgets; returns the gold document to open when a worst-document row is clicked.
-fn report_ui(ui: &mut Ui, r: &AgreementReport, gold: &crate::model::Project) -> Option<usize> {
+/// `pair` is the annotator pair whose confusion matrix is shown.
+fn report_ui(
+    ui: &mut Ui,
+    r: &AgreementReport,
+    gold: &crate::model::Project,
+    pair: &mut usize,
+) -> Option<usize> {
     ui.label(format!(
         "Annotators: {} · {} shared documents ({} not in every project, left out)",
         r.annotators.join(", "),
@@ -185,6 +260,8 @@ fn report_ui(ui: &mut Ui, r: &AgreementReport, gold: &crate::model::Project) -> 
     });
     ui.weak("Upper bar: exact match; lower bar: overlap match. An empty box is undefined.");
     ui.add_space(6.0);
+    confusion_ui(ui, r, pair);
+    ui.add_space(6.0);
     ui.label(RichText::new("Worst documents").strong());
     let mut open = None;
     for d in r.documents.iter().take(10) {
@@ -207,4 +284,85 @@ fn report_ui(ui: &mut Ui, r: &AgreementReport, gold: &crate::model::Project) -> 
         }
     }
     open
+}
+
+/// The confusion matrix of one annotator pair as a compact grid: rows are the first annotator's
+/// labels, columns the second's, `(none)` where the other side has no overlapping span.
+fn confusion_ui(ui: &mut Ui, r: &AgreementReport, pair: &mut usize) {
+    ui.label(RichText::new("Label confusion (overlapping spans)").strong());
+    let name = |k: usize| r.annotators.get(k).map_or("?", String::as_str);
+    if r.confusion.len() > 1 {
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Pair:");
+            for (i, c) in r.confusion.iter().enumerate() {
+                let text = format!("{} vs {}", name(c.a), name(c.b));
+                if ui.selectable_label(*pair == i, text).clicked() {
+                    *pair = i;
+                }
+            }
+        });
+    }
+    let Some(c) = r.confusion.get(*pair).or_else(|| r.confusion.first()) else {
+        ui.weak("undefined: fewer than 2 annotators");
+        return;
+    };
+    confusion_grid(ui, c, name(c.a), name(c.b));
+}
+
+fn confusion_grid(ui: &mut Ui, c: &ConfusionPair, a: &str, b: &str) {
+    let m = &c.matrix;
+    if m.labels_a.is_empty() {
+        ui.weak("No spans to compare.");
+        return;
+    }
+    // "(none)" last: the labels first, then what has no counterpart.
+    let order = |labels: &[String]| -> Vec<String> {
+        let (none, mut rest): (Vec<String>, Vec<String>) =
+            labels.iter().cloned().partition(|l| l == NONE_LABEL);
+        rest.extend(none);
+        rest
+    };
+    let (rows, cols) = (order(&m.labels_a), order(&m.labels_b));
+    let agreed = super::compare::colors::AGREED;
+    let conflict = super::compare::colors::LABEL;
+    egui::Grid::new(("agree-confusion", c.a, c.b))
+        .striped(true)
+        .min_col_width(44.0)
+        .show(ui, |ui| {
+            ui.label(RichText::new(format!("{a} \\ {b}")).italics())
+                .on_hover_text(format!("Rows: {a}'s label; columns: {b}'s label"));
+            for col in &cols {
+                ui.label(RichText::new(col).italics());
+            }
+            ui.end_row();
+            for row in &rows {
+                ui.label(RichText::new(row).italics());
+                for col in &cols {
+                    let n = m
+                        .counts
+                        .get(row)
+                        .and_then(|r| r.get(col))
+                        .copied()
+                        .unwrap_or(0);
+                    let same = row == col;
+                    let text = if n == 0 {
+                        RichText::new("·").weak()
+                    } else if same {
+                        RichText::new(n.to_string()).strong().color(agreed)
+                    } else {
+                        RichText::new(n.to_string()).color(conflict)
+                    };
+                    let what = format!("{a} {row} / {b} {col}: {n}");
+                    let r = ui.label(text);
+                    r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &what));
+                    r.on_hover_text(what);
+                }
+                ui.end_row();
+            }
+        });
+    ui.weak(format!(
+        "Over {} documents. Green: same label; red: {a} and {b} labelled overlapping text \
+         differently, or (none): no overlapping span on that side.",
+        m.documents
+    ));
 }

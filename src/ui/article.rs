@@ -15,10 +15,7 @@ use std::sync::Arc;
 pub const BASE_FONT: f32 = 16.0;
 
 /// Labels drawn as a band under the text rather than as a box.
-pub fn is_band_label(name: &str) -> bool {
-    let n = name.to_lowercase();
-    n.contains("claim") || n.contains("quote") || n.contains("sentence")
-}
+pub use crate::model::is_band_label;
 
 /// For each span (sorted by start), how many earlier spans of the same kind (`bands`) overlap it,
 /// at most 3: the lane it is drawn in. A sweep keeps the ends of the spans still open per kind.

@@ -647,28 +647,44 @@ impl SpantagApp {
             .default_size(230.0)
             .show(ui, |ui| {
                 ui.heading("Documents");
-                egui::ScrollArea::vertical()
-                    .id_salt("doc-list")
-                    .show(ui, |ui| {
-                        for (i, d) in self.ws.project.documents.iter().enumerate() {
+                let docs = &self.ws.project.documents;
+                let row_h = 2.0 * ui.text_style_height(&egui::TextStyle::Body)
+                    + 2.0 * ui.spacing().button_padding.y;
+                let mut open = None;
+                // Only the visible rows are built: listing 10,000 documents costs tens of
+                // milliseconds per frame.
+                egui::ScrollArea::vertical().id_salt("doc-list").show_rows(
+                    ui,
+                    row_h,
+                    docs.len(),
+                    |ui, rows| {
+                        for i in rows {
+                            let Some(d) = docs.get(i) else {
+                                continue;
+                            };
                             let state = match d.state() {
                                 DocState::Untouched => "untouched",
                                 DocState::InProgress => "in progress",
                                 DocState::Done => "done",
                             };
+                            // The review or compare note (" · 5 unresolved") before the state, so
+                            // a narrow panel cuts the state first.
                             let n = d.spans.len();
-                            let text = format!(
-                                "{}\n{state} · {n} span{}{}",
-                                short(&d.title, 40),
+                            let detail = format!(
+                                "{n} span{}{} · {state}",
                                 if n == 1 { "" } else { "s" },
                                 notes.get(i).map_or("", String::as_str)
                             );
-                            let r = ui.selectable_label(i == self.doc, text);
-                            if r.clicked() {
-                                self.queue.push(Action::OpenDoc(i));
+                            let title = short(&d.title, 40);
+                            if doc_row(ui, i == self.doc, &title, &detail, row_h).clicked() {
+                                open = Some(i);
                             }
                         }
-                    });
+                    },
+                );
+                if let Some(i) = open {
+                    self.queue.push(Action::OpenDoc(i));
+                }
             });
     }
 
@@ -1686,6 +1702,44 @@ fn format_epoch(secs: u64) -> String {
     ts.to_string()
 }
 
+/// One row of the document list: a selectable box with two single-line texts (the title and
+/// `detail`), cut with "…" when the panel is narrow, so that every row has the same height.
+fn doc_row(ui: &mut Ui, selected: bool, title: &str, detail: &str, height: f32) -> egui::Response {
+    let size = egui::vec2(ui.available_width(), height);
+    let (rect, r) = ui.allocate_exact_size(size, egui::Sense::click());
+    r.widget_info(|| {
+        egui::WidgetInfo::selected(
+            egui::Role::Button,
+            true,
+            selected,
+            format!("{title}\n{detail}"),
+        )
+    });
+    if ui.is_rect_visible(rect) {
+        let visuals = ui.style().interact_selectable(&r, selected);
+        if selected || r.hovered() || r.has_focus() {
+            ui.painter()
+                .rect_filled(rect, visuals.corner_radius, visuals.weak_bg_fill);
+        }
+        let pad = ui.spacing().button_padding;
+        let width = (rect.width() - 2.0 * pad.x).max(0.0);
+        let mut y = rect.top() + pad.y;
+        for text in [title, detail] {
+            let galley = egui::WidgetText::from(text).into_galley(
+                ui,
+                Some(egui::TextWrapMode::Truncate),
+                width,
+                egui::TextStyle::Body,
+            );
+            let h = galley.size().y;
+            let at = egui::pos2(rect.left() + pad.x, y);
+            ui.painter().galley(at, galley, visuals.text_color());
+            y += h;
+        }
+    }
+    r
+}
+
 impl eframe::App for SpantagApp {
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
@@ -1720,11 +1774,12 @@ impl SpantagApp {
     }
 
     fn screenshot_step(&mut self, ctx: &egui::Context) {
+        let busy = self.transfer.busy() || self.compare_busy();
         let Some(shot) = &mut self.screenshot else {
             return;
         };
         ctx.request_repaint();
-        if !shot.requested && self.frame_count >= 5 && !self.transfer.busy() {
+        if !shot.requested && self.frame_count >= 5 && !busy {
             shot.requested = true;
             let slot = Arc::clone(&shot.result);
             ctx.request_screenshot(move |img| {

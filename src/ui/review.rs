@@ -9,13 +9,15 @@
 
 use super::article::{SpanMark, short};
 use super::commands::AppCommand;
-use super::compare::CompareSession;
+use super::compare::{CompareJob, CompareSession};
 use super::{Action, SpantagApp};
 use crate::edit::Edit;
 use crate::model::{Review, SpanId, Status};
+use crate::review::merge::Strategy;
 use crate::time::Timestamp;
 use egui::{Color32, RichText, Ui};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Filters of the review queue (`None` = any).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -45,8 +47,13 @@ struct QueueCache {
     items: Vec<QueueItem>,
     /// Per document: (reviewed, total) spans.
     per_doc: Vec<(usize, usize)>,
+    /// Over all documents: (reviewed, total) spans.
+    overall: (usize, usize),
     authors: Vec<String>,
 }
+
+/// The state the document list's notes were made for: (generation, revision, review mode).
+type DocNotesKey = (u64, u64, bool);
 
 /// Review, compare and agreement state of the app.
 #[derive(Default)]
@@ -65,6 +72,12 @@ pub struct ReviewUi {
     scroll_queue: bool,
     /// The open comparison, if the project is a gold project built in compare mode.
     pub(super) compare: Option<CompareSession>,
+    /// A comparison being loaded and merged on a background thread.
+    pub(super) loading: Option<CompareJob>,
+    /// The merge strategy of the next comparison (`None`: intersection).
+    pub(super) strategy: Option<Strategy>,
+    /// What the document list adds per document, for (generation, revision, review mode).
+    doc_notes: Option<(DocNotesKey, Arc<Vec<String>>)>,
     /// The agreement window is open.
     pub(super) agreement_open: bool,
     /// The state the article's markers were made for (generation, revision, document, selected
@@ -175,6 +188,9 @@ impl SpantagApp {
         self.review.cache = None;
         self.review.note_for = None;
         self.review.compare = None;
+        // Another project was opened: a comparison still loading must not replace it.
+        self.review.loading = None;
+        self.review.doc_notes = None;
     }
 
     /// In review mode, `edits` that change span `span` also mark it edited by the reviewer.
@@ -256,6 +272,7 @@ impl SpantagApp {
     /// Draws the review or compare side panel instead of the span list, and sets the article's
     /// markers. Returns false when neither mode is on.
     pub(super) fn review_panels(&mut self, ui: &mut Ui) -> bool {
+        self.compare_poll(ui.ctx());
         let comparing = self.review.compare.is_some();
         let key = (
             self.review.generation,
@@ -284,9 +301,19 @@ impl SpantagApp {
     }
 
     /// Per document, what the document list adds in review mode (` · 3/10 reviewed`) and compare
-    /// mode (` · 2 unresolved`); empty otherwise.
-    pub(super) fn review_doc_notes(&mut self) -> Vec<String> {
-        if self.review.on {
+    /// mode (` · 2 unresolved`); empty otherwise. Cached by project state, not rebuilt per frame.
+    pub(super) fn review_doc_notes(&mut self) -> Arc<Vec<String>> {
+        let comparing = self.review.compare.is_some();
+        if !self.review.on && !comparing {
+            return Arc::default();
+        }
+        let key = (self.review.generation, self.ws.revision(), self.review.on);
+        if let Some((k, notes)) = &self.review.doc_notes
+            && *k == key
+        {
+            return Arc::clone(notes);
+        }
+        let notes: Vec<String> = if self.review.on {
             self.refresh_queue();
             self.review.cache.as_ref().map_or_else(Vec::new, |c| {
                 c.per_doc
@@ -294,7 +321,7 @@ impl SpantagApp {
                     .map(|(done, total)| format!(" · {done}/{total} reviewed"))
                     .collect()
             })
-        } else if self.review.compare.is_some() {
+        } else {
             let mut counts = vec![0usize; self.ws.project.documents.len()];
             for d in self.decisions() {
                 if let Some(c) = counts.get_mut(d.doc) {
@@ -305,13 +332,15 @@ impl SpantagApp {
                 .into_iter()
                 .map(|n| format!(" · {n} unresolved"))
                 .collect()
-        } else {
-            Vec::new()
-        }
+        };
+        let notes = Arc::new(notes);
+        self.review.doc_notes = Some((key, Arc::clone(&notes)));
+        notes
     }
 
     /// Windows of the reviewing features.
     pub(super) fn review_windows(&mut self, ctx: &egui::Context) {
+        self.compare_loading_window(ctx);
         self.agreement_window(ctx);
     }
 
@@ -357,10 +386,12 @@ impl SpantagApp {
             per_doc.push((reviewed, d.spans.len()));
         }
         authors.sort();
+        let overall = per_doc.iter().fold((0, 0), |(a, b), (x, y)| (a + x, b + y));
         self.review.cache = Some(QueueCache {
             key,
             items,
             per_doc,
+            overall,
             authors,
         });
     }
@@ -516,10 +547,7 @@ impl SpantagApp {
         let Some(c) = &self.review.cache else {
             return;
         };
-        let (done, total) = c
-            .per_doc
-            .iter()
-            .fold((0, 0), |(a, b), (x, y)| (a + x, b + y));
+        let (done, total) = c.overall;
         let frac = if total == 0 {
             1.0
         } else {
@@ -570,10 +598,12 @@ impl SpantagApp {
         let Some(c) = &self.review.cache else {
             return;
         };
+        // The queue is in reading order: find the selected span by binary search.
         let current = self.selected_span.and_then(|id| {
+            let index = self.ws.project.documents.get(self.doc)?.span_index(id)?;
             c.items
-                .iter()
-                .position(|it| it.doc == self.doc && it.id == id)
+                .binary_search_by_key(&(self.doc, index), QueueItem::key)
+                .ok()
         });
         ui.label(match current {
             Some(i) => format!("Queue: {} of {}", i + 1, c.items.len()),
@@ -683,10 +713,14 @@ impl SpantagApp {
 impl SpantagApp {
     /// `--compare`, `--review` and `--agreement` on the command line.
     pub(super) fn review_from_args(&mut self, args: &crate::cli::GuiArgs) {
+        self.review.strategy = args.strategy;
         if !args.compare.is_empty() {
             self.open_compare(&args.compare);
         }
-        if args.review {
+        if let Some(job) = &mut self.review.loading {
+            // Review mode applies to the gold project, once it is loaded.
+            job.then_review = args.review;
+        } else if args.review {
             self.review_command(AppCommand::ToggleReview);
         }
         self.review.agreement_open = args.agreement;
