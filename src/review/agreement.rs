@@ -106,6 +106,28 @@ fn pairwise_report(
     }
 }
 
+/// Finds the tokens of `docs` (cached in each document) on all cores; the first use of a
+/// document's tokens is most of the cost of a first agreement run.
+fn tokenize_in_parallel(docs: &[&crate::model::Document]) {
+    let threads = std::thread::available_parallelism()
+        .map(std::num::NonZeroUsize::get)
+        .unwrap_or(1)
+        .clamp(1, 8);
+    if threads == 1 || docs.len() < 64 {
+        return;
+    }
+    let per = docs.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        for part in docs.chunks(per) {
+            scope.spawn(move || {
+                for d in part {
+                    d.index();
+                }
+            });
+        }
+    });
+}
+
 /// Agreement of `annotators` over the documents they all share. `entity_labels` form the entity
 /// layer; every other label of the projects' label sets forms the claim layer.
 pub fn agreement(annotators: &[Annotator<'_>], entity_labels: &[&str]) -> AgreementReport {
@@ -142,7 +164,15 @@ pub fn agreement(annotators: &[Annotator<'_>], entity_labels: &[&str]) -> Agreem
     let mut documents = Vec::new();
     let (mut shared, mut skipped) = (0, 0);
     let mut tokens: Vec<(usize, usize)> = Vec::new();
-    for m in match_documents(annotators) {
+    let matches = match_documents(annotators);
+    tokenize_in_parallel(
+        &matches
+            .iter()
+            .filter(|m| m.shared())
+            .filter_map(|m| m.document(annotators))
+            .collect::<Vec<_>>(),
+    );
+    for m in matches {
         if !m.shared() {
             skipped += 1;
             continue;

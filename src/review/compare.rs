@@ -80,12 +80,32 @@ impl DocMatch {
 /// Matches documents across projects by text. Order: the first project's order, then documents
 /// only later projects have, in their order. A text that occurs twice in one project is matched
 /// once (its first copy).
+///
+/// The hash stored with each document (checked against its text whenever a project is loaded) is
+/// used as the key, and a match is confirmed by comparing the texts; a document whose stored hash
+/// is missing or belongs to another text is keyed by its recomputed hash.
 pub fn match_documents(annotators: &[Annotator<'_>]) -> Vec<DocMatch> {
     let mut by_hash: HashMap<String, usize> = HashMap::new();
     let mut out: Vec<DocMatch> = Vec::new();
+    let text_of = |m: &DocMatch| {
+        m.present
+            .iter()
+            .zip(annotators)
+            .find_map(|(i, a)| i.and_then(|i| a.project.documents.get(i)))
+            .map(|d| d.text.as_str())
+    };
     for (k, a) in annotators.iter().enumerate() {
         for (i, d) in a.project.documents.iter().enumerate() {
-            let hash = content_hash(&d.text);
+            let stored = &d.source.hash;
+            let trusted = !stored.is_empty()
+                && by_hash
+                    .get(stored)
+                    .is_none_or(|&m| text_of(&out[m]) == Some(d.text.as_str()));
+            let hash = if trusted {
+                stored.clone()
+            } else {
+                content_hash(&d.text)
+            };
             let m = *by_hash.entry(hash.clone()).or_insert_with(|| {
                 out.push(DocMatch {
                     hash,
@@ -258,4 +278,35 @@ pub fn compare(annotators: &[Annotator<'_>]) -> Vec<DocComparison> {
 pub fn spans_of<'a>(annotators: &[Annotator<'a>], m: &DocMatch, k: usize) -> Option<&'a [Span]> {
     let i = (*m.present.get(k)?)?;
     Some(&annotators.get(k)?.project.documents.get(i)?.spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::markup::project_from_markup;
+    use crate::time::Timestamp;
+
+    #[test]
+    fn documents_match_by_text_even_when_a_stored_hash_is_wrong() {
+        let a =
+            project_from_markup("a", &[("x", "One."), ("y", "Two.")], "ana", Timestamp(0)).unwrap();
+        let mut b =
+            project_from_markup("b", &[("y", "Two."), ("x", "One.")], "ben", Timestamp(0)).unwrap();
+        // b's "One." claims the hash of "Two.": it must still match a's "One.", not "Two.".
+        b.documents[1].source.hash = a.documents[1].source.hash.clone();
+        let anns = [
+            Annotator {
+                name: "ana",
+                project: &a,
+            },
+            Annotator {
+                name: "ben",
+                project: &b,
+            },
+        ];
+        let m = match_documents(&anns);
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].present, vec![Some(0), Some(1)]);
+        assert_eq!(m[1].present, vec![Some(1), Some(0)]);
+    }
 }
