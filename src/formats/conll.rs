@@ -131,7 +131,13 @@ pub(crate) fn export(
     progress: &Progress,
 ) -> Result<(), FormatError> {
     let layers = ctx.layers();
-    let mut bufs: Vec<String> = layers.iter().map(|_| String::new()).collect();
+    // About two bytes of output per byte of text (token, space, tag, newline): reserving it up
+    // front spares copying the growing buffer over and over.
+    let estimate: usize = docs.iter().map(|p| p.doc.text.len() * 2 + 32).sum();
+    let mut bufs: Vec<String> = layers
+        .iter()
+        .map(|_| String::with_capacity(estimate))
+        .collect();
     for p in docs.iter_mut() {
         for (buf, &entities) in bufs.iter_mut().zip(&layers) {
             write_record(ctx, p, entities, reports, buf);
