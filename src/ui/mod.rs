@@ -443,7 +443,10 @@ impl SpantagApp {
         self.prompt_window(&ctx);
         // Not in the first frames: a text field that takes the keyboard before the window is
         // shown leaves X11 input dead under some setups (seen under Xvfb).
-        if self.ask_name_at_start && self.frame_count > 10 {
+        if self.ask_name_at_start && self.frame_count <= 10 {
+            // Keep frames coming until then, even with no input.
+            ctx.request_repaint();
+        } else if self.ask_name_at_start {
             self.ask_name_at_start = false;
             let suggested = std::env::var("USER").unwrap_or_default();
             self.name_dialog = Some(name::NameDialog::new(suggested.trim(), true));
