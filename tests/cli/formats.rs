@@ -1,8 +1,8 @@
 //! `spantag export` and `spantag import` run as the built binary, including failures.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crate::common;
 use std::collections::BTreeSet;
-mod common;
 
 use common::{code, out as text, spantag};
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! app with egui_kittest.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{harness, markup_project};
 use egui::{Key, Modifiers, ViewportCommand, ViewportEvent, ViewportId};

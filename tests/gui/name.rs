@@ -3,8 +3,8 @@
 //! fires label hotkeys.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crate::common;
 use egui::{Key, Modifiers};
-mod common;
 
 use common::harness;
 use egui_kittest::kittest::Queryable;

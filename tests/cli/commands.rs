@@ -1,7 +1,7 @@
 //! Runs the built `spantag` binary for every foundation subcommand, including failures.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{code, out, spantag};
 use std::path::{Path, PathBuf};

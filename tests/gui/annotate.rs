@@ -2,7 +2,7 @@
 //! project. Positions of text come from the app's read-only `char_rect` (last frame's layout).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{harness, markup_project};
 use egui::{Event, Key, Modifiers, PointerButton, Pos2, pos2};

@@ -1,0 +1,11 @@
+//! Tests that run the built `spantag` binary: every subcommand, pipes, export/import, agree and merge.
+//! Each module below was its own test file; grouping them links one binary instead of several.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod agree;
+mod commands;
+mod formats;
+mod merge;
+mod pipe;

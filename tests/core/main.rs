@@ -1,0 +1,6 @@
+//! Core library tests: property tests, format round trips, and the bundled sample project.
+//! Each module below was its own test file; grouping them links one binary instead of several.
+
+mod props;
+mod roundtrip;
+mod sample;
