@@ -361,13 +361,6 @@ impl Document {
         ix
     }
 
-    /// The offset index and sentences of the text; tokens only if something else asked for them.
-    pub fn sentence_index(&self) -> &TextIndex {
-        let ix = self.offsets();
-        ix.segment_sentences_only(&self.text);
-        ix
-    }
-
     /// The offset index, tokens and sentences of the text (built on first use, then cached).
     pub fn index_with_sentences(&self) -> &TextIndex {
         let ix = self.offsets();

@@ -103,12 +103,35 @@ const fn known(c: char) -> Option<(W, S)> {
     })
 }
 
+/// One word-boundary segment with its offsets in bytes and in code points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Word<'t> {
+    /// Byte offset of the segment.
+    pub byte: usize,
+    /// Code point offsets of its start and end.
+    pub start: usize,
+    pub end: usize,
+    pub text: &'t str,
+}
+
 /// Calls `f(byte_offset, segment)` for every word-boundary segment of `text`, exactly as
 /// `text.split_word_bound_indices()` yields them.
 pub fn for_each_word<'t>(text: &'t str, mut f: impl FnMut(usize, &'t str)) {
+    walk_words(text, true, |w| f(w.byte, w.text));
+}
+
+/// The tokens of `text`: its word-boundary segments that are not all whitespace, with their
+/// code point offsets (counted on the way).
+pub fn for_each_token<'t>(text: &'t str, f: impl FnMut(Word<'t>)) {
+    walk_words(text, false, f);
+}
+
+/// Every word-boundary segment (`all`), or only those that are not all whitespace.
+fn walk_words<'t>(text: &'t str, all: bool, mut f: impl FnMut(Word<'t>)) {
+    let mut ch = 0;
     for (at, line) in lines(text) {
         if is_known(line) {
-            words_known(line, at, &mut f);
+            ch = words_known(line, at, ch, all, &mut f);
             continue;
         }
         // A line with unknown characters is cut after single spaces followed by a known
@@ -117,11 +140,20 @@ pub fn for_each_word<'t>(text: &'t str, mut f: impl FnMut(usize, &'t str)) {
         // a space could match. Only the pieces with unknown characters go to the slow path.
         for (from, piece) in space_pieces(line) {
             if is_known(piece) {
-                words_known(piece, at + from, &mut f);
+                ch = words_known(piece, at + from, ch, all, &mut f);
             } else {
-                piece
-                    .split_word_bound_indices()
-                    .for_each(|(i, seg)| f(at + from + i, seg));
+                for (i, seg) in piece.split_word_bound_indices() {
+                    let n = seg.chars().count();
+                    if all || !seg.chars().all(char::is_whitespace) {
+                        f(Word {
+                            byte: at + from + i,
+                            start: ch,
+                            end: ch + n,
+                            text: seg,
+                        });
+                    }
+                    ch += n;
+                }
             }
         }
     }
@@ -158,48 +190,130 @@ fn space_pieces(line: &str) -> impl Iterator<Item = (usize, &str)> {
 
 /// The fast path of [`for_each_word`] for a piece whose characters are all known: one pass
 /// with a sliding window (p2, a | b); the character after `b` is decoded only for the rules
-/// that look ahead (WB6, WB12).
-fn words_known<'t>(line: &'t str, at: usize, f: &mut impl FnMut(usize, &'t str)) {
-    let mut chars = Chars::new(line, |(w, _)| w);
-    let Some((_, mut a)) = chars.next() else {
-        return;
+/// that look ahead (WB6, WB12). Runs of ASCII letters or digits are skipped without looking at
+/// the rules: nothing breaks inside them (WB5, WB8).
+///
+/// `at` and `ch` are the byte and code point offsets of `line`; returns the code point offset of
+/// its end. Segments of whitespace are passed to `f` only if `all`: in the fast alphabet a
+/// segment is whitespace when its first character is.
+fn words_known<'t>(
+    line: &'t str,
+    at: usize,
+    ch: usize,
+    all: bool,
+    f: &mut impl FnMut(Word<'t>),
+) -> usize {
+    let mut chars = Chars::new(line);
+    let Some((_, (mut a, _))) = chars.next() else {
+        return ch;
     };
     let mut p2: Option<W> = None;
-    let mut start = 0;
-    while let Some((i, b)) = chars.next() {
+    // The current segment's start in bytes and code points (both from the start of `line`).
+    let (mut start, mut start_ch) = (0, 0);
+    let bytes = line.as_bytes();
+    let mut emit = |from: usize, to: usize, from_ch: usize, to_ch: usize| {
+        f(Word {
+            byte: at + from,
+            start: ch + from_ch,
+            end: ch + to_ch,
+            text: &line[from..to],
+        });
+    };
+    loop {
+        // The common case, decided without the rules: an ASCII word or number that starts a
+        // segment and is followed by spaces, the line feed or the end of the line. Nothing joins
+        // letters and digits to a space or a line feed (WB3a, WB999), nor a space to anything but
+        // a space in the fast alphabet (WB3d).
+        if start + 1 == chars.pos && matches!(a, W::Letter | W::Numeric) {
+            let rest = bytes.get(chars.pos..).unwrap_or(&[]);
+            let j = chars.pos
+                + rest
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphanumeric())
+                    .count();
+            if matches!(bytes.get(j), None | Some(b' ' | b'\n')) {
+                let after = bytes.get(j..).unwrap_or(&[]);
+                let k = j + after.iter().take_while(|&&b| b == b' ').count();
+                // All of start..k is ASCII: code points advance with bytes.
+                let (j_ch, k_ch) = (start_ch + (j - start), start_ch + (k - start));
+                emit(start, j, start_ch, j_ch);
+                if all && k > j {
+                    emit(j, k, j_ch, k_ch);
+                }
+                (start, start_ch) = (k, k_ch);
+                chars.pos = k;
+                let Some((_, (b, _))) = chars.next() else {
+                    break;
+                };
+                p2 = Some(if k > j { W::Space } else { a });
+                a = b;
+                continue;
+            }
+        }
+        let skipped = match a {
+            W::Letter => chars.skip_ascii(u8::is_ascii_alphabetic),
+            W::Numeric => chars.skip_ascii(u8::is_ascii_digit),
+            _ => false,
+        };
+        if skipped {
+            p2 = Some(a);
+        }
+        let extra = chars.extra;
+        let Some((i, (b, _))) = chars.next() else {
+            break;
+        };
         let split = match (a, b) {
             (W::Letter, W::Letter) => false,
             (W::Letter | W::Numeric, W::MidLetter | W::MidNumLet | W::SingleQuote | W::MidNum) => {
-                word_break(p2, a, b, chars.peek())
+                word_break(p2, a, b, chars.peek().map(|(w, _)| w))
             }
             _ => word_break(p2, a, b, None),
         };
         if split {
-            f(at + start, &line[start..i]);
-            start = i;
+            if all || !starts_with_space(&line[start..]) {
+                emit(start, i, start_ch, i - extra);
+            }
+            (start, start_ch) = (i, i - extra);
         }
         p2 = Some(a);
         a = b;
     }
-    if start < line.len() {
-        f(at + start, &line[start..]);
+    let end_ch = line.len() - chars.extra;
+    if start < line.len() && (all || !starts_with_space(&line[start..])) {
+        emit(start, line.len(), start_ch, end_ch);
     }
+    ch + end_ch
 }
 
-/// The characters of a line known to the fast path, with one of their properties (`pick`).
-struct Chars<'t, T> {
+/// Whether `s` starts with one of the whitespace characters of the fast alphabet.
+#[inline]
+fn starts_with_space(s: &str) -> bool {
+    matches!(
+        s.as_bytes(),
+        [b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c, ..] | [0xc2, 0xa0, ..]
+    )
+}
+
+/// Both properties of the characters of a line known to the fast path.
+struct Chars<'t> {
     line: &'t str,
     pos: usize,
-    pick: fn((W, S)) -> T,
+    /// Bytes beyond the first of the characters read by `next` (so that code points = bytes -
+    /// extra).
+    extra: usize,
 }
 
-impl<'t, T: Copy> Chars<'t, T> {
-    fn new(line: &'t str, pick: fn((W, S)) -> T) -> Self {
-        Chars { line, pos: 0, pick }
+impl<'t> Chars<'t> {
+    fn new(line: &'t str) -> Self {
+        Chars {
+            line,
+            pos: 0,
+            extra: 0,
+        }
     }
 
     #[inline]
-    fn decode(&self, pos: usize) -> Option<(T, usize)> {
+    fn decode(&self, pos: usize) -> Option<((W, S), usize)> {
         let b = *self.line.as_bytes().get(pos)?;
         let (p, len) = if b < 0x80 {
             (ASCII_PROPS[b as usize], 1)
@@ -207,24 +321,42 @@ impl<'t, T: Copy> Chars<'t, T> {
             let c = self.line.get(pos..)?.chars().next()?;
             (props(c), c.len_utf8())
         };
-        Some(((self.pick)(p.unwrap_or((W::Other, S::Other))), len))
+        Some((p.unwrap_or((W::Other, S::Other)), len))
     }
 
     #[inline]
-    fn next(&mut self) -> Option<(usize, T)> {
+    fn next(&mut self) -> Option<(usize, (W, S))> {
         let (p, len) = self.decode(self.pos)?;
         let at = self.pos;
         self.pos += len;
+        self.extra += len - 1;
         Some((at, p))
     }
 
     #[inline]
-    fn peek(&self) -> Option<T> {
+    fn peek(&self) -> Option<(W, S)> {
         self.decode(self.pos).map(|x| x.0)
     }
 
+    /// Moves past the ASCII bytes for which `keep` holds; whether it moved.
+    #[inline]
+    fn skip_ascii(&mut self, keep: impl Fn(&u8) -> bool) -> bool {
+        let from = self.pos;
+        let bytes = self.line.as_bytes();
+        while bytes.get(self.pos).is_some_and(&keep) {
+            self.pos += 1;
+        }
+        self.pos > from
+    }
+
+    /// The properties of the character that ends just before byte `pos`.
+    fn before(&self, pos: usize) -> Option<(W, S)> {
+        let c = self.line.get(..pos)?.chars().next_back()?;
+        Some(props(c).unwrap_or((W::Other, S::Other)))
+    }
+
     /// The properties from the current position on.
-    fn rest(&self) -> impl Iterator<Item = T> + '_ {
+    fn rest(&self) -> impl Iterator<Item = (W, S)> + '_ {
         let mut pos = self.pos;
         std::iter::from_fn(move || {
             let (p, len) = self.decode(pos)?;
@@ -238,9 +370,20 @@ impl<'t, T: Copy> Chars<'t, T> {
 fn is_known(line: &str) -> bool {
     let bytes = line.as_bytes();
     let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
+    loop {
+        // 16 printable ASCII bytes (all known) at a time.
+        while let Some(chunk) = bytes
+            .get(i..i + 16)
+            .and_then(|c| <&[u8; 16]>::try_from(c).ok())
+            && printable(chunk)
+        {
+            i += 16;
+        }
+        let Some(&b) = bytes.get(i) else {
+            return true;
+        };
         if b < 0x80 {
-            if ASCII_PROPS[b as usize].is_none() {
+            if !KNOWN_ASCII[b as usize] {
                 return false;
             }
             i += 1;
@@ -251,8 +394,27 @@ fn is_known(line: &str) -> bool {
             }
         }
     }
-    true
 }
+
+/// Whether all 16 bytes are printable ASCII (space to tilde); without an early exit, so that it
+/// compiles to a few vector instructions.
+#[inline]
+fn printable(chunk: &[u8; 16]) -> bool {
+    chunk
+        .iter()
+        .fold(true, |ok, &c| ok & (c.wrapping_sub(b' ') < 0x5f))
+}
+
+/// Whether the fast path knows an ASCII character, by byte.
+const KNOWN_ASCII: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut i = 0;
+    while i < 128 {
+        table[i] = ASCII_PROPS[i].is_some();
+        i += 1;
+    }
+    table
+};
 
 /// Calls `f(byte_offset, segment)` for every sentence-boundary segment of `text`, exactly as
 /// `text.split_sentence_bound_indices()` yields them.
@@ -263,18 +425,43 @@ pub fn for_each_sentence<'t>(text: &'t str, mut f: impl FnMut(usize, &'t str)) {
                 .for_each(|(i, seg)| f(at + i, seg));
             continue;
         }
-        let mut chars = Chars::new(line, |(_, s)| s);
-        let Some((_, mut a)) = chars.next() else {
+        let mut chars = Chars::new(line);
+        let Some((_, (_, mut a))) = chars.next() else {
             continue;
         };
         let mut p2: Option<S> = None;
         // After `SATerm Close*` (Some(aterm, false)) or `SATerm Close* Sp+` (Some(aterm, true)).
         let mut after_term = after(None, a);
         let mut start = 0;
-        while let Some((i, b)) = chars.next() {
-            // Without a sentence terminator or paragraph separator behind, nothing breaks (SB998).
+        let bytes = line.as_bytes();
+        loop {
+            // Without a terminator behind, nothing breaks before the next terminator or
+            // paragraph separator (SB998), and no known character outside ASCII is either: jump
+            // to the next one and rebuild the window (p2, a) from the characters before it.
+            if after_term.is_none() && !matches!(a, S::Cr | S::Lf) {
+                let from = chars.pos;
+                let Some(k) = bytes.get(from..).and_then(|r| {
+                    r.iter()
+                        .position(|b| matches!(b, b'.' | b'!' | b'?' | b'\r' | b'\n'))
+                }) else {
+                    break;
+                };
+                if k > 0 {
+                    let to = from + k;
+                    chars.pos = to;
+                    let a_start = line
+                        .get(..to)
+                        .and_then(|r| r.char_indices().next_back())
+                        .map_or(0, |(i, _)| i);
+                    a = chars.before(to).map_or(S::Other, |(_, s)| s);
+                    p2 = chars.before(a_start).map(|(_, s)| s);
+                }
+            }
+            let Some((i, (_, b))) = chars.next() else {
+                break;
+            };
             let split = (after_term.is_some() || matches!(a, S::Cr | S::Lf)) && {
-                let ahead = || std::iter::once(b).chain(chars.rest());
+                let ahead = || std::iter::once(b).chain(chars.rest().map(|(_, s)| s));
                 sentence_break(p2, a, b, after_term, ahead)
             };
             if split {
@@ -403,6 +590,17 @@ mod tests {
     fn check(t: &str) {
         let w: Vec<_> = t.split_word_bound_indices().collect();
         assert_eq!(words(t), w, "words of {t:?}");
+        let mut tokens = Vec::new();
+        for_each_token(t, |w| {
+            assert_eq!(w.start, t[..w.byte].chars().count(), "{w:?} in {t:?}");
+            assert_eq!(w.end, w.start + w.text.chars().count(), "{w:?} in {t:?}");
+            tokens.push((w.byte, w.text));
+        });
+        let non_space: Vec<_> = w
+            .into_iter()
+            .filter(|(_, s)| !s.chars().all(char::is_whitespace))
+            .collect();
+        assert_eq!(tokens, non_space, "tokens of {t:?}");
         let s: Vec<_> = t.split_sentence_bound_indices().collect();
         assert_eq!(sentences(t), s, "sentences of {t:?}");
     }

@@ -114,11 +114,6 @@ impl TextIndex {
         self.sentences.get_or_init(|| self.segment_sentences(text));
     }
 
-    /// Finds sentences but not tokens (once). `text` must be the indexed text.
-    pub fn segment_sentences_only(&self, text: &str) {
-        self.sentences.get_or_init(|| self.segment_sentences(text));
-    }
-
     /// Finds tokens but not sentences (once). `text` must be the indexed text.
     pub fn segment_tokens_only(&self, text: &str) {
         self.tokens.get_or_init(|| self.segment_tokens(text));
@@ -126,15 +121,7 @@ impl TextIndex {
 
     fn segment_tokens(&self, text: &str) -> Vec<CharRange> {
         let mut out = Vec::with_capacity(text.len() / 5);
-        let mut conv = ByteToChar::new(text, self.ascii);
-        crate::segment::for_each_word(text, |byte, word| {
-            if word.chars().all(char::is_whitespace) {
-                return;
-            }
-            let start = conv.char_at(byte);
-            let end = conv.char_at(byte + word.len());
-            out.push(start..end);
-        });
+        crate::segment::for_each_token(text, |w| out.push(w.start..w.end));
         out
     }
 
@@ -266,7 +253,7 @@ impl TextIndex {
     }
 
     /// All sentences in text order, trimmed of surrounding whitespace.
-    /// Empty unless [`TextIndex::segment`] or [`TextIndex::segment_sentences_only`] ran.
+    /// Empty unless [`TextIndex::segment`] ran.
     pub fn sentences(&self) -> &[CharRange] {
         self.sentences.get().map_or(&[], Vec::as_slice)
     }

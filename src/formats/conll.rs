@@ -90,14 +90,20 @@ fn write_record(
     let toks = p.tokens();
     let (tags, inside) = tags(ctx.opts.scheme, &layer, toks.len());
     let text = doc.text.as_str();
-    let sentences = doc.sentence_index().sentences();
+    // Byte offsets where sentences start, straight from the segmenter (the tokens carry byte
+    // offsets too, so nothing is converted to code points).
+    let mut sentence_starts: Vec<usize> = Vec::new();
+    crate::segment::for_each_sentence(text, |at, _| sentence_starts.push(at));
     out.push_str("-DOCSTART- -X- O O\n\n");
     let mut sent = 0;
     let mut any = false;
     for (i, t) in toks.iter().enumerate() {
         // Advance to the sentence containing this token; break unless inside an entity.
         let mut new_sentence = false;
-        while sent + 1 < sentences.len() && sentences[sent + 1].start <= t.start {
+        while sentence_starts
+            .get(sent + 1)
+            .is_some_and(|&s| s <= t.bstart)
+        {
             sent += 1;
             new_sentence = true;
         }
@@ -105,16 +111,16 @@ fn write_record(
             out.push('\n');
         }
         out.push_str(text.get(t.bstart..t.bend).unwrap_or(""));
-        out.push(' ');
         match tags[i] {
             Some((prefix, k)) => {
+                out.push(' ');
                 out.push_str(prefix);
                 out.push('-');
                 out.push_str(labels.get(k).copied().unwrap_or("MISC"));
+                out.push('\n');
             }
-            None => out.push('O'),
+            None => out.push_str(" O\n"),
         }
-        out.push('\n');
         any = true;
     }
     if any {
@@ -138,12 +144,12 @@ pub(crate) fn export(
         .iter()
         .map(|_| String::with_capacity(estimate))
         .collect();
-    for p in docs.iter_mut() {
+    super::each_document(docs, progress, |p| {
         for (buf, &entities) in bufs.iter_mut().zip(&layers) {
             write_record(ctx, p, entities, reports, buf);
         }
-        progress.tick()?;
-    }
+        Ok(())
+    })?;
     for (buf, &entities) in bufs.into_iter().zip(&layers) {
         let path = if entities || layers.len() == 1 {
             out.to_owned()

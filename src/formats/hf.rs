@@ -100,13 +100,13 @@ pub(crate) fn export(
         .map(|n| n.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect())
         .collect();
     let mut bufs: Vec<Vec<u8>> = layers.iter().map(|_| Vec::new()).collect();
-    for p in docs.iter_mut() {
+    super::each_document(docs, progress, |p| {
         for ((buf, &entities), index) in bufs.iter_mut().zip(&layers).zip(&indexes) {
             write_record(ctx, p, entities, index, reports, buf);
             buf.push(b'\n');
         }
-        progress.tick()?;
-    }
+        Ok(())
+    })?;
     for (buf, &entities) in bufs.into_iter().zip(&layers) {
         let path = if entities || layers.len() == 1 {
             out.to_owned()

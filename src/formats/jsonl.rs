@@ -59,7 +59,8 @@ pub(crate) fn record(p: &mut Prepared<'_>, reports: &mut Reports) -> String {
 }
 
 fn write_record(p: &mut Prepared<'_>, reports: &mut Reports, buf: &mut Vec<u8>) {
-    let toks = p.tokens().to_vec();
+    p.tokens();
+    let toks = p.computed_tokens();
     let text = p.doc.text.as_str();
     let tokens: Vec<TokOut<'_>> = toks
         .iter()
@@ -76,7 +77,7 @@ fn write_record(p: &mut Prepared<'_>, reports: &mut Reports, buf: &mut Vec<u8>) 
         })
         .collect();
     let mut spans = Vec::with_capacity(p.spans.len());
-    for s in p.spans.clone() {
+    for &s in &p.spans {
         match p.token_range(s) {
             Some(r) => spans.push(SpanOut {
                 start: s.start,
@@ -114,11 +115,11 @@ pub(crate) fn export(
     progress: &Progress,
 ) -> Result<(), FormatError> {
     let mut buf = Vec::new();
-    for p in docs.iter_mut() {
+    super::each_document(docs, progress, |p| {
         write_record(p, reports, &mut buf);
         buf.push(b'\n');
-        progress.tick()?;
-    }
+        Ok(())
+    })?;
     files.add(out.to_owned(), buf);
     Ok(())
 }

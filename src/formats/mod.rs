@@ -514,6 +514,8 @@ pub struct Prepared<'a> {
     /// Spans passing the filters, in document order.
     pub spans: Vec<&'a Span>,
     toks: Option<Vec<Tok>>,
+    /// An empty buffer to compute the tokens in (handed on from the previous document).
+    spare: Vec<Tok>,
 }
 
 impl<'a> Prepared<'a> {
@@ -521,8 +523,15 @@ impl<'a> Prepared<'a> {
     /// boundaries and at inner whitespace.
     pub fn tokens(&mut self) -> &[Tok] {
         if self.toks.is_none() {
-            self.toks = Some(export_tokens(self.doc, &self.spans));
+            let mut toks = std::mem::take(&mut self.spare);
+            export_tokens_into(self.doc, &self.spans, &mut toks);
+            self.toks = Some(toks);
         }
+        self.toks.as_deref().unwrap_or(&[])
+    }
+
+    /// The export tokens once [`Prepared::tokens`] has run (empty before).
+    pub fn computed_tokens(&self) -> &[Tok] {
         self.toks.as_deref().unwrap_or(&[])
     }
 
@@ -541,8 +550,35 @@ impl<'a> Prepared<'a> {
 pub(crate) const NOT_ALIGNED: &str =
     "a boundary lies in whitespace, so it matches no token boundary (trim the span)";
 
+/// Renders each document in turn with `render`, ticking `progress`. A document's tokens are
+/// dropped once it is rendered and their buffer is reused for the next one, so memory does not
+/// grow with the number of documents.
+pub(crate) fn each_document<'a>(
+    docs: &mut [Prepared<'a>],
+    progress: &Progress,
+    mut render: impl FnMut(&mut Prepared<'a>) -> Result<(), FormatError>,
+) -> Result<(), FormatError> {
+    let mut spare = Vec::new();
+    for p in docs.iter_mut() {
+        p.spare = std::mem::take(&mut spare);
+        render(p)?;
+        spare = p.toks.take().unwrap_or_default();
+        spare.clear();
+        progress.tick()?;
+    }
+    Ok(())
+}
+
 /// The export tokens of `doc` with `spans` (see the module documentation).
 pub fn export_tokens(doc: &Document, spans: &[&Span]) -> Vec<Tok> {
+    let mut out = Vec::new();
+    export_tokens_into(doc, spans, &mut out);
+    out
+}
+
+/// [`export_tokens`] into `out` (cleared first), reusing its memory.
+fn export_tokens_into(doc: &Document, spans: &[&Span], out: &mut Vec<Tok>) {
+    out.clear();
     let text = doc.text.as_str();
     let mut bounds: Vec<usize> = Vec::with_capacity(spans.len() * 2);
     for s in spans {
@@ -553,32 +589,21 @@ pub fn export_tokens(doc: &Document, spans: &[&Span]) -> Vec<Tok> {
     bounds.dedup();
     // Segment here rather than through the document's cached index: the byte offsets come for
     // free and nothing has to be converted back from code points.
-    let ascii = text.is_ascii();
-    let mut out = Vec::with_capacity(text.len() / 5 + bounds.len());
+    out.reserve(text.len() / 5 + bounds.len());
     let mut bi = 0;
-    // Code points before byte `seen`.
-    let (mut seen, mut chars_seen) = (0usize, 0usize);
-    crate::segment::for_each_word(text, |bs, piece| {
-        if piece.chars().all(char::is_whitespace) {
-            return;
-        }
+    crate::segment::for_each_token(text, |w| {
+        let (piece, bs, start, end) = (w.text, w.byte, w.start, w.end);
         let be = bs + piece.len();
-        let count = |s: &str| if ascii { s.len() } else { s.chars().count() };
-        chars_seen += count(text.get(seen..bs).unwrap_or(""));
-        let start = chars_seen;
-        let end = start + count(piece);
-        (seen, chars_seen) = (be, end);
+        // UAX #29 joins nothing to a whitespace character that follows something else (only
+        // spaces to spaces, and Extend/Format/ZWJ to what precedes them), so a token holds
+        // whitespace only when it starts with it (a space carrying combining marks, or a control
+        // separator that Python counts as whitespace); those are cut below.
+        let spacey = piece.chars().next().is_some_and(is_space);
         while bi < bounds.len() && bounds[bi] <= start {
             bi += 1;
         }
         let inner_bound = bi < bounds.len() && bounds[bi] < end;
-        let inner_space = if ascii {
-            piece
-                .bytes()
-                .any(|b| b.is_ascii_whitespace() || (0x1c..=0x1f).contains(&b))
-        } else {
-            piece.chars().any(is_space)
-        };
+        let inner_space = spacey;
         if !inner_bound && !inner_space {
             out.push(Tok {
                 start,
@@ -621,7 +646,6 @@ pub fn export_tokens(doc: &Document, spans: &[&Span]) -> Vec<Tok> {
             });
         }
     });
-    out
 }
 
 /// One resolved layer: the kept spans with their token ranges, in text order.
@@ -632,32 +656,31 @@ pub(crate) struct LayerSpans<'a> {
 /// Resolves the spans of one layer (already aligned) into non-overlapping ones; the losers are
 /// returned with the span that won.
 pub(crate) fn resolve_layer<'a>(
-    mut cands: Vec<(Range<usize>, &'a Span)>,
+    cands: Vec<(Range<usize>, &'a Span)>,
     policy: Overlap,
     label_order: &dyn Fn(&str) -> usize,
 ) -> (LayerSpans<'a>, Vec<(&'a Span, &'a Span)>) {
+    // The usual case: candidates in text order that do not overlap are all kept, whatever the
+    // policy.
+    if cands.windows(2).all(|w| w[0].0.end <= w[1].0.start) {
+        return (LayerSpans { spans: cands }, Vec::new());
+    }
+    // Each label's rank once per span, not once per comparison.
+    let mut keyed: Vec<(usize, Range<usize>, &'a Span)> = cands
+        .into_iter()
+        .map(|(r, s)| (label_order(&s.label), r, s))
+        .collect();
     match policy {
-        Overlap::Longest => cands.sort_by(|a, b| {
-            (b.0.len(), a.0.start, label_order(&a.1.label), a.1.id).cmp(&(
-                a.0.len(),
-                b.0.start,
-                label_order(&b.1.label),
-                b.1.id,
-            ))
+        Overlap::Longest => keyed.sort_by(|(ra, a, sa), (rb, b, sb)| {
+            (b.len(), a.start, ra, sa.id).cmp(&(a.len(), b.start, rb, sb.id))
         }),
-        Overlap::First => cands.sort_by(|a, b| {
-            (a.0.start, b.0.len(), label_order(&a.1.label), a.1.id).cmp(&(
-                b.0.start,
-                a.0.len(),
-                label_order(&b.1.label),
-                b.1.id,
-            ))
+        Overlap::First => keyed.sort_by(|(ra, a, sa), (rb, b, sb)| {
+            (a.start, b.len(), ra, sa.id).cmp(&(b.start, a.len(), rb, sb.id))
         }),
     }
-    let mut kept: Vec<(Range<usize>, &'a Span)> = Vec::with_capacity(cands.len());
+    let mut kept: Vec<(Range<usize>, &'a Span)> = Vec::with_capacity(keyed.len());
     let mut losers = Vec::new();
-    // Fast path: no overlaps at all (the usual case) is checked after sorting by start.
-    for (r, s) in cands {
+    for (_, r, s) in keyed {
         // kept is small per document; a sorted insert keeps the check logarithmic.
         let i = kept.partition_point(|(k, _)| k.start < r.start);
         let clash = kept
@@ -766,7 +789,7 @@ impl<'p> Ctx<'p> {
     ) -> LayerSpans<'a> {
         p.tokens();
         let mut cands = Vec::new();
-        for s in p.spans.clone() {
+        for &s in &p.spans {
             if self.opts.is_entity(&s.label) != entities {
                 continue;
             }
@@ -858,6 +881,7 @@ fn select<'p>(
             doc: d,
             spans,
             toks: None,
+            spare: Vec::new(),
         });
     }
     out
@@ -1070,13 +1094,18 @@ fn export_to_memory(
     if opts.split.is_none() && opts.format == ExportFormat::Hf {
         hf::write_label_files(&ctx, out, false, &mut files);
     }
+    let mut per_label: BTreeMap<&str, usize> = BTreeMap::new();
     for p in &docs {
         for s in &p.spans {
-            if !reports.lost.contains(&s.id) {
-                *summary.spans_per_label.entry(s.label.clone()).or_default() += 1;
+            if reports.lost.is_empty() || !reports.lost.contains(&s.id) {
+                *per_label.entry(s.label.as_str()).or_default() += 1;
             }
         }
     }
+    summary.spans_per_label = per_label
+        .into_iter()
+        .map(|(l, n)| (l.to_owned(), n))
+        .collect();
     summary.unrepresented = reports.unrepresented;
     summary.notes = reports.notes;
     Ok((summary, files))

@@ -20,7 +20,8 @@ pub(crate) fn build<'a>(
     reports: &mut Reports,
 ) -> SpacyDoc<'a> {
     let ents_layer = ctx.layer_with(p, true, reports, false);
-    let toks = p.tokens().to_vec();
+    p.tokens();
+    let toks = p.computed_tokens();
     let text: &'a str = p.doc.text.as_str();
     let mut tokens: Vec<SpacyToken<'a>> = Vec::with_capacity(toks.len() + 8);
     let mut map: Vec<usize> = Vec::with_capacity(toks.len());
@@ -67,7 +68,7 @@ pub(crate) fn build<'a>(
     };
     let ents: Vec<SpacySpan<'a>> = ents_layer.spans.iter().map(|(r, s)| span(r, s)).collect();
     let mut sc = Vec::with_capacity(p.spans.len());
-    for s in p.spans.clone() {
+    for &s in &p.spans {
         match p.token_range(s) {
             Some(r) => sc.push(span(&r, s)),
             None => reports.unrepresented(p.doc, s, super::NOT_ALIGNED.to_owned()),
@@ -121,13 +122,12 @@ pub(crate) fn export(
     progress: &Progress,
 ) -> Result<(), FormatError> {
     let mut w = DocBinWriter::with_threads(Compression::Fast, 1);
-    for p in docs.iter_mut() {
+    super::each_document(docs, progress, |p| {
         let d = build(ctx, p, reports);
         w.add(&d).map_err(|e| {
             FormatError::Invalid(format!("document {:?}: .spacy writer: {e}", p.doc.id))
-        })?;
-        progress.tick()?;
-    }
+        })
+    })?;
     let bytes = w
         .to_bytes()
         .map_err(|e| FormatError::Invalid(format!(".spacy writer: {e}")))?;

@@ -70,7 +70,19 @@ proptest! {
         use unicode_segmentation::UnicodeSegmentation;
         let mut words = Vec::new();
         spantag::segment::for_each_word(&text, |i, s| words.push((i, s)));
-        prop_assert_eq!(words, text.split_word_bound_indices().collect::<Vec<_>>());
+        prop_assert_eq!(&words, &text.split_word_bound_indices().collect::<Vec<_>>());
+        // Tokens: the segments that are not all whitespace, with exact code point offsets.
+        let mut tokens = Vec::new();
+        spantag::segment::for_each_token(&text, |w| tokens.push((w.byte, w.start, w.end, w.text)));
+        let expected: Vec<_> = words
+            .iter()
+            .filter(|(_, s)| !s.chars().all(char::is_whitespace))
+            .map(|&(i, s)| {
+                let start = text[..i].chars().count();
+                (i, start, start + s.chars().count(), s)
+            })
+            .collect();
+        prop_assert_eq!(tokens, expected);
         let mut sentences = Vec::new();
         spantag::segment::for_each_sentence(&text, |i, s| sentences.push((i, s)));
         prop_assert_eq!(sentences, text.split_sentence_bound_indices().collect::<Vec<_>>());
