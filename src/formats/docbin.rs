@@ -4,7 +4,7 @@
 //! `version`, `attrs` (`[ORTH, ENT_IOB, ENT_TYPE]`), `tokens` (little-endian `u64` rows, one row per
 //! token, one column per attribute, all documents concatenated), `spaces` (one 0/1 byte per token),
 //! `lengths` (little-endian `i32` token count per document), `strings` (every non-empty string whose
-//! id occurs in `tokens` or in a span label), `cats` (`{}` per document), `flags`
+//! id occurs in `tokens` or in a span label, in first-seen order), `cats` (`{}` per document), `flags`
 //! (`{"has_unknown_spaces": false}` per document) and `span_groups` (per document: `b"\x90"` when it
 //! has no groups, otherwise the msgpack map `{SpanGroup bytes: [key]}`, where a SpanGroup is
 //! `{"name", "attrs": {}, "spans": [40-byte big-endian ">QQQllll" records]}`).
@@ -122,7 +122,8 @@ impl SpacyDoc<'_> {
 pub enum Compression {
     /// Stored (uncompressed) deflate blocks: fastest, largest file (about 4.5x the text size).
     None,
-    /// Deflate level 1: about 3.5x smaller than `None`.
+    /// Fast deflate with fixed Huffman codes: back-references found through the string table for
+    /// the token rows and a one-probe hash for everything else.
     #[default]
     Fast,
     /// Deflate level 6, the level spaCy itself writes: about 14% smaller than `Fast`, roughly 8x
@@ -376,15 +377,13 @@ impl StringTable {
         self.ranges.len()
     }
 
-    /// All strings in spaCy's order (sorted by code point = by UTF-8 bytes).
-    fn sorted(&self) -> Vec<&str> {
-        let mut v: Vec<&str> = self
-            .ranges
+    /// All strings in the order they were first seen. spaCy sorts them, but the loader only
+    /// adds each to the vocabulary, so any order loads the same; first-seen order is just as
+    /// deterministic and spares sorting hundreds of thousands of strings.
+    fn in_order(&self) -> impl Iterator<Item = &str> {
+        self.ranges
             .iter()
             .filter_map(|&(a, b)| self.arena.get(a..b))
-            .collect();
-        v.sort_unstable();
-        v
     }
 }
 
@@ -439,6 +438,8 @@ const FINAL_BLOCK: [u8; 5] = [0x01, 0x00, 0x00, 0xff, 0xff];
 /// Compresses chunks into independent raw-deflate segments that end byte-aligned (sync flush).
 struct ChunkEncoder {
     compression: Compression,
+    /// `Fast`: the last position of each hashed 4-byte sequence (see [`encode_lz`]).
+    positions: Vec<u32>,
     deflate: Option<flate2::Compress>,
     /// Reused output window (`Compress::compress` writes into a slice without zeroing it first).
     window: Vec<u8>,
@@ -448,15 +449,23 @@ impl ChunkEncoder {
     fn new(compression: Compression) -> Self {
         Self {
             compression,
+            positions: Vec::new(),
             deflate: None,
             window: Vec::new(),
         }
     }
 
     fn encode(&mut self, input: &[u8], out: &mut Vec<u8>) -> io::Result<()> {
-        if self.compression == Compression::None {
-            encode_stored(input, out);
-            return Ok(());
+        match self.compression {
+            Compression::None => {
+                encode_stored(input, out);
+                return Ok(());
+            }
+            Compression::Fast => {
+                encode_lz(input, out, &mut self.positions);
+                return Ok(());
+            }
+            Compression::Standard | Compression::Best => {}
         }
         let level = self.compression.level();
         let c = self
@@ -482,6 +491,68 @@ impl ChunkEncoder {
             }
         }
     }
+}
+
+/// Bits of the hash of a 4-byte sequence in [`encode_lz`].
+const LZ_HASH_BITS: u32 = 14;
+/// Marks an empty slot of the position table.
+const LZ_EMPTY: u32 = u32::MAX;
+
+/// `Fast` encoder of everything but the token rows: one fixed-Huffman deflate block, ended by a
+/// sync flush like the other segments. Greedy LZ77: each position's next 4 bytes are hashed, and
+/// the previous position with the same hash (if within 32 KiB and really equal) gives a
+/// back-reference, extended as far as it matches. No chains and no lazy matching: much cheaper
+/// than zlib's level 1 on the span records, spaces and strings that follow the rows, at a
+/// somewhat larger size.
+fn encode_lz(input: &[u8], out: &mut Vec<u8>, positions: &mut Vec<u32>) {
+    positions.clear();
+    positions.resize(1 << LZ_HASH_BITS, LZ_EMPTY);
+    let mut bits = BitWriter {
+        out: std::mem::take(out),
+        acc: 0,
+        n: 0,
+    };
+    bits.out.reserve(input.len() / 2 + 16);
+    bits.put(0b010, 3); // BFINAL = 0, BTYPE = 01 (fixed Huffman)
+    let n = input.len();
+    let (mut i, mut literals_from) = (0usize, 0usize);
+    // Positions probed since the last match: after long runs without one (text that does not
+    // repeat, such as the string table) the probes thin out, as in LZ4.
+    let mut misses = 0usize;
+    while let Some(quad) = input.get(i..i + 4) {
+        let key = u32::from_le_bytes([quad[0], quad[1], quad[2], quad[3]]);
+        let h = (key.wrapping_mul(0x9e37_79b1) >> (32 - LZ_HASH_BITS)) as usize;
+        let Some(slot) = positions.get_mut(h) else {
+            break;
+        };
+        let candidate = *slot;
+        *slot = i as u32;
+        let found = candidate != LZ_EMPTY
+            && (i - candidate as usize) as u64 <= WINDOW
+            && input.get(candidate as usize..candidate as usize + 4) == Some(quad);
+        if !found {
+            misses += 1;
+            i += 1 + (misses >> 5);
+            continue;
+        }
+        misses = 0;
+        let from = candidate as usize;
+        let max = (n - i).min(MAX_MATCH as usize);
+        let mut len = 4;
+        while len < max && input.get(from + len) == input.get(i + len) {
+            len += 1;
+        }
+        bits.literals(input.get(literals_from..i).unwrap_or_default());
+        bits.copy(len as u32, (i - from) as u64);
+        i += len;
+        literals_from = i;
+    }
+    bits.literals(input.get(literals_from..).unwrap_or_default());
+    bits.put(0, 7); // end of block (code 256)
+    bits.put(0, 3); // empty stored block: BFINAL = 0, BTYPE = 00
+    bits.align();
+    bits.out.extend_from_slice(&[0x00, 0x00, 0xff, 0xff]);
+    *out = bits.out;
 }
 
 /// Fixed-Huffman literal/length codes (RFC 1951 3.2.6), bit-reversed for LSB-first output.
@@ -676,6 +747,25 @@ struct RowEncoder {
     rows_since_mod: u32,
 }
 
+/// The Adler-32 terms of the 8 little-endian bytes of `v` when its first byte has weight `top`:
+/// (sum of the bytes, sum of (top - k) byte_k). Computed in 16-bit lanes: the even and the odd
+/// bytes each fill four lanes, and a multiplication adds up the lanes (with weights) in the top one.
+#[inline]
+fn adler_column(v: u64, top: u64) -> (u64, u64) {
+    const LANES: u64 = 0x00ff_00ff_00ff_00ff;
+    const ONES: u64 = 0x0001_0001_0001_0001;
+    // Lane j of the product's top lane gets weight j: sum of j lane_j.
+    const RAMP: u64 = 0x0000_0001_0002_0003;
+    let even = v & LANES; // bytes 0, 2, 4, 6 in lanes 0..3
+    let odd = (v >> 8) & LANES; // bytes 1, 3, 5, 7
+    let top_lane = |x: u64, m: u64| x.wrapping_mul(m) >> 48;
+    let sum_odd = top_lane(odd, ONES);
+    let sum = top_lane(even + odd, ONES);
+    // Byte k = 2j (even) or 2j + 1 (odd): sum of k byte_k = 2 (J_even + J_odd) + sum_odd.
+    let k_weighted = 2 * (top_lane(even, RAMP) + top_lane(odd, RAMP)) + sum_odd;
+    (sum, top * sum - k_weighted)
+}
+
 /// Rows between Adler-32 reductions: the u64 sums cannot overflow in between.
 const ADLER_ROWS: u32 = 4096;
 
@@ -771,11 +861,22 @@ impl RowEncoder {
             *e = (tail, i);
         }
 
-        // Adler-32 over the row: a += sum of bytes, b += 24 a_old + sum of (24 - k) byte_k.
-        let (mut sum, mut weighted) = (0u64, 0u64);
-        for (k, &byte) in row.iter().enumerate() {
-            sum += u64::from(byte);
-            weighted += (ROW_BYTES - k) as u64 * u64::from(byte);
+        // Adler-32 over the row: a += sum of bytes, b += 24 a_old + sum of (24 - k) byte_k. Only
+        // the ORTH column needs a loop most of the time: ENT_IOB is below 256 (one byte, weight
+        // 16) and ENT_TYPE is 0 outside entities.
+        let column = adler_column;
+        let (mut sum, mut weighted) = column(orth, 24);
+        let (iob_sum, iob_weighted) = if iob < 256 {
+            (iob, 16 * iob)
+        } else {
+            column(iob, 16)
+        };
+        sum += iob_sum;
+        weighted += iob_weighted;
+        if ent_type != 0 {
+            let (s, w) = column(ent_type, 8);
+            sum += s;
+            weighted += w;
         }
         self.adler_b += ROW_BYTES as u64 * self.adler_a + weighted;
         self.adler_a += sum;
@@ -1244,6 +1345,19 @@ impl DocBinWriter {
         self.strings.len()
     }
 
+    /// Reserves room for about `tokens` more tokens and `spans` more spans (in `doc.ents` and the
+    /// span groups together), so that the writer's buffers do not have to be copied as they grow.
+    /// Only an estimate: the buffers still grow past it.
+    pub fn reserve(&mut self, tokens: usize, spans: usize) {
+        if let Some(enc) = &mut self.row_encoder {
+            // About 8 bytes a token once encoded (see `Compression`); 10 for headroom.
+            enc.bits.out.reserve(tokens.saturating_mul(10));
+        }
+        self.spaces.reserve(tokens);
+        self.span_groups
+            .reserve(spans.saturating_mul(SPAN_RECORD_BYTES + 2));
+    }
+
     /// Adds one document. Invalid input (empty tokens; entity or span token ranges out of bounds;
     /// empty, unlabelled, overlapping or unsorted entities; char offsets that disagree with the
     /// tokens or do not fit in `i32`; a repeated span group key) is rejected with the writer unchanged.
@@ -1420,11 +1534,10 @@ impl DocBinWriter {
         w.push(&self.lengths);
 
         buf.clear();
-        let strings = self.strings.sorted();
         mp_str(&mut buf, "strings")?;
-        mp_array_header(&mut buf, strings.len())?;
+        mp_array_header(&mut buf, self.strings.len())?;
         w.push(&buf);
-        for s in strings {
+        for s in self.strings.in_order() {
             buf.clear();
             mp_str(&mut buf, s)?;
             w.push(&buf);
@@ -1783,7 +1896,7 @@ mod tests {
         expected.extend_from_slice(&group);
         expected.extend_from_slice(&[0x91, 0xa2, b's', b'c']);
         assert_eq!(out, expected);
-        assert_eq!(strings.sorted(), vec!["ORG"]);
+        assert_eq!(strings.in_order().collect::<Vec<_>>(), vec!["ORG"]);
     }
 
     fn toks(words: &[&'static str]) -> Vec<SpacyToken<'static>> {
@@ -1871,6 +1984,26 @@ mod tests {
         }
         assert_eq!(w.rows, rows);
         assert_eq!(w.spaces, [1, 1, 1, 1]);
+    }
+
+    #[test]
+    fn adler_column_matches_a_byte_loop() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..1000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            for v in [x, x & 0xff, u64::MAX, 0, x >> 8] {
+                for top in [8u64, 16, 24] {
+                    let mut want = (0u64, 0u64);
+                    for (k, b) in v.to_le_bytes().into_iter().enumerate() {
+                        want.0 += u64::from(b);
+                        want.1 += (top - k as u64) * u64::from(b);
+                    }
+                    assert_eq!(adler_column(v, top), want, "{v:#x} {top}");
+                }
+            }
+        }
     }
 
     #[test]

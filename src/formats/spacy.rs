@@ -23,7 +23,8 @@ pub(crate) fn build<'a>(
     p.tokens();
     let toks = p.computed_tokens();
     let text: &'a str = p.doc.text.as_str();
-    let mut tokens: Vec<SpacyToken<'a>> = Vec::with_capacity(toks.len() + 8);
+    // Room for whitespace tokens between the tokens too (line breaks, double spaces).
+    let mut tokens: Vec<SpacyToken<'a>> = Vec::with_capacity(toks.len() + toks.len() / 4 + 8);
     let mut map: Vec<usize> = Vec::with_capacity(toks.len());
     let first = toks.first().map_or(text.len(), |t| t.bstart);
     if first > 0 {
@@ -122,6 +123,10 @@ pub(crate) fn export(
     progress: &Progress,
 ) -> Result<(), FormatError> {
     let mut w = DocBinWriter::with_threads(Compression::Fast, 1);
+    // News text has about one token (words, punctuation, whitespace runs) every 3-4 bytes.
+    let text_bytes: usize = docs.iter().map(|p| p.doc.text.len()).sum();
+    let spans: usize = docs.iter().map(|p| p.spans.len()).sum();
+    w.reserve(text_bytes / 3, spans * 2);
     super::each_document(docs, progress, |p| {
         let d = build(ctx, p, reports);
         w.add(&d).map_err(|e| {
