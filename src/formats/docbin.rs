@@ -325,6 +325,20 @@ impl StringTable {
         }
     }
 
+    /// Grows the table now if `more` new strings would make it grow.
+    fn reserve(&mut self, more: usize) {
+        while self.len.saturating_add(more).saturating_mul(2) > self.slots.len() {
+            self.grow();
+        }
+    }
+
+    /// The key in the slot where `key` would be looked up first (0 for an empty table).
+    #[inline]
+    fn home_key(&self, key: u64) -> u64 {
+        let mask = self.slots.len().wrapping_sub(1);
+        self.slots.get((key as usize) & mask).map_or(0, |s| s.key)
+    }
+
     #[cold]
     fn grow(&mut self) {
         let new_len = (self.slots.len() * 2).max(1024);
@@ -339,10 +353,15 @@ impl StringTable {
     /// The entry of non-empty `s`, recording `s` on first sight.
     #[inline]
     fn entry(&mut self, s: &str) -> &mut StringEntry {
+        self.entry_with_key(murmurhash64a(s.as_bytes(), 1), s)
+    }
+
+    /// [`StringTable::entry`] when the key (`murmurhash64a(s, 1)`) is known.
+    #[inline]
+    fn entry_with_key(&mut self, key: u64, s: &str) -> &mut StringEntry {
         if (self.len + 1) * 2 > self.slots.len() {
             self.grow();
         }
-        let key = murmurhash64a(s.as_bytes(), 1);
         let i = Self::find(&self.slots, key);
         if self.slots[i].kind == 0 {
             self.insert_at(i, key, s);
@@ -1288,6 +1307,8 @@ pub struct DocBinWriter {
     char_ends: Vec<usize>,
     doc_buf: Vec<u8>,
     group_buf: Vec<u8>,
+    /// The string keys of the current document's tokens.
+    keys: Vec<u64>,
 }
 
 impl Default for DocBinWriter {
@@ -1323,6 +1344,7 @@ impl DocBinWriter {
             char_ends: Vec::new(),
             doc_buf: Vec::new(),
             group_buf: Vec::new(),
+            keys: Vec::new(),
         }
     }
 
@@ -1384,6 +1406,18 @@ impl DocBinWriter {
         mp_bin(&mut self.span_groups, &self.doc_buf)?;
 
         self.spaces.reserve(n_tokens);
+        // Hash every token first and read its home slot. These reads do not depend on one
+        // another, so the processor overlaps their cache misses (a table of a few hundred
+        // thousand strings does not fit in the cache); the loop below then finds the slots cached.
+        self.strings.reserve(n_tokens);
+        self.keys.clear();
+        let mut touched = 0u64;
+        for tok in &doc.tokens {
+            let key = murmurhash64a(tok.text.as_bytes(), 1);
+            touched ^= self.strings.home_key(key);
+            self.keys.push(key);
+        }
+        std::hint::black_box(touched);
         let mut ents = doc.ents.iter().peekable();
         let mut ent_type = 0u64;
         let mut ent_end = 0usize;
@@ -1399,7 +1433,8 @@ impl DocBinWriter {
                 ent_type = 0;
                 IOB_O
             };
-            let entry = self.strings.entry(tok.text);
+            let key = self.keys.get(i).copied().unwrap_or_default();
+            let entry = self.strings.entry_with_key(key, tok.text);
             let (orth, last_row) = (entry.id(), entry.last_row);
             // Rows are fewer than u32::MAX (checked above via the 4 GiB limit).
             entry.last_row = (self.n_tokens + i) as u32;
