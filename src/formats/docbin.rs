@@ -557,10 +557,10 @@ fn encode_lz(input: &[u8], out: &mut Vec<u8>, positions: &mut Vec<u32>) {
         misses = 0;
         let from = candidate as usize;
         let max = (n - i).min(MAX_MATCH as usize);
-        let mut len = 4;
-        while len < max && input.get(from + len) == input.get(i + len) {
-            len += 1;
-        }
+        let len = 4 + common_prefix(
+            input.get(from + 4..from + max).unwrap_or_default(),
+            input.get(i + 4..i + max).unwrap_or_default(),
+        );
         bits.literals(input.get(literals_from..i).unwrap_or_default());
         bits.copy(len as u32, (i - from) as u64);
         i += len;
@@ -572,6 +572,25 @@ fn encode_lz(input: &[u8], out: &mut Vec<u8>, positions: &mut Vec<u32>) {
     bits.align();
     bits.out.extend_from_slice(&[0x00, 0x00, 0xff, 0xff]);
     *out = bits.out;
+}
+
+/// The length of the common prefix of `a` and `b`, compared 8 bytes at a time.
+#[inline]
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut k = 0;
+    while let (Some(x), Some(y)) = (a.get(k..k + 8), b.get(k..k + 8)) {
+        let word = |s: &[u8]| <[u8; 8]>::try_from(s).map_or(0, u64::from_le_bytes);
+        let diff = word(x) ^ word(y);
+        if diff != 0 {
+            return k + (diff.trailing_zeros() / 8) as usize;
+        }
+        k += 8;
+    }
+    while k < n && a.get(k) == b.get(k) {
+        k += 1;
+    }
+    k
 }
 
 /// Fixed-Huffman literal/length codes (RFC 1951 3.2.6), bit-reversed for LSB-first output.
@@ -2019,6 +2038,19 @@ mod tests {
         }
         assert_eq!(w.rows, rows);
         assert_eq!(w.spaces, [1, 1, 1, 1]);
+    }
+
+    #[test]
+    fn common_prefix_lengths() {
+        let a: Vec<u8> = (0..40).collect();
+        for cut in 0..40 {
+            let mut b = a.clone();
+            b[cut] ^= 0x80;
+            assert_eq!(common_prefix(&a, &b), cut);
+            assert_eq!(common_prefix(&a[..cut], &b), cut);
+        }
+        assert_eq!(common_prefix(&a, &a), 40);
+        assert_eq!(common_prefix(&[], &a), 0);
     }
 
     #[test]
