@@ -1430,12 +1430,16 @@ impl DocBinWriter {
         // thousand strings does not fit in the cache); the loop below then finds the slots cached.
         self.strings.reserve(n_tokens);
         self.keys.clear();
-        let mut touched = 0u64;
-        for tok in &doc.tokens {
-            let key = murmurhash64a(tok.text.as_bytes(), 1);
-            touched ^= self.strings.home_key(key);
-            self.keys.push(key);
-        }
+        self.keys.extend(
+            doc.tokens
+                .iter()
+                .map(|tok| murmurhash64a(tok.text.as_bytes(), 1)),
+        );
+        // A loop of nothing but these reads keeps many of them in flight at once.
+        let touched = self
+            .keys
+            .iter()
+            .fold(0u64, |acc, &key| acc ^ self.strings.home_key(key));
         std::hint::black_box(touched);
         let mut ents = doc.ents.iter().peekable();
         let mut ent_type = 0u64;
