@@ -1,0 +1,180 @@
+//! Files: native dialogs (or the app's own path prompt), opening and adding files, saving and
+//! autosave.
+
+use super::*;
+
+impl SpantagApp {
+    /// Asks for paths with the native dialog, or the app's own prompt when none can be shown.
+    pub(super) fn pick(&mut self, kind: PromptKind) -> Option<Vec<PathBuf>> {
+        if self.screenshot.is_some() {
+            return None;
+        }
+        let started = Instant::now();
+        let dialog = rfd::FileDialog::new();
+        let result: Option<Vec<PathBuf>> = match kind {
+            PromptKind::Open => dialog
+                .add_filter("Projects and articles", &["ron", "txt", "md"])
+                .pick_files(),
+            PromptKind::Add => dialog
+                .add_filter("Articles", &["txt", "md", "markdown", "text"])
+                .pick_files(),
+            PromptKind::SaveAs => dialog
+                .add_filter("spantag project", &["ron"])
+                .set_file_name("project.ron")
+                .save_file()
+                .map(|p| vec![p]),
+            PromptKind::Compare => dialog
+                .set_title("Choose two or more projects to compare")
+                .add_filter("spantag projects", &["ron"])
+                .pick_files(),
+        };
+        if result.is_none() && started.elapsed() < Duration::from_millis(250) {
+            // No dialog could be shown (no portal, no zenity): ask in the app instead.
+            let text = match (kind, &self.path) {
+                (PromptKind::SaveAs, Some(p)) => p.display().to_string(),
+                _ => std::env::current_dir()
+                    .map(|d| format!("{}/", d.display()))
+                    .unwrap_or_default(),
+            };
+            self.prompt = Some(PathPrompt { kind, text });
+        }
+        result
+    }
+
+    pub(super) fn open_paths(&mut self, paths: &[PathBuf]) {
+        if let Some(ron) = paths.iter().find(|p| is_project_file(p)) {
+            match project_io::load(ron) {
+                Ok(p) => {
+                    self.replace_workspace(Workspace::new(p), Some(ron.clone()));
+                    self.toast(format!("Opened {}", ron.display()));
+                }
+                Err(e) => self.toast_error(format!("Could not open: {e}")),
+            }
+            if paths.len() > 1 {
+                self.toast("Opened the project; the other files were not opened.");
+            }
+            return;
+        }
+        let project = Project::new("Untitled", &DEFAULT_LABELS);
+        self.replace_workspace(Workspace::new_unsaved(project), None);
+        self.add_paths(paths);
+    }
+
+    pub(super) fn add_paths(&mut self, paths: &[PathBuf]) {
+        let mut edits = Vec::new();
+        let mut scratch = self.ws.project.clone();
+        let mut errors = Vec::new();
+        for p in paths {
+            if is_project_file(p) {
+                errors.push(format!("{}: is a project; use Open", p.display()));
+                continue;
+            }
+            match crate::import::read_article(p, &crate::import::ImportOptions::default()) {
+                Ok(decoded) => {
+                    let doc = crate::import::make_document(&scratch, p, decoded);
+                    let index = scratch.documents.len();
+                    let e = Edit::AddDocument {
+                        index,
+                        document: Box::new(doc),
+                    };
+                    if let Ok(inv) = scratch.apply(e.clone()) {
+                        let _ = inv;
+                        edits.push(e);
+                    }
+                }
+                Err(e) => errors.push(e.to_string()),
+            }
+        }
+        let n = edits.len();
+        let first_new = self.ws.project.documents.len();
+        if n > 0 && self.edit(&format!("Add {n} article(s)"), edits) {
+            self.toast(format!("Added {n} article(s)"));
+            self.queue.push(Action::OpenDoc(first_new));
+        }
+        for e in errors {
+            self.toast_error(e);
+        }
+    }
+
+    pub(super) fn save_to(&mut self, path: PathBuf, force: bool) {
+        let same_file = self.path.as_deref() == Some(path.as_path());
+        if !force
+            && same_file
+            && let Some(stamp) = &self.stamp
+            && path.exists()
+            && !stamp.matches(&path)
+        {
+            self.modal = Some(Modal::ChangedOnDisk(path));
+            return;
+        }
+        let rev = self.ws.revision();
+        match project_io::save(&mut self.ws.project, &path) {
+            Ok(()) => {
+                self.ws.mark_saved(rev);
+                self.stamp = FileStamp::of(&path);
+                self.path = Some(path.clone());
+                if let Some(a) = &self.autosaver {
+                    a.clear();
+                }
+                self.autosaved_revision = None;
+                self.toast(format!("Saved {}", path.display()));
+                if let Some(a) = self.after_save.take() {
+                    self.queue.push(a);
+                }
+            }
+            Err(e) => {
+                // Whatever was to follow the save (e.g. closing) must not happen later.
+                self.after_save = None;
+                self.toast_error(format!("Could not save: {e}"));
+            }
+        }
+    }
+
+    pub(super) fn autosave(&mut self) {
+        let Some(saver) = &self.autosaver else {
+            return;
+        };
+        for done in saver.finished() {
+            match done.result {
+                Ok(()) => self.autosaved_revision = Some(done.revision),
+                Err(e) => {
+                    self.toasts.push(Toast {
+                        text: format!("Autosave failed: {e}"),
+                        kind: ToastKind::Error,
+                        until: f64::NAN,
+                    });
+                }
+            }
+            self.autosave_pending = false;
+        }
+        if !self.ws.is_dirty() || self.autosaved_revision == Some(self.ws.revision()) {
+            return;
+        }
+        let due = self
+            .last_autosave
+            .is_none_or(|t| t.elapsed() >= AUTOSAVE_EVERY);
+        if due && !self.autosave_pending {
+            saver.save(
+                self.ws.project.clone(),
+                self.path.clone(),
+                self.ws.revision(),
+            );
+            self.last_autosave = Some(Instant::now());
+            self.autosave_pending = true;
+        }
+    }
+
+    /// The autosave directory, if autosave is on.
+    pub fn recovery_dir(&self) -> Option<&Path> {
+        self.autosaver.as_ref().map(Autosaver::dir)
+    }
+}
+
+pub(super) fn is_project_file(p: &Path) -> bool {
+    p.extension().is_some_and(|e| e.eq_ignore_ascii_case("ron"))
+}
+
+pub(super) fn format_epoch(secs: u64) -> String {
+    let ts = crate::time::Timestamp(i64::try_from(secs).unwrap_or(0));
+    ts.to_string()
+}

@@ -1,0 +1,347 @@
+//! Windows over the panels (shortcut help, the annotator name, path prompts, questions, toasts)
+//! and the window's own life: closing with unsaved changes and screenshot mode.
+
+use super::*;
+
+impl SpantagApp {
+    pub(super) fn help_window(&mut self, ctx: &egui::Context) {
+        if !self.show_help {
+            return;
+        }
+        let mut open = true;
+        egui::Window::new("Keyboard shortcuts")
+            .open(&mut open)
+            .collapsible(false)
+            .default_size([460.0, 520.0])
+            .show(ctx, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    egui::Grid::new("help-grid").striped(true).show(ui, |ui| {
+                        for c in COMMANDS {
+                            let keys: Vec<String> = c.shortcuts.iter().map(shortcut_text).collect();
+                            ui.label(RichText::new(keys.join(", ")).monospace());
+                            ui.label(c.name);
+                            ui.weak(c.help);
+                            ui.end_row();
+                        }
+                        for l in &self.ws.project.labels {
+                            if let Some(k) = l.hotkey {
+                                ui.label(RichText::new(k.to_string()).monospace());
+                                ui.label(format!("Tag as {}", l.name));
+                                ui.weak("Tags the selection, or relabels the selected span");
+                                ui.end_row();
+                            }
+                        }
+                        for (keys, what) in [
+                            ("Drag", "Select whole tokens"),
+                            ("Alt+Drag", "Select exact characters"),
+                            ("Double-click", "Select a token"),
+                            ("Triple-click", "Select a sentence"),
+                            ("Shift+Click", "Extend the selection"),
+                            (
+                                "Click span",
+                                "Select it; click again to cycle stacked spans",
+                            ),
+                        ] {
+                            ui.label(RichText::new(keys).monospace());
+                            ui.label(what);
+                            ui.weak("");
+                            ui.end_row();
+                        }
+                    });
+                });
+            });
+        if !open {
+            self.show_help = false;
+        }
+    }
+
+    pub(super) fn name_window(&mut self, ctx: &egui::Context) {
+        let Some(dialog) = &mut self.name_dialog else {
+            return;
+        };
+        match dialog.show(ctx) {
+            Some(name::NameOutcome::Set(n)) => {
+                self.name_dialog = None;
+                let saved = match &self.config_dir {
+                    Some(dir) => {
+                        let mut settings = storage::load_settings_from(dir);
+                        settings.annotator = Some(n.clone());
+                        storage::save_settings(dir, &settings).map(|_| ())
+                    }
+                    None => Err("no settings folder (set HOME or SPANTAG_CONFIG_DIR)".to_owned()),
+                };
+                match saved {
+                    Ok(()) => self.toast(format!("New spans and reviews are recorded as {n}")),
+                    Err(e) => self.toast_error(format!(
+                        "New spans are recorded as {n}, but the name could not be saved for next time: {e}"
+                    )),
+                }
+                self.annotator = n;
+            }
+            Some(name::NameOutcome::Cancel) => self.name_dialog = None,
+            None => {}
+        }
+    }
+
+    pub(super) fn prompt_window(&mut self, ctx: &egui::Context) {
+        let Some(prompt) = &mut self.prompt else {
+            return;
+        };
+        let title = match prompt.kind {
+            PromptKind::Open => "Open project or articles",
+            PromptKind::Add => "Add articles",
+            PromptKind::SaveAs => "Save project as",
+            PromptKind::Compare => "Compare projects",
+        };
+        let mut done = None;
+        egui::Window::new(title)
+            .collapsible(false)
+            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+            .show(ctx, |ui| {
+                ui.label(if prompt.kind == PromptKind::SaveAs {
+                    "No file dialog is available here; type the path."
+                } else {
+                    "No file dialog is available here; type the path (several paths separated by ';')."
+                });
+                let label = ui.label("Path:");
+                let r = ui
+                    .add(egui::TextEdit::singleline(&mut prompt.text).desired_width(420.0))
+                    .labelled_by(label.id);
+                // Enter makes the field give up focus: check that before asking for it again.
+                let enter = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+                if !enter {
+                    r.request_focus();
+                }
+                ui.horizontal(|ui| {
+                    if ui.button("OK").clicked() || enter {
+                        done = Some(true);
+                    }
+                    if ui.button("Cancel").clicked() || ui.input(|i| i.key_pressed(Key::Escape)) {
+                        done = Some(false);
+                    }
+                });
+            });
+        match done {
+            Some(true) => {
+                let paths: Vec<PathBuf> = prompt
+                    .text
+                    .split(';')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(PathBuf::from)
+                    .collect();
+                let kind = prompt.kind;
+                self.prompt = None;
+                if paths.is_empty() {
+                    return;
+                }
+                match kind {
+                    PromptKind::Open => self.queue.push(Action::OpenPaths(paths)),
+                    PromptKind::Add => self.queue.push(Action::AddPaths(paths)),
+                    PromptKind::Compare => self.queue.push(Action::Compare(paths)),
+                    PromptKind::SaveAs => {
+                        let mut p = paths[0].clone();
+                        if p.extension().is_none() {
+                            p.set_extension("ron");
+                        }
+                        self.queue.push(Action::SaveTo(p));
+                    }
+                }
+            }
+            Some(false) => {
+                self.prompt = None;
+                self.after_save = None;
+            }
+            None => {}
+        }
+    }
+
+    pub(super) fn modal_window(&mut self, ctx: &egui::Context) {
+        let Some(modal) = &self.modal else {
+            return;
+        };
+        let mut answer: Option<Option<Action>> = None;
+        let (title, text) = match modal {
+            Modal::Unsaved(_) => (
+                "Unsaved changes",
+                "This project has unsaved changes. Save them first?".to_owned(),
+            ),
+            Modal::ChangedOnDisk(p) => (
+                "File changed on disk",
+                format!(
+                    "{} was changed by another program since it was opened. Overwrite it, or save elsewhere?",
+                    p.display()
+                ),
+            ),
+            Modal::Recovery { when, path } => (
+                "Restore unsaved work?",
+                format!(
+                    "spantag found work that was not saved (autosaved {when}{}). Restore it?",
+                    path.as_ref()
+                        .map(|p| format!(", project {}", p.display()))
+                        .unwrap_or_default()
+                ),
+            ),
+        };
+        egui::Window::new(title)
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+            .show(ctx, |ui| {
+                ui.label(text);
+                ui.horizontal(|ui| match modal {
+                    Modal::Unsaved(then) => {
+                        if ui.button("Save").clicked() {
+                            // Runs once the save succeeds (possibly after a Save As prompt).
+                            self.after_save = Some((**then).clone());
+                            answer = Some(Some(Action::Command(AppCommand::Save)));
+                        }
+                        if ui.button("Discard").clicked() {
+                            if let Some(a) = &self.autosaver {
+                                a.clear();
+                            }
+                            self.ws.mark_saved(self.ws.revision());
+                            answer = Some(Some((**then).clone()));
+                        }
+                        if ui.button("Cancel").clicked() {
+                            answer = Some(None);
+                        }
+                    }
+                    Modal::ChangedOnDisk(p) => {
+                        if ui.button("Overwrite").clicked() {
+                            answer = Some(Some(Action::ForceSave(p.clone())));
+                        }
+                        if ui.button("Save as…").clicked() {
+                            answer = Some(Some(Action::Command(AppCommand::SaveAs)));
+                        }
+                        if ui.button("Cancel").clicked() {
+                            self.after_save = None;
+                            answer = Some(None);
+                        }
+                    }
+                    Modal::Recovery { .. } => {
+                        if ui.button("Restore").clicked() {
+                            answer = Some(Some(Action::Restore));
+                        }
+                        if ui.button("Discard").clicked() {
+                            answer = Some(Some(Action::DiscardRecovery));
+                        }
+                    }
+                });
+            });
+        if let Some(a) = answer {
+            self.modal = None;
+            if let Some(a) = a {
+                self.queue.push(a);
+            }
+        }
+    }
+
+    pub(super) fn toasts_area(&mut self, ctx: &egui::Context) {
+        let now = ctx.input(|i| i.time);
+        for t in &mut self.toasts {
+            if t.until.is_nan() {
+                t.until = now
+                    + if t.kind == ToastKind::Error {
+                        10.0
+                    } else {
+                        4.0
+                    };
+            }
+        }
+        self.toasts.retain(|t| t.until > now);
+        if self.toasts.is_empty() {
+            return;
+        }
+        if let Some(next) = self.toasts.iter().map(|t| t.until).reduce(f64::min) {
+            ctx.request_repaint_after(Duration::from_secs_f64((next - now).max(0.05)));
+        }
+        let mut close = None;
+        egui::Area::new(egui::Id::unique("toasts"))
+            .anchor(egui::Align2::RIGHT_BOTTOM, [-16.0, -40.0])
+            .order(egui::Order::Foreground)
+            .show(ctx, |ui| {
+                for (i, t) in self.toasts.iter().enumerate() {
+                    egui::Frame::popup(ui.style()).show(ui, |ui| {
+                        ui.set_max_width(380.0);
+                        ui.horizontal(|ui| {
+                            let c = if t.kind == ToastKind::Error {
+                                ui.visuals().error_fg_color
+                            } else {
+                                ui.visuals().text_color()
+                            };
+                            ui.label(RichText::new(&t.text).color(c));
+                            if ui.small_button("x").on_hover_text("Dismiss").clicked() {
+                                close = Some(i);
+                            }
+                        });
+                    });
+                }
+            });
+        if let Some(i) = close {
+            self.toasts.remove(i);
+        }
+    }
+
+    /// Answers a close request (window close button, Quit): with unsaved changes the window stays
+    /// open and the Save / Discard / Cancel question is asked; otherwise it closes.
+    pub(super) fn handle_close(&mut self, ctx: &egui::Context) {
+        if !std::mem::take(&mut self.close_requested) {
+            return;
+        }
+        if self.ws.is_dirty() && !self.allow_close && self.screenshot.is_none() {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            // The close question replaces any other question but the start-up recovery one.
+            if !matches!(self.modal, Some(Modal::Recovery { .. })) {
+                self.after_save = None;
+                self.modal = Some(Modal::Unsaved(Box::new(Action::CloseNow)));
+            }
+        } else {
+            self.allow_close = true;
+            self.closing = true;
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+    }
+
+    pub(super) fn screenshot_step(&mut self, ctx: &egui::Context) {
+        let busy = self.transfer.busy() || self.compare_busy();
+        let Some(shot) = &mut self.screenshot else {
+            return;
+        };
+        ctx.request_repaint();
+        if !shot.requested && self.frame_count >= 5 && !busy {
+            shot.requested = true;
+            let slot = Arc::clone(&shot.result);
+            ctx.request_screenshot(move |img| {
+                if let Ok(mut s) = slot.lock() {
+                    *s = Some(img);
+                }
+            });
+            return;
+        }
+        let img = shot.result.lock().ok().and_then(|mut s| s.take());
+        if let Some(img) = img {
+            match write_png(&shot.out, &img) {
+                Ok(()) => println!("Saved a screenshot to {}", shot.out.display()),
+                Err(e) => eprintln!("error: could not write {}: {e}", shot.out.display()),
+            }
+            self.allow_close = true;
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+    }
+}
+
+/// Writes an RGBA image as PNG.
+pub fn write_png(path: &Path, img: &egui::ColorImage) -> anyhow::Result<()> {
+    let file = std::fs::File::create(path)?;
+    let w = std::io::BufWriter::new(file);
+    let [width, height] = img.size;
+    let mut enc = png::Encoder::new(w, u32::try_from(width)?, u32::try_from(height)?);
+    enc.set_color(png::ColorType::Rgba);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut writer = enc.write_header()?;
+    let bytes: Vec<u8> = img.pixels.iter().flat_map(|p| p.to_array()).collect();
+    writer.write_image_data(&bytes)?;
+    writer.finish()?;
+    Ok(())
+}
