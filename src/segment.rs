@@ -245,7 +245,15 @@ fn words_known<'t>(
                 let Some((_, (b, _))) = chars.next() else {
                     break;
                 };
-                p2 = Some(if k > j { W::Space } else { a });
+                // The character before `b`: a space, or the word's last letter or digit.
+                p2 = if k > j {
+                    Some(W::Space)
+                } else {
+                    j.checked_sub(1)
+                        .and_then(|l| bytes.get(l))
+                        .and_then(|&c| ASCII_PROPS.get(usize::from(c)).copied().flatten())
+                        .map(|(w, _)| w)
+                };
                 a = b;
                 continue;
             }
