@@ -594,11 +594,19 @@ fn export_tokens_into(doc: &Document, spans: &[&Span], out: &mut Vec<Tok>) {
     crate::segment::for_each_token(text, |w| {
         let (piece, bs, start, end) = (w.text, w.byte, w.start, w.end);
         let be = bs + piece.len();
-        // UAX #29 joins nothing to a whitespace character that follows something else (only
-        // spaces to spaces, and Extend/Format/ZWJ to what precedes them), so a token holds
-        // whitespace only when it starts with it (a space carrying combining marks, or a control
-        // separator that Python counts as whitespace); those are cut below.
-        let spacey = piece.chars().next().is_some_and(is_space);
+        // In ASCII, UAX #29 joins no whitespace character to anything but another space, so an
+        // ASCII token holds whitespace only when it starts with it (a control separator that
+        // Python counts as whitespace). Elsewhere whitespace can sit inside a token: a space
+        // carrying combining marks, or U+202F (narrow no-break space), which joins letters like
+        // `_` does. Those tokens are cut below.
+        let spacey = if piece.is_ascii() {
+            piece
+                .as_bytes()
+                .first()
+                .is_some_and(|&b| is_space(char::from(b)))
+        } else {
+            piece.chars().any(is_space)
+        };
         while bi < bounds.len() && bounds[bi] <= start {
             bi += 1;
         }

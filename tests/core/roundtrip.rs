@@ -50,7 +50,7 @@ const WORDS: &[&str] = &[
     "\"q\"",
 ];
 const SEPS: &[&str] = &[
-    " ", " ", " ", " ", "  ", "\n", "\n\n", "\u{a0}", "\t", "", " \u{301}", "\u{3000}",
+    " ", " ", " ", " ", "  ", "\n", "\n\n", "\u{a0}", "\t", "", " \u{301}", "\u{3000}", "\u{202f}",
 ];
 const LABELS: &[&str] = &["actor", "place", "number", "claim", "Event"];
 
