@@ -7,12 +7,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use spantag::model::{
+use spantag_core::model::{
     DEFAULT_LABELS, Document, LineEndings, Project, Source, Span, SpanId, Status, content_hash,
 };
-use spantag::review::agreement::{DEFAULT_ENTITY_LABELS, agreement};
-use spantag::review::compare::Annotator;
-use spantag::time::Timestamp;
+use spantag_core::review::agreement::{DEFAULT_ENTITY_LABELS, agreement};
+use spantag_core::review::compare::Annotator;
+use spantag_core::time::Timestamp;
 use std::hint::black_box;
 use std::time::Duration;
 

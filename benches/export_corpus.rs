@@ -13,10 +13,10 @@
 //! `../shared/bench` or Python is missing; the spaCy half is skipped when the venv lacks spaCy.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-use spantag::formats::{
+use spantag_core::formats::{
     self, ExportFormat, ExportOptions, ImportFormat, ImportOptions, Layer, Progress,
 };
-use spantag::model::{DEFAULT_LABELS, Document, Project};
+use spantag_core::model::{DEFAULT_LABELS, Document, Project};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;

@@ -9,9 +9,11 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use egui::{
     Event, Key, Modifiers, MouseWheelSource, MouseWheelUnit, RawInput, TouchPhase, pos2, vec2,
 };
-use spantag::model::{Document, LineEndings, Project, Source, Span, SpanId, Status, content_hash};
-use spantag::time::Timestamp;
-use spantag::ui::SpantagApp;
+use spantag::app::SpantagApp;
+use spantag_core::model::{
+    Document, LineEndings, Project, Source, Span, SpanId, Status, content_hash,
+};
+use spantag_core::time::Timestamp;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -75,7 +77,7 @@ fn big_project() -> Project {
         line_endings: LineEndings::Lf,
     };
     let mut doc = Document::new("big".into(), "Big article".into(), text, source);
-    let mut project = Project::new("bench", &spantag::model::DEFAULT_LABELS);
+    let mut project = Project::new("bench", &spantag_core::model::DEFAULT_LABELS);
     let ix = doc.index_with_sentences();
     let tokens = ix.tokens().to_vec();
     let sentences = ix.sentences().to_vec();

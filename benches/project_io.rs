@@ -3,9 +3,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use spantag::model::{Document, LineEndings, Project, Source, Span, SpanId, Status, content_hash};
-use spantag::project_io;
-use spantag::time::Timestamp;
+use spantag_core::model::{
+    Document, LineEndings, Project, Source, Span, SpanId, Status, content_hash,
+};
+use spantag_core::project_io;
+use spantag_core::time::Timestamp;
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -30,7 +32,7 @@ const WORDS: [&str; 16] = [
 
 /// A deterministic project of `docs` documents of ~6.6 KB with 30 spans each.
 fn generate(docs: usize) -> Project {
-    let mut p = Project::new("bench", &spantag::model::DEFAULT_LABELS);
+    let mut p = Project::new("bench", &spantag_core::model::DEFAULT_LABELS);
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
     let mut next = || {
         seed ^= seed << 13;
@@ -64,7 +66,7 @@ fn generate(docs: usize) -> Project {
         for k in 0..30 {
             let (s, _) = words[k * step];
             let (_, e) = words[k * step + (k % 3)];
-            let label = spantag::model::DEFAULT_LABELS[k % 4];
+            let label = spantag_core::model::DEFAULT_LABELS[k % 4];
             let covered = doc.slice(s, e).unwrap_or_default().to_owned();
             doc.spans.push(Span {
                 id: SpanId(id),

@@ -1,22 +1,34 @@
-//! spantag: annotate text spans in news articles and export training data.
+//! The spantag application: the desktop app ([`app`]) and the command line ([`cli`]).
 //!
-//! The core (everything but [`ui`]) knows nothing of the GUI: [`model`] holds projects, documents,
-//! spans and labels; [`text`] converts offsets and finds tokens and sentences; [`edit`] and
-//! [`history`] change projects undoably; [`project_io`] reads and writes project files; [`import`]
-//! decodes articles; [`markup`] is the inline span notation of `spantag show` and test fixtures.
-//! Offsets inside the core are Unicode code points (see [`text`]).
+//! Both sit on [`spantag_core`] and never import each other: `src/main.rs` parses the command
+//! line and either runs a subcommand or fills the app's [`app::LaunchOptions`] and starts it.
 
+pub mod app;
 pub mod cli;
-pub mod edit;
-pub mod formats;
-pub mod history;
-pub mod import;
-pub mod markup;
-pub mod model;
-pub mod project_io;
-pub mod review;
-pub mod segment;
-pub mod stats;
-pub mod text;
-pub mod time;
-pub mod ui;
+
+/// The app's launch options from the command line's app arguments: the one place where the
+/// command line and the app meet (`cli` and `app` never import each other).
+pub fn launch_options(gui: cli::GuiArgs) -> app::LaunchOptions {
+    let cli::GuiArgs {
+        paths,
+        screenshot,
+        screenshot_dialog,
+        window_size,
+        annotator,
+        review,
+        compare,
+        agreement,
+        strategy,
+    } = gui;
+    app::LaunchOptions {
+        paths,
+        screenshot,
+        screenshot_dialog,
+        window_size,
+        annotator,
+        review,
+        compare,
+        agreement,
+        strategy,
+    }
+}

@@ -1,15 +1,15 @@
 //! `export` and `import`: training data in the formats NLP libraries load (see
-//! [`crate::formats`]).
+//! [`spantag_core::formats`]).
 
 use super::Outcome;
-use crate::formats::{
+use anyhow::{Context, bail};
+use clap::Args;
+use spantag_core::formats::{
     self, ExportFormat, ExportOptions, ImportFormat, ImportOptions, Layer, OffsetUnit, Overlap,
     Progress, Scheme,
 };
-use crate::model::{DEFAULT_LABELS, Project, Status};
-use crate::project_io;
-use anyhow::{Context, bail};
-use clap::Args;
+use spantag_core::model::{DEFAULT_LABELS, Project, Status};
+use spantag_core::project_io;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]

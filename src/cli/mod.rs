@@ -27,6 +27,7 @@ mod project_cmds;
 mod review_cmds;
 
 use clap::{Args, Parser, Subcommand};
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -89,7 +90,7 @@ pub struct GuiArgs {
     /// With --compare: which spans the gold project accepts outright (default intersection:
     /// every disagreement goes to the conflict queue).
     #[arg(long, value_name = "majority|union|intersection", value_parser = review_cmds::parse_strategy)]
-    pub strategy: Option<crate::review::merge::Strategy>,
+    pub strategy: Option<spantag_core::review::merge::Strategy>,
 }
 
 fn parse_size(s: &str) -> Result<(f32, f32), String> {
@@ -128,10 +129,9 @@ pub enum Command {
     Agree(review_cmds::AgreeArgs),
 }
 
-/// Runs the command line with the process arguments and returns the exit code.
-pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
+/// The exit code of a subcommand's (or the app's) result.
+pub fn exit_code(result: anyhow::Result<Outcome>) -> ExitCode {
+    match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Problems) => ExitCode::from(1),
         // Whoever reads the output stopped (`| head`): that is a normal end, like in grep.
@@ -157,22 +157,17 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-/// Runs a parsed command line.
-pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
-    match cli.command {
-        Some(Command::New(a)) => project_cmds::new(&a),
-        Some(Command::Add(a)) => project_cmds::add(&a),
-        Some(Command::Validate(a)) => project_cmds::validate(&a),
-        Some(Command::Stats(a)) => project_cmds::stats(&a),
-        Some(Command::Show(a)) => project_cmds::show(&a),
-        Some(Command::Export(a)) => export_cmds::export(&a),
-        Some(Command::Import(a)) => export_cmds::import(&a),
-        Some(Command::Merge(a)) => review_cmds::merge(&a),
-        Some(Command::Agree(a)) => review_cmds::agree(&a),
-        None => run_gui(cli.gui),
+/// Runs a subcommand.
+pub fn run(command: Command) -> anyhow::Result<Outcome> {
+    match command {
+        Command::New(a) => project_cmds::new(&a),
+        Command::Add(a) => project_cmds::add(&a),
+        Command::Validate(a) => project_cmds::validate(&a),
+        Command::Stats(a) => project_cmds::stats(&a),
+        Command::Show(a) => project_cmds::show(&a),
+        Command::Export(a) => export_cmds::export(&a),
+        Command::Import(a) => export_cmds::import(&a),
+        Command::Merge(a) => review_cmds::merge(&a),
+        Command::Agree(a) => review_cmds::agree(&a),
     }
-}
-
-fn run_gui(args: GuiArgs) -> anyhow::Result<Outcome> {
-    crate::ui::run(args)
 }

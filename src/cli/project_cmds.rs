@@ -1,13 +1,13 @@
 //! `new`, `add`, `validate`, `stats` and `show`.
 
 use super::Outcome;
-use crate::edit::Edit;
-use crate::import::{self, ImportOptions};
-use crate::model::{DEFAULT_LABELS, Project};
-use crate::project_io::{self, ProjectError};
-use crate::stats::Stats;
 use anyhow::{Context, bail};
 use clap::Args;
+use spantag_core::edit::Edit;
+use spantag_core::import::{self, ImportOptions};
+use spantag_core::model::{DEFAULT_LABELS, Project};
+use spantag_core::project_io::{self, ProjectError};
+use spantag_core::stats::Stats;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
@@ -94,7 +94,7 @@ pub fn new(a: &NewArgs) -> anyhow::Result<Outcome> {
         project
             .apply(Edit::AddLabel {
                 index: i,
-                label: crate::model::Label::with_defaults(l, i),
+                label: spantag_core::model::Label::with_defaults(l, i),
             })
             .with_context(|| format!("label {l:?}"))?;
     }
@@ -262,7 +262,7 @@ pub fn show(a: &ShowArgs) -> anyhow::Result<Outcome> {
         }
         outln!("# {} — {} ({} spans)", d.id, d.title, d.spans.len());
         outln!();
-        let markup = crate::markup::render(
+        let markup = spantag_core::markup::render(
             &d.text,
             d.spans.iter().map(|s| (s.start, s.end, s.label.as_str())),
         );

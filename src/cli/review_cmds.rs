@@ -2,15 +2,15 @@
 
 use super::Outcome;
 use super::project_cmds::load;
-use crate::model::Project;
-use crate::project_io;
-use crate::review::agreement::{agreement, entity_labels_of};
-use crate::review::compare::{Annotator, annotator_names};
-use crate::review::merge::{Strategy, merge as merge_projects};
-use crate::review::metrics::{Figure, MatchMode};
-use crate::time::Timestamp;
 use anyhow::bail;
 use clap::Args;
+use spantag_core::model::Project;
+use spantag_core::project_io;
+use spantag_core::review::agreement::{agreement, entity_labels_of};
+use spantag_core::review::compare::{Annotator, annotator_names};
+use spantag_core::review::merge::{Strategy, merge as merge_projects};
+use spantag_core::review::metrics::{Figure, MatchMode};
+use spantag_core::time::Timestamp;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]

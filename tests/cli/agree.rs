@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::Value;
-use spantag::markup::project_from_markup;
-use spantag::time::Timestamp;
+use spantag_core::markup::project_from_markup;
+use spantag_core::time::Timestamp;
 use std::path::Path;
 use std::process::Command;
 
@@ -13,7 +13,7 @@ const T: Timestamp = Timestamp(1_795_000_000);
 fn save(dir: &Path, file: &str, author: &str, docs: &[(&str, &str)]) -> String {
     let mut p = project_from_markup(author, docs, author, T).unwrap();
     let path = dir.join(file);
-    spantag::project_io::save(&mut p, &path).unwrap();
+    spantag_core::project_io::save(&mut p, &path).unwrap();
     path.display().to_string()
 }
 

@@ -50,7 +50,7 @@ fn same_article_in_every_encoding_imports_to_identical_text() {
         assert_eq!(code(&spantag(&["new", &proj], d)), 0);
         let o = spantag(&["add", &proj, f.to_str().unwrap()], d);
         assert_eq!(code(&o), 0, "{}", out(&o));
-        let p = spantag::project_io::load(&d.join(&proj)).unwrap();
+        let p = spantag_core::project_io::load(&d.join(&proj)).unwrap();
         assert_eq!(p.documents.len(), 1);
         assert_eq!(p.documents[0].text, ARTICLE, "{}", f.display());
     }
@@ -64,12 +64,12 @@ fn same_article_in_every_encoding_imports_to_identical_text() {
     assert!(out(&o).contains("UTF-16LE with BOM"), "{}", out(&o));
     let o = spantag(&["add", "cp1252.ron", "crlf.txt"], d);
     assert!(out(&o).contains("skipped"), "{}", out(&o));
-    let crlf = spantag::project_io::load(&d.join("crlf.ron")).unwrap();
+    let crlf = spantag_core::project_io::load(&d.join("crlf.ron")).unwrap();
     assert_eq!(
         crlf.documents[0].source.line_endings,
-        spantag::model::LineEndings::Crlf
+        spantag_core::model::LineEndings::Crlf
     );
-    let cp = spantag::project_io::load(&d.join("cp1252.ron")).unwrap();
+    let cp = spantag_core::project_io::load(&d.join("cp1252.ron")).unwrap();
     assert_eq!(cp.documents[0].source.encoding, "windows-1252");
 }
 
@@ -143,8 +143,8 @@ fn validate_stats_show_on_the_sample() {
     assert!(shown.contains("[actor Deputy Mayor Ilse Varga]"), "{shown}");
     // The shown markup parses back to the stored text and spans.
     let body = shown.split_once("\n\n").unwrap().1;
-    let (text, spans) = spantag::markup::parse(body.trim_end()).unwrap();
-    let p = spantag::project_io::load(&root.join("projects/sample.ron")).unwrap();
+    let (text, spans) = spantag_core::markup::parse(body.trim_end()).unwrap();
+    let p = spantag_core::project_io::load(&root.join("projects/sample.ron")).unwrap();
     let doc = p.doc("harbour-bridge").unwrap();
     assert_eq!(text, doc.text.trim_end());
     assert_eq!(spans.len(), doc.spans.len());
@@ -257,7 +257,7 @@ fn saves_are_atomic_and_keep_a_backup() {
     std::fs::write(d.join("more/c.txt"), "Third story.").unwrap();
     let o = spantag(&["add", "p.ron", "more"], d);
     assert_eq!(code(&o), 0, "{}", out(&o));
-    let p = spantag::project_io::load(&d.join("p.ron")).unwrap();
+    let p = spantag_core::project_io::load(&d.join("p.ron")).unwrap();
     let titles: Vec<&str> = p.documents.iter().map(|x| x.title.as_str()).collect();
     assert_eq!(titles.len(), 3);
     assert_eq!(titles[1], "Second");

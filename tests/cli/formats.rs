@@ -264,7 +264,7 @@ fn import_reports_bad_spans_with_their_line_and_keeps_the_rest() {
         t.contains("label \"GPE\" imported as \"place\" (--map)"),
         "{t}"
     );
-    let p = spantag::project_io::load(&d.join("p.ron")).unwrap();
+    let p = spantag_core::project_io::load(&d.join("p.ron")).unwrap();
     let spans: Vec<(String, String)> = p
         .documents
         .iter()
@@ -328,7 +328,7 @@ fn brat_labelstudio_conll_doccano_imports() {
         "{t}"
     );
     assert!(t.contains("imported as 2 separate spans"), "{t}");
-    let p = spantag::project_io::load(&d.join("b.ron")).unwrap();
+    let p = spantag_core::project_io::load(&d.join("b.ron")).unwrap();
     let doc = &p.documents[0];
     assert_eq!(doc.text, "Anna met\nBo in Rome.\n");
     let got: Vec<(usize, usize, &str)> = doc
@@ -368,7 +368,7 @@ fn brat_labelstudio_conll_doccano_imports() {
     );
     assert_eq!(code(&o), 1, "{}", text(&o));
     assert!(text(&o).contains("cancelled"));
-    let p = spantag::project_io::load(&d.join("ls.ron")).unwrap();
+    let p = spantag_core::project_io::load(&d.join("ls.ron")).unwrap();
     let authors: Vec<&str> = p.documents[0]
         .spans
         .iter()
@@ -388,7 +388,7 @@ fn brat_labelstudio_conll_doccano_imports() {
     let o = spantag(&["import", "c.ron", "--format", "conll", "s.conll"], d);
     assert_eq!(code(&o), 0, "{}", text(&o));
     assert!(text(&o).contains("detected as bilou"), "{}", text(&o));
-    let p = spantag::project_io::load(&d.join("c.ron")).unwrap();
+    let p = spantag_core::project_io::load(&d.join("c.ron")).unwrap();
     // The third sample article has no spans but its tokens are written all the same.
     assert_eq!(p.documents.len(), 3);
     let entities: usize = p.documents.iter().map(|d| d.spans.len()).sum();
@@ -402,7 +402,7 @@ fn brat_labelstudio_conll_doccano_imports() {
     .unwrap();
     let o = spantag(&["import", "dc.ron", "--format", "doccano", "dc.jsonl"], d);
     assert_eq!(code(&o), 0, "{}", text(&o));
-    let p = spantag::project_io::load(&d.join("dc.ron")).unwrap();
+    let p = spantag_core::project_io::load(&d.join("dc.ron")).unwrap();
     assert_eq!(p.documents[0].spans[0].text, "Zoë");
 }
 

@@ -2,12 +2,12 @@
 //! and the `merge` command on projects whose documents are in different order and partly missing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use spantag::history::Workspace;
-use spantag::markup::{project_from_markup, render};
-use spantag::model::{Project, Status};
-use spantag::review::compare::{Annotator, compare, match_documents};
-use spantag::review::merge::{Resolution, Strategy, conflicts, merge, resolve};
-use spantag::time::Timestamp;
+use spantag_core::history::Workspace;
+use spantag_core::markup::{project_from_markup, render};
+use spantag_core::model::{Project, Status};
+use spantag_core::review::compare::{Annotator, compare, match_documents};
+use spantag_core::review::merge::{Resolution, Strategy, conflicts, merge, resolve};
+use spantag_core::time::Timestamp;
 use std::process::Command;
 
 const T: Timestamp = Timestamp(1_795_000_000);
@@ -116,7 +116,7 @@ fn documents_match_by_text_in_any_order_and_partly_missing() {
     let second = gold.doc("two").unwrap();
     assert_eq!(second.spans[0].status, Status::Pending);
     assert_eq!(second.spans[0].proposed_by, ["ben"]);
-    assert!(spantag::project_io::validate(&gold).is_empty());
+    assert!(spantag_core::project_io::validate(&gold).is_empty());
 }
 
 #[test]
@@ -259,8 +259,8 @@ fn merge_command_on_reordered_partial_projects() {
             ("b1", "First story."),
         ],
     );
-    spantag::project_io::save(&mut a, &d.join("a.ron")).unwrap();
-    spantag::project_io::save(&mut b, &d.join("b.ron")).unwrap();
+    spantag_core::project_io::save(&mut a, &d.join("a.ron")).unwrap();
+    spantag_core::project_io::save(&mut b, &d.join("b.ron")).unwrap();
     let run = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_spantag"))
             .args(args)
@@ -284,7 +284,7 @@ fn merge_command_on_reordered_partial_projects() {
         text.contains("3 documents (1 not in every project), 2 spans accepted, 1 pending"),
         "{text}"
     );
-    let gold = spantag::project_io::load(&d.join("gold.ron")).unwrap();
+    let gold = spantag_core::project_io::load(&d.join("gold.ron")).unwrap();
     let titles: Vec<&str> = gold.documents.iter().map(|x| x.text.as_str()).collect();
     assert_eq!(titles, ["First story.", "Second story.", "Third 3."]);
     let o = run(&["merge", "a.ron", "b.ron", "--out", "gold.ron"]);

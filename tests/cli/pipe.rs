@@ -5,8 +5,8 @@
 //! still writing when the reader goes away and really meets the closed pipe.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use spantag::markup::project_from_markup;
-use spantag::time::Timestamp;
+use spantag_core::markup::project_from_markup;
+use spantag_core::time::Timestamp;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -35,7 +35,7 @@ fn project(dir: &Path, author: &str, docs: usize) -> PathBuf {
         .collect();
     let mut p = project_from_markup(author, &refs, author, Timestamp(0)).unwrap();
     let path = dir.join(format!("{author}.ron"));
-    spantag::project_io::save(&mut p, &path).unwrap();
+    spantag_core::project_io::save(&mut p, &path).unwrap();
     path
 }
 

@@ -3,10 +3,10 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use egui_kittest::Harness;
-use spantag::markup::project_from_markup;
-use spantag::model::Project;
-use spantag::time::Timestamp;
-use spantag::ui::SpantagApp;
+use spantag::app::SpantagApp;
+use spantag_core::markup::project_from_markup;
+use spantag_core::model::Project;
+use spantag_core::time::Timestamp;
 use std::path::Path;
 use std::process::{Command, Output};
 

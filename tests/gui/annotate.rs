@@ -8,8 +8,8 @@ use common::{harness, markup_project};
 use egui::{Event, Key, Modifiers, PointerButton, Pos2, pos2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use spantag::model::Project;
-use spantag::ui::SpantagApp;
+use spantag::app::SpantagApp;
+use spantag_core::model::Project;
 
 const TEXT: &str = "Mayor Lena Ortiz visited North Quay on Monday. [actor The council] said [number 40] \
 jobs would go at the Saltmarsh yard. Nobody objected.\n\nA second paragraph follows here.";
@@ -158,7 +158,7 @@ fn tagging_after_emoji_combining_marks_and_cjk() {
 /// it must never reach into the next paragraph. Needs a system font with Hebrew (e.g. DejaVu Sans).
 #[test]
 fn clicks_on_right_to_left_lines_stay_in_their_paragraph() {
-    use spantag::ui::fonts::{SystemFonts, default_dirs, script_of};
+    use spantag::app::fonts::{SystemFonts, default_dirs, script_of};
     let fonts = SystemFonts::new(default_dirs());
     if !fonts
         .found()
@@ -465,7 +465,7 @@ fn save_and_reload_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.ron");
     let mut p = project();
-    spantag::project_io::save(&mut p, &path).unwrap();
+    spantag_core::project_io::save(&mut p, &path).unwrap();
     let app = SpantagApp::new_for_test_with_file(p, "tester", path.clone());
     let mut h = harness(app);
     let monday = find(h.state(), "Monday");
@@ -475,7 +475,7 @@ fn save_and_reload_round_trip() {
     key_mod(&mut h, Modifiers::COMMAND, Key::S);
     assert!(!h.state().is_dirty(), "{:?}", h.state().toasts());
     assert!(!h.state().window_title().contains("unsaved"));
-    let loaded = spantag::project_io::load(&path).unwrap();
+    let loaded = spantag_core::project_io::load(&path).unwrap();
     assert_eq!(&loaded, h.state().project());
     assert!(loaded.documents[0].spans.iter().any(|s| s.text == "Monday"));
 
@@ -493,7 +493,7 @@ fn save_and_reload_round_trip() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
     h.get_by_label("Overwrite").click();
     h.run_steps(2);
-    let loaded = spantag::project_io::load(&path).unwrap();
+    let loaded = spantag_core::project_io::load(&path).unwrap();
     assert_eq!(&loaded, h.state().project());
 }
 
@@ -524,7 +524,7 @@ fn title_command_carries_unsaved_marker() {
 /// select and one label key.
 #[test]
 fn two_inputs_per_entity_span() {
-    let mut project = spantag::ui::sample_project().unwrap();
+    let mut project = spantag::app::sample_project().unwrap();
     let doc = &mut project.documents[0];
     let targets: Vec<(usize, usize, String)> = doc
         .spans
@@ -542,7 +542,7 @@ fn two_inputs_per_entity_span() {
         .labels
         .iter()
         .map(|l| {
-            let k = spantag::ui::commands::hotkey_key(l.hotkey.unwrap()).unwrap();
+            let k = spantag::app::commands::hotkey_key(l.hotkey.unwrap()).unwrap();
             (l.name.clone(), k)
         })
         .collect();

@@ -6,10 +6,10 @@
 use egui::{Key, Modifiers, Role};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{Queryable, by};
-use spantag::markup::project_from_markup;
-use spantag::model::Project;
-use spantag::time::Timestamp;
-use spantag::ui::SpantagApp;
+use spantag::app::SpantagApp;
+use spantag_core::markup::project_from_markup;
+use spantag_core::model::Project;
+use spantag_core::time::Timestamp;
 use std::path::Path;
 use std::time::{Duration, Instant};
 

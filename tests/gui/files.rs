@@ -5,11 +5,11 @@
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use spantag::markup::project_from_markup;
-use spantag::model::Project;
-use spantag::time::Timestamp;
-use spantag::ui::SpantagApp;
-use spantag::ui::storage::{self, Autosaver, FileStamp};
+use spantag::app::SpantagApp;
+use spantag::app::storage::{self, Autosaver, FileStamp};
+use spantag_core::markup::project_from_markup;
+use spantag_core::model::Project;
+use spantag_core::time::Timestamp;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -94,7 +94,7 @@ fn dropped_project_opens_and_bad_project_is_a_toast() {
         Timestamp(0),
     )
     .unwrap();
-    spantag::project_io::save(&mut other, &path).unwrap();
+    spantag_core::project_io::save(&mut other, &path).unwrap();
     let bad = dir.path().join("bad.ron");
     std::fs::write(&bad, "(schema_version: 1, name: ").unwrap();
 
@@ -118,7 +118,7 @@ fn opening_with_unsaved_changes_asks_first() {
     let path = dir.path().join("other.ron");
     let mut other =
         project_from_markup("other", &[("x", "text here")], "bo", Timestamp(0)).unwrap();
-    spantag::project_io::save(&mut other, &path).unwrap();
+    spantag_core::project_io::save(&mut other, &path).unwrap();
     let mut h = harness(SpantagApp::new_for_test(project(), "tester"));
     // Make a change: Tab selects a span, Delete removes it.
     h.key_press(Key::Tab);
@@ -196,7 +196,7 @@ fn annotator_name_precedence() {
 
 #[test]
 fn sample_is_embedded_and_valid() {
-    let p = spantag::ui::sample_project().unwrap();
+    let p = spantag::app::sample_project().unwrap();
     assert_eq!(p.documents.len(), 3);
     assert!(p.span_count() > 50);
 }

@@ -8,10 +8,10 @@ use egui::{Key, Modifiers};
 
 use common::harness;
 use egui_kittest::kittest::Queryable;
-use spantag::markup::project_from_markup;
-use spantag::time::Timestamp;
-use spantag::ui::SpantagApp;
-use spantag::ui::storage::load_settings_from;
+use spantag::app::SpantagApp;
+use spantag::app::storage::load_settings_from;
+use spantag_core::markup::project_from_markup;
+use spantag_core::time::Timestamp;
 
 #[test]
 fn name_set_in_the_app_is_recorded_on_new_spans_and_remembered() {

@@ -7,10 +7,10 @@
 use egui::{Event, Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use spantag::markup::project_from_markup;
-use spantag::model::{Project, Span, Status};
-use spantag::time::Timestamp;
-use spantag::ui::SpantagApp;
+use spantag::app::SpantagApp;
+use spantag_core::markup::project_from_markup;
+use spantag_core::model::{Project, Span, Status};
+use spantag_core::time::Timestamp;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -251,7 +251,7 @@ fn review_keys_are_in_help_and_inactive_outside_review_mode() {
 
 fn write(dir: &Path, name: &str, p: &mut Project) -> PathBuf {
     let path = dir.join(name);
-    spantag::project_io::save(p, &path).unwrap();
+    spantag_core::project_io::save(p, &path).unwrap();
     path
 }
 
@@ -426,7 +426,7 @@ fn compare_resolves_every_kind_of_conflict_and_saves_gold() {
     key_mod(&mut h, Modifiers::COMMAND | Modifiers::SHIFT, Key::S);
     answer_prompt(&mut h, &gold_path.display().to_string());
     assert!(!h.state().is_dirty(), "{:?}", h.state().toasts());
-    let gold = spantag::project_io::load(&gold_path).unwrap();
+    let gold = spantag_core::project_io::load(&gold_path).unwrap();
     let got: Vec<Vec<(String, String, Status)>> = gold
         .documents
         .iter()
@@ -635,7 +635,7 @@ fn compare_cli(
         dir.join("x.png").display().to_string(),
     ]);
     let cli = spantag::cli::Cli::try_parse_from(&argv).unwrap();
-    let mut h = harness(SpantagApp::from_args(&cli.gui));
+    let mut h = harness(SpantagApp::from_args(&spantag::launch_options(cli.gui)));
     wait_compared(&mut h);
     h
 }

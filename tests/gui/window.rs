@@ -9,9 +9,9 @@ use common::{harness, markup_project};
 use egui::{Key, Modifiers, ViewportCommand, ViewportEvent, ViewportId};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use spantag::model::Project;
-use spantag::project_io;
-use spantag::ui::SpantagApp;
+use spantag::app::SpantagApp;
+use spantag_core::model::Project;
+use spantag_core::project_io;
 use std::path::{Path, PathBuf};
 
 const FIRST: &str = "Mayor [actor Ana Ruiz] opened the [place Lune Port] ferry on Friday.";

@@ -9,10 +9,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::json;
-use spantag::formats::{self, ExportFormat, ExportOptions, Layer, Progress, Scheme};
-use spantag::markup::project_from_markup;
-use spantag::model::{Project, Status};
-use spantag::time::Timestamp;
+use spantag_core::formats::{self, ExportFormat, ExportOptions, Layer, Progress, Scheme};
+use spantag_core::markup::project_from_markup;
+use spantag_core::model::{Project, Status};
+use spantag_core::time::Timestamp;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -96,7 +96,7 @@ fn real_consumers_load_the_exports() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let fixture = fixture();
-    let sample = spantag::project_io::load(
+    let sample = spantag_core::project_io::load(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("projects/sample.ron"),
     )
     .unwrap();

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
-use spantag::review::metrics::{
+use spantag_core::review::metrics::{
     CategoryRatings, Figure, Layer, LayerAgreement, SpanRef, cohen_kappa, fleiss_kappa,
     krippendorff_alpha_nominal,
 };

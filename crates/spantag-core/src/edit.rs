@@ -1,8 +1,8 @@
 //! Edits: every change to a project is an [`Edit`] value, applied in one place
 //! ([`Project::apply`]), which returns the edit that undoes it.
 
+pub use crate::model::EditError;
 use crate::model::{Document, Label, Project, Review, Span, SpanId, Status};
-use thiserror::Error;
 
 /// One change to a project. Documents are named by id, spans by id.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,45 +54,6 @@ pub enum Edit {
     ChangeLabel { name: String, label: Label },
     /// Renames the project.
     RenameProject { name: String },
-}
-
-/// Why an edit could not be applied. Nothing is changed when an edit fails.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum EditError {
-    #[error("no document with id {0:?}")]
-    NoDocument(String),
-    #[error("document {doc:?} has no span with id {span}")]
-    NoSpan { doc: String, span: SpanId },
-    #[error("span id {0} is already used")]
-    SpanIdTaken(SpanId),
-    #[error("unknown label {0:?}")]
-    UnknownLabel(String),
-    #[error("a {label} span over {start}..{end} already exists")]
-    Duplicate {
-        start: usize,
-        end: usize,
-        label: String,
-    },
-    #[error("span {start}..{end} is empty")]
-    Empty { start: usize, end: usize },
-    #[error("span {start}..{end} does not fit the text ({len} characters)")]
-    OutOfRange {
-        start: usize,
-        end: usize,
-        len: usize,
-    },
-    #[error("the span's stored text {stored:?} differs from the document text {actual:?}")]
-    TextMismatch { stored: String, actual: String },
-    #[error("a document with id {0:?} already exists")]
-    DocumentExists(String),
-    #[error("a label named {0:?} already exists")]
-    LabelExists(String),
-    #[error("label {name:?} is used by {count} span(s); remove or relabel them first")]
-    LabelInUse { name: String, count: usize },
-    #[error("hotkey {key:?} is already used by label {label:?}")]
-    HotkeyTaken { key: char, label: String },
-    #[error("a label name cannot be empty or contain whitespace: {0:?}")]
-    BadLabelName(String),
 }
 
 impl Edit {

@@ -1289,7 +1289,7 @@ fn mp_bool(out: &mut Vec<u8>, v: bool) {
 /// Accumulates documents and writes them as one `.spacy` file.
 ///
 /// ```no_run
-/// use spantag::formats::docbin::*;
+/// use spantag_core::formats::docbin::*;
 /// let tokens = vec![
 ///     SpacyToken { text: "Ada", space: true },
 ///     SpacyToken { text: "spoke", space: false },

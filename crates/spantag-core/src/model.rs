@@ -247,7 +247,7 @@ impl Project {
     }
 
     /// Builds (but does not add) a span over `start..end` of document `doc`, with a fresh id.
-    /// Apply it with [`crate::edit::Edit::AddSpan`].
+    /// Apply it with `Edit::AddSpan` (module `edit`).
     pub fn make_span(
         &self,
         doc: &str,
@@ -255,8 +255,7 @@ impl Project {
         end: usize,
         label: &str,
         author: &str,
-    ) -> Result<Span, crate::edit::EditError> {
-        use crate::edit::EditError;
+    ) -> Result<Span, EditError> {
         let d = self
             .doc(doc)
             .ok_or_else(|| EditError::NoDocument(doc.to_owned()))?;
@@ -395,13 +394,13 @@ impl Document {
     }
 
     /// The covered text of a prospective span, or why the range is invalid.
-    pub fn covered(&self, start: usize, end: usize) -> Result<String, crate::edit::EditError> {
+    pub fn covered(&self, start: usize, end: usize) -> Result<String, EditError> {
         if start >= end {
-            return Err(crate::edit::EditError::Empty { start, end });
+            return Err(EditError::Empty { start, end });
         }
         self.slice(start, end)
             .map(str::to_owned)
-            .ok_or(crate::edit::EditError::OutOfRange {
+            .ok_or(EditError::OutOfRange {
                 start,
                 end,
                 len: self.len_chars(),
@@ -547,6 +546,45 @@ impl<'de> Deserialize<'de> for Color {
             serde::de::Error::custom(format!("invalid colour {s:?}, expected \"#rrggbb\""))
         })
     }
+}
+
+/// Why an edit could not be applied. Nothing is changed when an edit fails.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EditError {
+    #[error("no document with id {0:?}")]
+    NoDocument(String),
+    #[error("document {doc:?} has no span with id {span}")]
+    NoSpan { doc: String, span: SpanId },
+    #[error("span id {0} is already used")]
+    SpanIdTaken(SpanId),
+    #[error("unknown label {0:?}")]
+    UnknownLabel(String),
+    #[error("a {label} span over {start}..{end} already exists")]
+    Duplicate {
+        start: usize,
+        end: usize,
+        label: String,
+    },
+    #[error("span {start}..{end} is empty")]
+    Empty { start: usize, end: usize },
+    #[error("span {start}..{end} does not fit the text ({len} characters)")]
+    OutOfRange {
+        start: usize,
+        end: usize,
+        len: usize,
+    },
+    #[error("the span's stored text {stored:?} differs from the document text {actual:?}")]
+    TextMismatch { stored: String, actual: String },
+    #[error("a document with id {0:?} already exists")]
+    DocumentExists(String),
+    #[error("a label named {0:?} already exists")]
+    LabelExists(String),
+    #[error("label {name:?} is used by {count} span(s); remove or relabel them first")]
+    LabelInUse { name: String, count: usize },
+    #[error("hotkey {key:?} is already used by label {label:?}")]
+    HotkeyTaken { key: char, label: String },
+    #[error("a label name cannot be empty or contain whitespace: {0:?}")]
+    BadLabelName(String),
 }
 
 #[cfg(test)]

@@ -4,11 +4,11 @@
 use super::transfer::{
     self, Context, NO_DIALOG, Outbox, Outcome, PickKind, Picked, counts_grid, error_text, item_list,
 };
-use crate::formats::{
+use egui::{Key, RichText, Ui};
+use spantag_core::formats::{
     self, ExportFormat, ExportOptions, ExportSummary, FormatError, Layer, Overlap, Progress, Scheme,
 };
-use crate::model::{Project, Status};
-use egui::{Key, RichText, Ui};
+use spantag_core::model::{Project, Status};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;

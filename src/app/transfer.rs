@@ -1,15 +1,15 @@
 //! File → Export… and File → Import…: two dialog windows over the core's training-data API
-//! ([`crate::formats`]). The dialogs only collect options and show results; the export runs on
+//! ([`spantag_core::formats`]). The dialogs only collect options and show results; the export runs on
 //! its own thread (with a progress bar and Cancel), the import is planned on its own thread as
-//! edits ([`crate::formats::import_edits`]) and applied through [`super::Action::ApplyImport`],
+//! edits ([`spantag_core::formats::import_edits`]) and applied through [`super::Action::ApplyImport`],
 //! so it is one undoable step like every other change.
 
 use super::export_dialog::ExportDialog;
 use super::import_dialog::ImportDialog;
 use super::{Action, SpantagApp};
-use crate::edit::Edit;
-use crate::formats::ImportSummary;
 use egui::{Response, RichText, Ui};
+use spantag_core::edit::Edit;
+use spantag_core::formats::ImportSummary;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -44,8 +44,8 @@ pub(crate) struct Outbox {
 
 /// What the dialogs know about the app's state.
 pub(crate) struct Context<'a> {
-    pub(crate) project: &'a crate::model::Project,
-    /// Revision of the project ([`crate::history::Workspace::revision`]): equal revisions, equal
+    pub(crate) project: &'a spantag_core::model::Project,
+    /// Revision of the project ([`spantag_core::history::Workspace::revision`]): equal revisions, equal
     /// content, so caches keyed by it stay valid.
     pub(crate) revision: u64,
     /// Whether native file dialogs may be shown (not in screenshot mode).
@@ -65,7 +65,7 @@ impl SpantagApp {
         }
     }
 
-    /// Opens a dialog for `--screenshot --screenshot-dialog SCENE` (see [`crate::cli::GuiArgs`]).
+    /// Opens a dialog for `--screenshot --screenshot-dialog SCENE` (see [`super::LaunchOptions`]).
     pub(super) fn screenshot_scene(&mut self, scene: &str) {
         let (kind, arg) = scene.split_once('=').unwrap_or((scene, ""));
         match kind {

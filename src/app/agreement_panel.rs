@@ -1,4 +1,4 @@
-//! The agreement window: the figures of [`crate::review::agreement`] for the compared projects
+//! The agreement window: the figures of [`spantag_core::review::agreement`] for the compared projects
 //! (span-level P/R/F1 exact and overlap, token-level kappa and alpha per layer), a per-label F1
 //! chart drawn with the painter, the label confusion matrix over overlapping spans and the worst
 //! documents. Undefined figures read "undefined" with the reason on hover, never NaN. The report
@@ -8,9 +8,9 @@
 
 use super::compare::ReportState;
 use super::{Action, SpantagApp};
-use crate::review::agreement::{AgreementReport, ConfusionPair};
-use crate::review::metrics::{Figure, NONE_LABEL};
 use egui::{Color32, RichText, Sense, Ui, vec2};
+use spantag_core::review::agreement::{AgreementReport, ConfusionPair};
+use spantag_core::review::metrics::{Figure, NONE_LABEL};
 
 /// A ratio as text (`undefined` when there is none).
 pub fn ratio_text(v: Option<f64>) -> String {
@@ -159,7 +159,7 @@ fn layer_choice(ui: &mut Ui, labels: &[String], entity: &[String]) -> Option<Vec
 fn report_ui(
     ui: &mut Ui,
     r: &AgreementReport,
-    gold: &crate::model::Project,
+    gold: &spantag_core::model::Project,
     pair: &mut usize,
 ) -> Option<usize> {
     ui.label(format!(

@@ -18,17 +18,17 @@ use super::article::{SpanMark, short};
 use super::commands::AppCommand;
 use super::review::step_index;
 use super::{PromptKind, SpantagApp};
-use crate::history::Workspace;
-use crate::model::{Project, SpanId, Status, content_hash};
-use crate::project_io;
-use crate::review::agreement::{AgreementReport, agreement, entity_labels_of};
-use crate::review::compare::{
+use egui::{Color32, RichText, Ui};
+use spantag_core::history::Workspace;
+use spantag_core::model::{Project, SpanId, Status, content_hash};
+use spantag_core::project_io;
+use spantag_core::review::agreement::{AgreementReport, agreement, entity_labels_of};
+use spantag_core::review::compare::{
     Agreement, Annotator, DocComparison, MergedSpan, annotator_names, compare_document,
     match_documents,
 };
-use crate::review::merge::{MergeSummary, Resolution, Strategy, conflicts, merge, resolve};
-use crate::time::Timestamp;
-use egui::{Color32, RichText, Ui};
+use spantag_core::review::merge::{MergeSummary, Resolution, Strategy, conflicts, merge, resolve};
+use spantag_core::time::Timestamp;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;

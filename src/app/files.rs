@@ -69,9 +69,12 @@ impl SpantagApp {
                 errors.push(format!("{}: is a project; use Open", p.display()));
                 continue;
             }
-            match crate::import::read_article(p, &crate::import::ImportOptions::default()) {
+            match spantag_core::import::read_article(
+                p,
+                &spantag_core::import::ImportOptions::default(),
+            ) {
                 Ok(decoded) => {
-                    let doc = crate::import::make_document(&scratch, p, decoded);
+                    let doc = spantag_core::import::make_document(&scratch, p, decoded);
                     let index = scratch.documents.len();
                     let e = Edit::AddDocument {
                         index,
@@ -175,6 +178,6 @@ pub(super) fn is_project_file(p: &Path) -> bool {
 }
 
 pub(super) fn format_epoch(secs: u64) -> String {
-    let ts = crate::time::Timestamp(i64::try_from(secs).unwrap_or(0));
+    let ts = spantag_core::time::Timestamp(i64::try_from(secs).unwrap_or(0));
     ts.to_string()
 }

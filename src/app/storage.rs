@@ -2,9 +2,9 @@
 //! name, the autosave worker thread and its recovery file, and file stamps that detect outside
 //! changes to the project file.
 
-use crate::model::Project;
-use crate::project_io;
 use serde::{Deserialize, Serialize};
+use spantag_core::model::Project;
+use spantag_core::project_io;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::SystemTime;
@@ -234,7 +234,7 @@ impl FileStamp {
         Some(FileStamp {
             len: meta.len(),
             modified: meta.modified().ok(),
-            hash: crate::model::content_hash(&String::from_utf8_lossy(&bytes)),
+            hash: spantag_core::model::content_hash(&String::from_utf8_lossy(&bytes)),
         })
     }
 

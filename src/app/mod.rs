@@ -22,15 +22,14 @@ mod windows;
 
 pub use windows::write_png;
 
-use crate::cli::GuiArgs;
-use crate::edit::Edit;
-use crate::history::Workspace;
-use crate::model::{DEFAULT_LABELS, DocState, Project, SpanId};
-use crate::project_io;
 use article::{ArticleView, ViewInput, short};
 use commands::{AppCommand, COMMANDS, MenuGroup, hotkey_key, shortcut_text};
 use egui::{Color32, Key, RichText, Ui};
 use files::{format_epoch, is_project_file};
+use spantag_core::edit::Edit;
+use spantag_core::history::Workspace;
+use spantag_core::model::{DEFAULT_LABELS, DocState, Project, SpanId};
+use spantag_core::project_io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -80,7 +79,7 @@ pub enum Action {
     ApplyImport {
         description: String,
         edits: Vec<Edit>,
-        summary: Box<crate::formats::ImportSummary>,
+        summary: Box<spantag_core::formats::ImportSummary>,
     },
 }
 
@@ -187,8 +186,32 @@ struct Screenshot {
     requested: bool,
 }
 
-/// Starts the desktop app.
-pub fn run(args: GuiArgs) -> anyhow::Result<crate::cli::Outcome> {
+/// How the app starts: filled by `main` from the command line, or by tests.
+#[derive(Debug, Clone, Default)]
+pub struct LaunchOptions {
+    /// A project (.ron) to open, or article files (.txt, .md) to open as a new project.
+    pub paths: Vec<PathBuf>,
+    /// Render the window once, save it as a PNG and exit.
+    pub screenshot: Option<PathBuf>,
+    /// With `screenshot`: open a dialog first: `export`, `export-run[=FORMAT]` (exports to a
+    /// temporary file and waits for the summary) or `import=INPUT[;INPUT...][=FORMAT]`.
+    pub screenshot_dialog: Option<String>,
+    /// Window size in logical pixels.
+    pub window_size: Option<(f32, f32)>,
+    /// The annotator's name given on the command line.
+    pub annotator: Option<String>,
+    /// Start in review mode.
+    pub review: bool,
+    /// Compare these annotators' projects (compare mode).
+    pub compare: Vec<PathBuf>,
+    /// Open the agreement window (with `compare`).
+    pub agreement: bool,
+    /// With `compare`: which spans the gold project accepts outright.
+    pub strategy: Option<spantag_core::review::merge::Strategy>,
+}
+
+/// Starts the desktop app and returns when its window closes.
+pub fn run(args: LaunchOptions) -> anyhow::Result<()> {
     let size = args.window_size.unwrap_or((1280.0, 800.0));
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -212,7 +235,7 @@ pub fn run(args: GuiArgs) -> anyhow::Result<crate::cli::Outcome> {
         }),
     )
     .map_err(|e| anyhow::anyhow!("could not open the window: {e}"))?;
-    Ok(crate::cli::Outcome::Ok)
+    Ok(())
 }
 
 /// The bundled sample project.
@@ -284,7 +307,7 @@ impl SpantagApp {
     }
 
     /// The app as the command line asks for it.
-    pub fn from_args(args: &GuiArgs) -> Self {
+    pub fn from_args(args: &LaunchOptions) -> Self {
         let annotator = storage::resolve_annotator(args.annotator.as_deref());
         let mut app = match sample_project() {
             Ok(p) => SpantagApp::with_workspace(Workspace::new(p), annotator.clone()),

@@ -576,7 +576,7 @@ mod tests {
 
     #[test]
     fn parallel_parse_matches_sequential() {
-        let text = include_str!("../projects/sample.ron");
+        let text = include_str!("../../../projects/sample.ron");
         let seq: Project = ron::Options::default().from_str(text).expect("parses");
         let (par, problems) =
             parse_parallel(text.as_bytes()).expect("the layout we write is split");
@@ -616,7 +616,7 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_a_syntax_error_with_its_position() {
-        let mut bytes = include_bytes!("../projects/sample.ron").to_vec();
+        let mut bytes = include_bytes!("../../../projects/sample.ron").to_vec();
         let at = bytes.iter().position(|&b| b == b'\n').expect("has lines") + 3;
         bytes[at] = 0xff;
         match from_ron_bytes(&bytes, Path::new("x.ron")) {

@@ -3,11 +3,11 @@
 //! stacked in lanes). It reads the document and emits [`Action`]s; it never changes the project.
 
 use super::Action;
-use crate::model::{Document, Label, Span, SpanId};
 use egui::text::{LayoutJob, TextFormat};
 use egui::{
     Color32, CornerRadius, FontId, Galley, Pos2, Rect, Sense, Stroke, StrokeKind, Ui, pos2, vec2,
 };
+use spantag_core::model::{Document, Label, Span, SpanId};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -15,7 +15,7 @@ use std::sync::Arc;
 pub const BASE_FONT: f32 = 16.0;
 
 /// Labels drawn as a band under the text rather than as a box.
-pub use crate::model::is_band_label;
+pub use spantag_core::model::is_band_label;
 
 /// For each span (sorted by start), how many earlier spans of the same kind (`bands`) overlap it,
 /// at most 3: the lane it is drawn in. A sweep keeps the ends of the spans still open per kind.

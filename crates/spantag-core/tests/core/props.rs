@@ -3,13 +3,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use proptest::prelude::*;
-use spantag::edit::Edit;
-use spantag::history::Workspace;
-use spantag::markup::project_from_markup;
-use spantag::model::{Label, Project, Span, SpanId, Status};
-use spantag::project_io;
-use spantag::text::TextIndex;
-use spantag::time::Timestamp;
+use spantag_core::edit::Edit;
+use spantag_core::history::Workspace;
+use spantag_core::markup::project_from_markup;
+use spantag_core::model::{Label, Project, Span, SpanId, Status};
+use spantag_core::project_io;
+use spantag_core::text::TextIndex;
+use spantag_core::time::Timestamp;
 use std::path::Path;
 
 /// Pieces that stress offsets: emoji ZWJ sequences, flags, combining marks, CJK, Arabic, Hebrew,
@@ -69,11 +69,11 @@ proptest! {
     ) {
         use unicode_segmentation::UnicodeSegmentation;
         let mut words = Vec::new();
-        spantag::segment::for_each_word(&text, |i, s| words.push((i, s)));
+        spantag_core::segment::for_each_word(&text, |i, s| words.push((i, s)));
         prop_assert_eq!(&words, &text.split_word_bound_indices().collect::<Vec<_>>());
         // Tokens: the segments that are not all whitespace, with exact code point offsets.
         let mut tokens = Vec::new();
-        spantag::segment::for_each_token(&text, |w| tokens.push((w.byte, w.start, w.end, w.text)));
+        spantag_core::segment::for_each_token(&text, |w| tokens.push((w.byte, w.start, w.end, w.text)));
         let expected: Vec<_> = words
             .iter()
             .filter(|(_, s)| !s.chars().all(char::is_whitespace))
@@ -84,7 +84,7 @@ proptest! {
             .collect();
         prop_assert_eq!(tokens, expected);
         let mut sentences = Vec::new();
-        spantag::segment::for_each_sentence(&text, |i, s| sentences.push((i, s)));
+        spantag_core::segment::for_each_sentence(&text, |i, s| sentences.push((i, s)));
         prop_assert_eq!(sentences, text.split_sentence_bound_indices().collect::<Vec<_>>());
     }
 
@@ -291,7 +291,7 @@ fn resolve(p: &Project, op: &Op) -> Option<Edit> {
                 doc: d.clone(),
                 span: s.id,
                 status: Status::ALL[status],
-                review: Some(spantag::model::Review {
+                review: Some(spantag_core::model::Review {
                     reviewer: "cy".into(),
                     time: Timestamp(1_795_000_200),
                     note: None,
@@ -448,7 +448,7 @@ fn duplicates_and_unknown_labels_are_refused() {
             span: dup
         })
         .map(|_| ()),
-        Err(spantag::edit::EditError::Duplicate {
+        Err(spantag_core::edit::EditError::Duplicate {
             start: 0,
             end: 9,
             label: "actor".into()
@@ -479,7 +479,7 @@ fn duplicates_and_unknown_labels_are_refused() {
 fn markup_fixture_reads_like_the_text() {
     let p = fixture();
     let d = p.doc("a").expect("doc a");
-    let shown = spantag::markup::render(
+    let shown = spantag_core::markup::render(
         &d.text,
         d.spans.iter().map(|s| (s.start, s.end, s.label.as_str())),
     );

@@ -4,11 +4,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use proptest::prelude::*;
-use spantag::formats::{
+use spantag_core::formats::{
     self, ExportFormat, ExportOptions, ImportFormat, ImportOptions, Layer, Progress,
 };
-use spantag::model::{Document, LineEndings, Project, Source, Span, SpanId, Status, content_hash};
-use spantag::time::Timestamp;
+use spantag_core::model::{
+    Document, LineEndings, Project, Source, Span, SpanId, Status, content_hash,
+};
+use spantag_core::time::Timestamp;
 use std::collections::BTreeSet;
 use std::path::Path;
 

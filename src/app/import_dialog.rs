@@ -6,9 +6,11 @@ use super::Action;
 use super::transfer::{
     self, Context, NO_DIALOG, Outbox, Outcome, PickKind, Picked, counts_grid, error_text, item_list,
 };
-use crate::edit::Edit;
-use crate::formats::{self, FormatError, ImportFormat, ImportOptions, ImportSummary, OffsetUnit};
 use egui::{Key, RichText, Ui};
+use spantag_core::edit::Edit;
+use spantag_core::formats::{
+    self, FormatError, ImportFormat, ImportOptions, ImportSummary, OffsetUnit,
+};
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::time::Duration;
@@ -166,7 +168,7 @@ impl ImportDialog {
     }
 
     /// Starts planning for `key` unless that plan is ready or under way.
-    fn plan_for(&mut self, key: &PlanKey, project: &crate::model::Project) {
+    fn plan_for(&mut self, key: &PlanKey, project: &spantag_core::model::Project) {
         if self.plan.as_ref().is_some_and(|(k, _)| k == key)
             || self.pending.as_ref().is_some_and(|p| p.key == *key)
         {
@@ -395,7 +397,7 @@ fn show_plan(ui: &mut Ui, edits: &[Edit], summary: &ImportSummary) {
     if !summary.labels_added.is_empty() {
         ui.weak("To use existing labels instead, add OLD=NEW lines under Label mapping.");
     }
-    let docs: Vec<&crate::model::Document> = edits
+    let docs: Vec<&spantag_core::model::Document> = edits
         .iter()
         .filter_map(|e| match e {
             Edit::AddDocument { document, .. } => Some(&**document),

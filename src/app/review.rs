@@ -11,11 +11,11 @@ use super::article::{SpanMark, short};
 use super::commands::AppCommand;
 use super::compare::{CompareJob, CompareSession};
 use super::{Action, SpantagApp};
-use crate::edit::Edit;
-use crate::model::{Review, SpanId, Status};
-use crate::review::merge::Strategy;
-use crate::time::Timestamp;
 use egui::{Color32, RichText, Ui};
+use spantag_core::edit::Edit;
+use spantag_core::model::{Review, SpanId, Status};
+use spantag_core::review::merge::Strategy;
+use spantag_core::time::Timestamp;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -712,7 +712,7 @@ impl SpantagApp {
 
 impl SpantagApp {
     /// `--compare`, `--review` and `--agreement` on the command line.
-    pub(super) fn review_from_args(&mut self, args: &crate::cli::GuiArgs) {
+    pub(super) fn review_from_args(&mut self, args: &super::LaunchOptions) {
         self.review.strategy = args.strategy;
         if !args.compare.is_empty() {
             self.open_compare(&args.compare);
