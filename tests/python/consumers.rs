@@ -4,8 +4,7 @@
 //! `datasets.load_dataset("json", ...)` loads the hf output whose label names decode to the
 //! expected tags. All checks run in one Python process (startup and imports take seconds).
 //!
-//! Python: `$SPANTAG_PYTHON`, else `.venv/bin/python` of the repository (`.ci/run` creates it).
-//! When neither exists the test prints "skipped: ..." and passes.
+//! Python: see [`crate::venv`] (created on first use; a missing Python fails the test).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::json;
@@ -13,16 +12,8 @@ use spantag_core::formats::{self, ExportFormat, ExportOptions, Layer, Progress, 
 use spantag_core::markup::project_from_markup;
 use spantag_core::model::{Project, Status};
 use spantag_core::time::Timestamp;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-
-fn python() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("SPANTAG_PYTHON") {
-        return Some(PathBuf::from(p));
-    }
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
-    p.exists().then_some(p)
-}
 
 /// Tricky texts: emoji ZWJ sequences and flags, combining marks, CJK, Arabic, NBSP, double
 /// spaces, blank lines, leading and trailing whitespace, a span ending inside a token, crossing
@@ -87,11 +78,10 @@ fn add_spacy_case(e: &mut Expect, p: &Project, out: &Path, exact_ents: bool) {
 
 #[test]
 fn real_consumers_load_the_exports() {
-    let Some(py) = python() else {
-        println!(
-            "skipped: no Python found (set SPANTAG_PYTHON or create .venv with `bash .ci/run`)"
-        );
-        return;
+    let py = match crate::venv::python() {
+        Ok(Some(py)) => py,
+        Ok(None) => return,
+        Err(why) => panic!("the real-consumer test cannot run: {why}"),
     };
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

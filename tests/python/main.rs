@@ -3,3 +3,4 @@
 
 mod consumers;
 mod reference;
+mod venv;

@@ -2,13 +2,9 @@
 //! `sklearn.metrics.cohen_kappa_score` and `krippendorff.alpha(...,
 //! level_of_measurement="nominal")` (plus a plain numpy Fleiss formula).
 //!
-//! Python is looked up as `$SPANTAG_PYTHON`, else
-//! `<CARGO_MANIFEST_DIR>/.venv/bin/python`.
-//! If neither can import sklearn and krippendorff the test prints
-//! "skipped: ..." and passes.
+//! Python: see [`crate::venv`] (created on first use; a missing Python fails the test).
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
@@ -44,22 +40,6 @@ for items in data["fleiss"]:
     out["fleiss"].append(float((P.mean() - Pe) / (1 - Pe)))
 json.dump(out, sys.stdout)
 "#;
-
-fn find_python() -> Option<PathBuf> {
-    let mut candidates = Vec::new();
-    if let Some(p) = std::env::var_os("SPANTAG_PYTHON") {
-        candidates.push(PathBuf::from(p));
-    }
-    candidates.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"));
-    candidates.into_iter().find(|p| {
-        Command::new(p)
-            .args(["-c", "import sklearn, krippendorff"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    })
-}
 
 /// Deterministic LCG (Knuth MMIX constants).
 struct Lcg(u64);
@@ -194,9 +174,10 @@ fn token_level_case(rng: &mut Lcg) -> Result<(f64, f64, Vec<u32>, Vec<u32>), Str
 
 #[test]
 fn cross_check_with_sklearn_and_krippendorff() -> TestResult {
-    let Some(python) = find_python() else {
-        println!("skipped: python with sklearn/krippendorff not found");
-        return Ok(());
+    let python = match crate::venv::python() {
+        Ok(Some(py)) => py,
+        Ok(None) => return Ok(()),
+        Err(why) => return Err(format!("the reference cross-check cannot run: {why}").into()),
     };
     let mut rng = Lcg(0x5EED_2024);
 
