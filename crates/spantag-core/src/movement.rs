@@ -35,7 +35,9 @@ mod tests;
 /// `anchor == head` is a caret with nothing selected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Selection {
+    /// The end that stays put while the selection is extended.
     pub anchor: usize,
+    /// The end that moves: where the caret is drawn.
     pub head: usize,
 }
 
@@ -92,7 +94,9 @@ pub enum Dir {
 /// Which end of a span [`move_boundary`] moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Boundary {
+    /// The first code point of the span.
     Start,
+    /// The offset just past its last code point.
     End,
 }
 
@@ -141,6 +145,11 @@ impl<'t> Text<'t> {
     /// Code point offset of byte `b`, which must be a character boundary.
     fn char(&self, b: usize) -> usize {
         self.index.byte_to_char(self.text, b).unwrap_or(self.len())
+    }
+
+    /// The grapheme boundary at or before code point `c`.
+    fn floor_char(&self, c: usize) -> usize {
+        self.char(self.floor(self.byte(c)))
     }
 
     /// The grapheme boundary at or before byte `b`.
@@ -402,7 +411,7 @@ pub fn move_caret(t: &Text, sel: Selection, unit: Unit, dir: Dir) -> Selection {
     let h = sel.head;
     let units = Units { t, unit };
     let at = match (unit, dir) {
-        (Unit::Char, Dir::Back) if !sel.is_empty() => t.char(t.floor(t.byte(sel.range().start))),
+        (Unit::Char, Dir::Back) if !sel.is_empty() => t.floor_char(sel.range().start),
         (Unit::Char, Dir::Forward) if !sel.is_empty() => t.char(t.ceil(t.byte(sel.range().end))),
         (Unit::Char, Dir::Back) => prev_grapheme(t, h),
         (Unit::Char, Dir::Forward) => next_grapheme(t, h),
@@ -459,7 +468,7 @@ pub fn extend_to(t: &Text, sel: Selection, at: usize) -> Selection {
 /// direction); a caret at `head` (or the start of its grapheme cluster) when nothing but
 /// whitespace lies between them.
 fn settle(t: &Text, anchor: usize, head: usize) -> Selection {
-    let caret = Selection::caret(t.char(t.floor(t.byte(head))));
+    let caret = Selection::caret(t.floor_char(head));
     if anchor == head {
         return caret;
     }
@@ -476,10 +485,8 @@ fn settle(t: &Text, anchor: usize, head: usize) -> Selection {
 pub fn trim_to_text(t: &Text, range: Range<usize>) -> Range<usize> {
     let (lo, hi) = (range.start.min(range.end), range.start.max(range.end));
     let (lo, hi) = (lo.min(t.len()), hi.min(t.len()));
-    t.trim(lo..hi).unwrap_or_else(|| {
-        let at = t.char(t.floor(t.byte(lo)));
-        at..at
-    })
+    t.trim(lo..hi)
+        .unwrap_or_else(|| t.floor_char(lo)..t.floor_char(lo))
 }
 
 /// Moves one end of a span one `unit` in `dir`: the span-resize chords. The start goes to the
