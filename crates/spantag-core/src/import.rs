@@ -12,7 +12,7 @@ use thiserror::Error;
 /// Default largest article accepted: 50 MB.
 pub const DEFAULT_MAX_BYTES: u64 = 50 * 1024 * 1024;
 
-/// Why an article could not be imported. Nothing is added to the project when import fails.
+/// Why an article file could not be imported (that file is not added; see [`plan_add`]).
 #[derive(Debug, Error)]
 pub enum ImportError {
     #[error("{path}: {source}")]
