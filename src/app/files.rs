@@ -60,42 +60,29 @@ impl SpantagApp {
         self.add_paths(paths);
     }
 
+    /// Adds articles by the rule of `import::plan_add` (as `spantag add`): the good files as one
+    /// undoable step, a toast naming each file skipped as already there and each that failed.
     pub(super) fn add_paths(&mut self, paths: &[PathBuf]) {
-        let mut edits = Vec::new();
-        let mut scratch = self.ws.project.clone();
-        let mut errors = Vec::new();
-        for p in paths {
-            if is_project_file(p) {
-                errors.push(format!("{}: is a project; use Open", p.display()));
-                continue;
-            }
-            match spantag_core::import::read_article(
-                p,
-                &spantag_core::import::ImportOptions::default(),
-            ) {
-                Ok(decoded) => {
-                    let doc = spantag_core::import::make_document(&scratch, p, decoded);
-                    let index = scratch.documents.len();
-                    let e = Edit::AddDocument {
-                        index,
-                        document: Box::new(doc),
-                    };
-                    if let Ok(inv) = scratch.apply(e.clone()) {
-                        let _ = inv;
-                        edits.push(e);
-                    }
-                }
-                Err(e) => errors.push(e.to_string()),
-            }
-        }
-        let n = edits.len();
+        use spantag_core::import;
+        let files = import::read_articles(paths, &import::ImportOptions::default());
+        let plan = import::plan_add(&self.ws.project, files);
+        let n = plan.added.len();
         let first_new = self.ws.project.documents.len();
-        if n > 0 && self.edit(&format!("Add {n} article(s)"), edits) {
-            self.toast(format!("Added {n} article(s)"));
+        let (clean, summary, skipped) = (plan.is_clean(), plan.summary(), plan.skipped_lines());
+        if n > 0 && self.edit(&format!("Add {n} article(s)"), plan.edits) {
             self.queue.push(Action::OpenDoc(first_new));
+            if clean {
+                self.toast(format!("Added {n} article(s)"));
+            }
         }
-        for e in errors {
-            self.toast_error(e);
+        if !clean {
+            self.toast(format!("Articles: {summary}"));
+        }
+        for line in skipped {
+            self.toast(format!("Skipped {line}"));
+        }
+        for (_, e) in plan.failed {
+            self.toast_error(e.to_string());
         }
     }
 

@@ -144,76 +144,50 @@ fn expand(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// Adds every article that can be read, skips texts already in the project (or repeated in the
+/// batch) and lists the files that could not be read: the rule of [`import::plan_add`]. Exit 1
+/// when anything was skipped or failed.
 pub fn add(a: &AddArgs) -> anyhow::Result<Outcome> {
     let mut project = load(&a.project)?;
     let options = ImportOptions {
         max_bytes: a.max_bytes,
     };
     let files = expand(&a.files)?;
-    // Read everything first: if any file fails, nothing is added.
-    let mut decoded = Vec::new();
-    let mut errors = Vec::new();
-    for f in &files {
-        match import::read_article(f, &options) {
-            Ok(d) => decoded.push((f, d)),
-            Err(e) => errors.push(e.to_string()),
-        }
-    }
-    if !errors.is_empty() {
-        for e in &errors {
-            eprintln!("error: {e}");
-        }
-        bail!(
-            "{} of {} file(s) could not be imported; nothing was added to {}",
-            errors.len(),
-            files.len(),
-            a.project.display()
-        );
-    }
-    let mut outcome = Outcome::Ok;
-    let mut added = 0;
-    // Printed after saving, so that a closed output pipe cannot stop the save.
-    let mut report = Vec::new();
-    for (f, d) in decoded {
-        let how = d.describe();
-        let doc = import::make_document(&project, f, d);
-        if let Some(existing) = project
-            .documents
-            .iter()
-            .find(|x| x.source.hash == doc.source.hash)
-        {
-            report.push(format!(
-                "skipped {}: same text as document {:?} already in the project",
-                f.display(),
-                existing.id
-            ));
-            outcome = Outcome::Problems;
-            continue;
-        }
-        let id = doc.id.clone();
-        let chars = doc.len_chars();
-        project.apply(Edit::AddDocument {
-            index: usize::MAX,
-            document: Box::new(doc),
-        })?;
-        report.push(format!(
-            "added {} as {id:?}: {chars} characters, {how}",
-            f.display()
-        ));
-        added += 1;
+    let mut plan = import::plan_add(&project, import::read_articles(&files, &options));
+    let added = plan.added.len();
+    for e in std::mem::take(&mut plan.edits) {
+        project.apply(e)?;
     }
     if added > 0 {
         project_io::save(&mut project, &a.project)?;
     }
-    for line in report {
-        outln!("{line}");
+    // Printed after saving, so that a closed output pipe cannot stop the save.
+    for d in &plan.added {
+        outln!(
+            "added {} as {:?}: {} characters, {}",
+            d.path.display(),
+            d.id,
+            d.chars,
+            d.how
+        );
+    }
+    for line in plan.skipped_lines() {
+        outln!("skipped {line}");
+    }
+    for (_, e) in &plan.failed {
+        eprintln!("error: {e}");
     }
     outln!(
-        "{added} document(s) added; {} now has {} document(s)",
+        "{}; {} now has {} document(s)",
+        plan.summary(),
         a.project.display(),
         project.documents.len()
     );
-    Ok(outcome)
+    Ok(if plan.is_clean() {
+        Outcome::Ok
+    } else {
+        Outcome::Problems
+    })
 }
 
 pub fn validate(a: &ProjectArg) -> anyhow::Result<Outcome> {

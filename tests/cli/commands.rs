@@ -74,10 +74,11 @@ fn same_article_in_every_encoding_imports_to_identical_text() {
 }
 
 #[test]
-fn bad_articles_are_refused_and_nothing_is_added() {
+fn add_takes_the_good_files_and_lists_the_bad_ones() {
+    // The rule of `spantag add` (and of the app): every file that can be read is added, each bad
+    // one is listed with its reason, and the exit code is 1 when any file was not added.
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    assert_eq!(code(&spantag(&["new", "p.ron"], d)), 0);
     std::fs::write(d.join("good.txt"), ARTICLE).unwrap();
     std::fs::write(d.join("empty.txt"), "").unwrap();
     std::fs::write(d.join("blank.md"), " \n\n").unwrap();
@@ -88,30 +89,107 @@ fn bad_articles_are_refused_and_nothing_is_added() {
     .unwrap();
     std::fs::write(d.join("big.txt"), "word ".repeat(1000)).unwrap();
     std::fs::write(d.join("doc.pdf"), "%PDF-1.4").unwrap();
-    let before = std::fs::read(d.join("p.ron")).unwrap();
-    for (file, expect) in [
+    for (n, (file, expect)) in [
         ("empty.txt", "empty.txt: the file is empty"),
         ("blank.md", "blank.md: the file is empty"),
         ("photo.txt", "photo.txt: this looks like a binary file"),
         ("doc.pdf", "unsupported file type"),
         ("missing.txt", "missing.txt"),
-    ] {
-        let o = spantag(&["add", "p.ron", "good.txt", file], d);
-        assert_eq!(code(&o), 2, "{file}: {}", out(&o));
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let proj = format!("p{n}.ron");
+        assert_eq!(code(&spantag(&["new", &proj], d)), 0);
+        let o = spantag(&["add", &proj, "good.txt", file], d);
+        assert_eq!(code(&o), 1, "{file}: {}", out(&o));
         assert!(out(&o).contains(expect), "{file}: {}", out(&o));
-        assert!(out(&o).contains("nothing was added"), "{}", out(&o));
-        assert_eq!(std::fs::read(d.join("p.ron")).unwrap(), before);
+        assert!(
+            out(&o).contains("added good.txt as \"good\""),
+            "{}",
+            out(&o)
+        );
+        assert!(
+            out(&o).contains("1 added, 1 could not be read"),
+            "{}",
+            out(&o)
+        );
+        let p = spantag_core::project_io::load(&d.join(&proj)).unwrap();
+        assert_eq!(p.documents.len(), 1, "{file}: the good file is added");
+        assert_eq!(p.documents[0].text, ARTICLE);
     }
+    // Nothing readable: nothing changes on disk.
+    assert_eq!(code(&spantag(&["new", "p.ron"], d)), 0);
+    let before = std::fs::read(d.join("p.ron")).unwrap();
+    let o = spantag(&["add", "p.ron", "empty.txt", "photo.txt"], d);
+    assert_eq!(code(&o), 1);
+    assert!(
+        out(&o).contains("0 added, 2 could not be read"),
+        "{}",
+        out(&o)
+    );
+    assert_eq!(std::fs::read(d.join("p.ron")).unwrap(), before);
     let o = spantag(&["add", "p.ron", "big.txt", "--max-bytes", "1000"], d);
-    assert_eq!(code(&o), 2);
+    assert_eq!(code(&o), 1);
     assert!(
         out(&o).contains("big.txt: the file is 5000 bytes, over the limit of 1000 bytes"),
+        "{}",
+        out(&o)
+    );
+    // A project is not an article; a missing project is an error (exit 2).
+    let o = spantag(&["add", "p.ron", "p0.ron"], d);
+    assert_eq!(code(&o), 1);
+    assert!(
+        out(&o).contains("p0.ron: this is a spantag project"),
         "{}",
         out(&o)
     );
     let o = spantag(&["add", "nope.ron", "good.txt"], d);
     assert_eq!(code(&o), 2);
     assert!(out(&o).contains("spantag new nope.ron"), "{}", out(&o));
+}
+
+#[test]
+fn add_skips_texts_already_there_and_names_the_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert_eq!(code(&spantag(&["new", "p.ron"], d)), 0);
+    std::fs::create_dir(d.join("more")).unwrap();
+    std::fs::write(d.join("good.txt"), ARTICLE).unwrap();
+    // The same text twice in one batch (the CRLF copy normalises to the same text), and a new one
+    // whose file name is taken.
+    std::fs::write(d.join("more/copy.txt"), ARTICLE.replace('\n', "\r\n")).unwrap();
+    std::fs::write(d.join("more/good.txt"), "Another story.\n").unwrap();
+    let o = spantag(&["add", "p.ron", "good.txt", "more"], d);
+    assert_eq!(code(&o), 1, "{}", out(&o));
+    let t = out(&o);
+    assert!(t.contains("added good.txt as \"good\""), "{t}");
+    assert!(t.contains("added more/good.txt as \"good-2\""), "{t}");
+    assert!(
+        t.contains(
+            "skipped more/copy.txt: same text as document \"good\" added from an earlier file"
+        ),
+        "{t}"
+    );
+    assert!(t.contains("2 added, 1 skipped"), "{t}");
+    let p = spantag_core::project_io::load(&d.join("p.ron")).unwrap();
+    let ids: Vec<&str> = p.documents.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, ["good", "good-2"]);
+    // Again: everything is already in the project.
+    let o = spantag(&["add", "p.ron", "more/good.txt"], d);
+    assert_eq!(code(&o), 1);
+    assert!(
+        out(&o).contains("same text as document \"good-2\" already in the project"),
+        "{}",
+        out(&o)
+    );
+    assert_eq!(
+        spantag_core::project_io::load(&d.join("p.ron"))
+            .unwrap()
+            .documents
+            .len(),
+        2
+    );
 }
 
 #[test]

@@ -84,6 +84,40 @@ fn dropped_articles_are_added_and_bad_ones_reported() {
 }
 
 #[test]
+fn dropped_duplicates_are_skipped_and_named() {
+    // The rule of `spantag add`: a text already in the project, or twice in the drop, is skipped
+    // and the toast names the document it duplicates.
+    let dir = tempfile::tempdir().unwrap();
+    let same = dir.path().join("same.txt");
+    std::fs::write(&same, "Ana went to Lune Port 👩‍👩‍👧 café.").unwrap();
+    let fresh = dir.path().join("ferry.txt");
+    std::fs::write(&fresh, "Ferry news.\n").unwrap();
+    let copy = dir.path().join("copy.txt");
+    std::fs::write(&copy, "Ferry news.\r\n").unwrap();
+    let mut h = harness(SpantagApp::new_for_test(project(), "tester"));
+    drop_files(&mut h, &[same, fresh, copy]);
+    let ids: Vec<String> = h
+        .state()
+        .project()
+        .documents
+        .iter()
+        .map(|d| d.id.clone())
+        .collect();
+    assert_eq!(ids, ["d1", "ferry"]);
+    let toasts = h.state().toasts();
+    for expect in [
+        "Articles: 1 added, 2 skipped (already there)",
+        "same.txt: same text as document \"d1\" already in the project",
+        "copy.txt: same text as document \"ferry\" added from an earlier file",
+    ] {
+        assert!(
+            toasts.iter().any(|t| t.contains(expect)),
+            "{expect}: {toasts:?}"
+        );
+    }
+}
+
+#[test]
 fn dropped_project_opens_and_bad_project_is_a_toast() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("other.ron");

@@ -1,15 +1,18 @@
 //! Article import from `.txt` and `.md` files: encoding detection, line-ending normalisation and
-//! clear errors for files that are not text.
+//! clear errors for files that are not text; and [`plan_add`], the one rule for adding a batch of
+//! articles to a project (the command line and the app both follow it).
 
-use crate::model::{Document, LineEndings, Project, Source, content_hash};
+use crate::edit::Edit;
+use crate::model::{Document, LineEndings, Project, Source, content_hash, slug};
 use encoding_rs::{Encoding, UTF_8};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 /// Default largest article accepted: 50 MB.
 pub const DEFAULT_MAX_BYTES: u64 = 50 * 1024 * 1024;
 
-/// Why an article could not be imported. Nothing is added to the project when import fails.
+/// Why an article file could not be imported (that file is not added; see [`plan_add`]).
 #[derive(Debug, Error)]
 pub enum ImportError {
     #[error("{path}: {source}")]
@@ -30,6 +33,8 @@ pub enum ImportError {
     Binary { path: PathBuf, why: String },
     #[error("{path}: unsupported file type {ext:?} (articles are .txt or .md)")]
     Unsupported { path: PathBuf, ext: String },
+    #[error("{path}: this is a spantag project, not an article (open it instead)")]
+    Project { path: PathBuf },
 }
 
 /// Decoded article text and what was done to it.
@@ -170,6 +175,11 @@ pub fn read_article(path: &Path, options: &ImportOptions) -> Result<DecodedText,
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
+    if ext == "ron" {
+        return Err(ImportError::Project {
+            path: path.to_owned(),
+        });
+    }
     if !matches!(ext.as_str(), "txt" | "md" | "markdown" | "text") {
         return Err(ImportError::Unsupported {
             path: path.to_owned(),
@@ -236,11 +246,19 @@ pub fn title_of(text: &str, path: &Path) -> String {
 
 /// Builds a document for `project` (a fresh id) from decoded text.
 pub fn make_document(project: &Project, path: &Path, decoded: DecodedText) -> Document {
-    let stem = path
-        .file_stem()
+    let id = project.unique_doc_id(&file_stem(path));
+    document_with_id(id, path, decoded)
+}
+
+/// The file name without its extension, the stem of a document id.
+fn file_stem(path: &Path) -> String {
+    path.file_stem()
         .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "doc".into());
-    let id = project.unique_doc_id(&stem);
+        .unwrap_or_else(|| "doc".into())
+}
+
+/// A document with id `id` from decoded text.
+fn document_with_id(id: String, path: &Path, decoded: DecodedText) -> Document {
     let title = title_of(&decoded.text, path);
     let source = Source {
         path: Some(path.to_string_lossy().into_owned()),
@@ -249,6 +267,186 @@ pub fn make_document(project: &Project, path: &Path, decoded: DecodedText) -> Do
         line_endings: decoded.line_endings,
     };
     Document::new(id, title, decoded.text, source)
+}
+
+/// Reads every file with [`read_article`], in order: the input of [`plan_add`].
+pub fn read_articles(
+    paths: &[PathBuf],
+    options: &ImportOptions,
+) -> Vec<(PathBuf, Result<DecodedText, ImportError>)> {
+    paths
+        .iter()
+        .map(|p| (p.clone(), read_article(p, options)))
+        .collect()
+}
+
+/// An article [`plan_add`] adds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Added {
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// Its new document id.
+    pub id: String,
+    /// Length of its text in code points.
+    pub chars: usize,
+    /// How it was decoded ([`DecodedText::describe`]).
+    pub how: String,
+}
+
+/// An article [`plan_add`] skips because its text is already there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// The id of the document with the same text.
+    pub duplicate_of: String,
+    /// True when that document comes from an earlier file of the same batch (it is being added
+    /// too), false when it is already in the project.
+    pub in_batch: bool,
+}
+
+/// What adding a batch of article files does: the edits that add the good ones (apply them as one
+/// undoable step) and a report of every file.
+#[derive(Debug, Default)]
+pub struct AddPlan {
+    /// One [`Edit::AddDocument`] per added article, in file order, after the project's documents.
+    pub edits: Vec<Edit>,
+    /// The added articles, in the order of `edits`.
+    pub added: Vec<Added>,
+    /// Articles whose text is already in the project or earlier in the batch.
+    pub skipped: Vec<Skipped>,
+    /// Files that could not be read, with the reason.
+    pub failed: Vec<(PathBuf, ImportError)>,
+}
+
+impl AddPlan {
+    /// Whether every file was added (nothing skipped, nothing failed).
+    pub fn is_clean(&self) -> bool {
+        self.skipped.is_empty() && self.failed.is_empty()
+    }
+
+    /// One line per skipped file, e.g. `b.txt: same text as document "a" already in the project`.
+    pub fn skipped_lines(&self) -> Vec<String> {
+        self.skipped
+            .iter()
+            .map(|s| {
+                let whose = if s.in_batch {
+                    "added from an earlier file"
+                } else {
+                    "already in the project"
+                };
+                format!(
+                    "{}: same text as document {:?} {whose}",
+                    s.path.display(),
+                    s.duplicate_of
+                )
+            })
+            .collect()
+    }
+
+    /// A one-line count, e.g. `2 added, 1 skipped (already there), 1 could not be read`.
+    pub fn summary(&self) -> String {
+        let mut s = format!("{} added", self.added.len());
+        if !self.skipped.is_empty() {
+            s.push_str(&format!(", {} skipped (already there)", self.skipped.len()));
+        }
+        if !self.failed.is_empty() {
+            s.push_str(&format!(", {} could not be read", self.failed.len()));
+        }
+        s
+    }
+}
+
+/// The rule for adding articles to `project`, shared by `spantag add` and the app: every file that
+/// was read is added; a text already in the project, or repeated within the batch, is skipped and
+/// reported with the id of the document it duplicates; each file that could not be read is listed
+/// with its reason. New document ids are unique (derived from the file names). Nothing is changed:
+/// apply [`AddPlan::edits`].
+pub fn plan_add(
+    project: &Project,
+    files: Vec<(PathBuf, Result<DecodedText, ImportError>)>,
+) -> AddPlan {
+    let mut plan = AddPlan::default();
+    let mut ids: HashSet<String> = project.documents.iter().map(|d| d.id.clone()).collect();
+    // Content hash -> (document id, in this batch); the text is compared too, on a hash match.
+    let mut by_hash: HashMap<String, Vec<(String, bool)>> = HashMap::new();
+    for d in &project.documents {
+        by_hash
+            .entry(d.source.hash.clone())
+            .or_default()
+            .push((d.id.clone(), false));
+    }
+    let texts: HashMap<&str, &str> = project
+        .documents
+        .iter()
+        .map(|d| (d.id.as_str(), d.text.as_str()))
+        .collect();
+    let mut new_docs: Vec<Document> = Vec::new();
+    for (path, read) in files {
+        let decoded = match read {
+            Ok(d) => d,
+            Err(e) => {
+                plan.failed.push((path, e));
+                continue;
+            }
+        };
+        let hash = content_hash(&decoded.text);
+        let same = by_hash.get(&hash).and_then(|found| {
+            found.iter().find(|(id, in_batch)| {
+                let text = if *in_batch {
+                    new_docs
+                        .iter()
+                        .find(|d| &d.id == id)
+                        .map(|d| d.text.as_str())
+                } else {
+                    texts.get(id.as_str()).copied()
+                };
+                text == Some(decoded.text.as_str())
+            })
+        });
+        if let Some((id, in_batch)) = same {
+            plan.skipped.push(Skipped {
+                path,
+                duplicate_of: id.clone(),
+                in_batch: *in_batch,
+            });
+            continue;
+        }
+        let id = fresh_id(&ids, &file_stem(&path));
+        ids.insert(id.clone());
+        by_hash.entry(hash).or_default().push((id.clone(), true));
+        let how = decoded.describe();
+        let doc = document_with_id(id.clone(), &path, decoded);
+        plan.added.push(Added {
+            path,
+            id,
+            chars: doc.len_chars(),
+            how,
+        });
+        new_docs.push(doc);
+    }
+    let first = project.documents.len();
+    plan.edits = new_docs
+        .into_iter()
+        .enumerate()
+        .map(|(k, doc)| Edit::AddDocument {
+            index: first + k,
+            document: Box::new(doc),
+        })
+        .collect();
+    plan
+}
+
+/// A document id from `stem` that is not in `taken` (as [`Project::unique_doc_id`]).
+fn fresh_id(taken: &HashSet<String>, stem: &str) -> String {
+    let base = slug(stem);
+    let mut id = base.clone();
+    let mut n = 2;
+    while taken.contains(&id) {
+        id = format!("{base}-{n}");
+        n += 1;
+    }
+    id
 }
 
 #[cfg(test)]
@@ -287,5 +485,121 @@ mod tests {
     fn binary_refused() {
         assert!(decode(b"PK\x03\x04\x00\x00binary").is_err());
         assert!(decode(&[0xff, 0xfe, 0x00, 0xd8]).is_err());
+    }
+
+    fn read(text: &str) -> Result<DecodedText, ImportError> {
+        decode(text.as_bytes()).map_err(|why| ImportError::Binary {
+            path: "x".into(),
+            why,
+        })
+    }
+
+    #[test]
+    fn plan_adds_good_files_and_reports_the_rest() {
+        let mut project = Project::new("p", &["actor"]);
+        let old = make_document(
+            &project,
+            Path::new("a.txt"),
+            decode("Old news.".as_bytes()).unwrap(),
+        );
+        project
+            .apply(Edit::AddDocument {
+                index: 0,
+                document: Box::new(old),
+            })
+            .unwrap();
+        let files = vec![
+            (PathBuf::from("in/a.txt"), read("Fresh news.")),
+            (PathBuf::from("b.txt"), read("Old news.")),
+            (PathBuf::from("c.txt"), read("Third story.")),
+            (
+                PathBuf::from("d.txt"),
+                Err(ImportError::Empty {
+                    path: "d.txt".into(),
+                }),
+            ),
+            (
+                PathBuf::from("other/a.txt"),
+                read("Café 👩\u{200d}👩\u{200d}👧 news."),
+            ),
+            (PathBuf::from("again.txt"), read("Fresh news.")),
+        ];
+        let plan = plan_add(&project, files);
+        let added: Vec<(&str, &str)> = plan
+            .added
+            .iter()
+            .map(|a| (a.path.to_str().unwrap(), a.id.as_str()))
+            .collect();
+        assert_eq!(
+            added,
+            [("in/a.txt", "a-2"), ("c.txt", "c"), ("other/a.txt", "a-3")]
+        );
+        assert_eq!(plan.added[2].chars, 16, "code points");
+        assert_eq!(
+            plan.skipped,
+            [
+                Skipped {
+                    path: "b.txt".into(),
+                    duplicate_of: "a".into(),
+                    in_batch: false
+                },
+                Skipped {
+                    path: "again.txt".into(),
+                    duplicate_of: "a-2".into(),
+                    in_batch: true
+                },
+            ]
+        );
+        assert_eq!(
+            plan.skipped_lines(),
+            [
+                "b.txt: same text as document \"a\" already in the project",
+                "again.txt: same text as document \"a-2\" added from an earlier file",
+            ]
+        );
+        let failed: Vec<String> = plan.failed.iter().map(|(_, e)| e.to_string()).collect();
+        assert_eq!(failed, ["d.txt: the file is empty"]);
+        assert!(!plan.is_clean());
+        assert_eq!(
+            plan.summary(),
+            "3 added, 2 skipped (already there), 1 could not be read"
+        );
+        // The edits add the documents after the existing one, in file order; undone, they go.
+        let before = project.clone();
+        let mut undo = Vec::new();
+        for e in plan.edits {
+            undo.push(project.apply(e).unwrap());
+        }
+        let ids: Vec<&str> = project.documents.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["a", "a-2", "c", "a-3"]);
+        for e in undo.into_iter().rev() {
+            project.apply(e).unwrap();
+        }
+        assert_eq!(project, before);
+    }
+
+    #[test]
+    fn plan_compares_texts_not_only_hashes() {
+        let mut project = Project::new("p", &["actor"]);
+        let mut doc = make_document(&project, Path::new("x.txt"), read("One text.").unwrap());
+        // A stored hash that matches another text (as a collision would).
+        doc.source.hash = content_hash("Another text.");
+        project.documents.push(doc);
+        let plan = plan_add(&project, vec![("y.txt".into(), read("Another text."))]);
+        assert_eq!(plan.added.len(), 1);
+        assert!(plan.is_clean());
+        assert_eq!(plan.summary(), "1 added");
+        // Nothing to add: an empty plan.
+        let plan = plan_add(&project, Vec::new());
+        assert!(plan.edits.is_empty() && plan.is_clean());
+    }
+
+    #[test]
+    fn projects_are_not_articles() {
+        let e = read_article(Path::new("p.RON"), &ImportOptions::default()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "p.RON: this is a spantag project, not an article (open it instead)"
+        );
     }
 }
