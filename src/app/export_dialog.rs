@@ -149,7 +149,7 @@ impl ExportDialog {
             format!("{stem}-{}-split", self.format)
         } else {
             match self.format {
-                f if self.out_is_folder() => format!("{stem}-{f}"),
+                f if f.exporter().is_some_and(|e| e.folder) => format!("{stem}-{f}"),
                 ExportFormat::Hf => format!("{stem}.hf.jsonl"),
                 f => format!("{stem}.{}", f.extension()),
             }

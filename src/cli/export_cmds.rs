@@ -5,8 +5,8 @@ use super::Outcome;
 use anyhow::{Context, bail};
 use clap::Args;
 use spantag_core::formats::{
-    self, ExportOptions, Format, ImportOptions, Input, Layer, OffsetUnit, Overlap, Progress,
-    Scheme, parse_name,
+    self, ExportOptions, Format, ImportOptions, Layer, OffsetUnit, Overlap, Progress, Scheme,
+    parse_name,
 };
 use spantag_core::model::{DEFAULT_LABELS, Project, Status};
 use spantag_core::project_io;
@@ -72,10 +72,8 @@ pub struct ImportArgs {
         help = format!("Input format: {}", list(&names(formats::importers()), "or"))
     )]
     pub format: Format,
-    #[arg(required = true, help = format!(
-        "Input files ({}: folders or .ann files)",
-        list(&importers_where(|i| i.input == Input::Folder), "and")
-    ))]
+    /// Input files (brat: folders or .ann files).
+    #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
     #[arg(long, value_parser = parse_name::<OffsetUnit>, help = format!(
         "Offset unit of the input: codepoints or utf16 (default: utf16 for {}, else codepoints)",

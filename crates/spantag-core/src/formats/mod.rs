@@ -52,16 +52,18 @@
 //! # The format registry
 //!
 //! Every format lives in one file of this folder (`jsonl.rs`, `conll.rs`, ...) that holds both
-//! its export and its import code and ends in a `pub(crate) static FORMAT: FormatSpec`: its
+//! its export and its import code and starts with a `pub(crate) static FORMAT: FormatSpec`: its
 //! [`Exporter`] (description, file extension, what it writes and the functions that render it)
 //! and its [`Importer`] (description, offsets, what to pick and the function that reads it),
-//! either of which may be `None`. The registry below names each file once; that line declares
-//! the module, adds the variant to [`Format`] and makes its spec the answer of
-//! [`Format::spec`]. The command line and the app list the formats from it ([`exporters`],
-//! [`importers`]).
+//! either of which may be `None`. The `registry!` below names each file once; that line declares
+//! the module, adds the variant to [`Format`] and makes the file's `FORMAT` the answer of
+//! [`Format::spec`]. Export and import dispatch through the spec, and the command line and the
+//! app list the formats from it ([`exporters`], [`importers`]), so nothing else names a format.
 //!
 //! Adding a format is one new file plus one registration line: write `formats/tsv.rs` with its
-//! `FORMAT`, then add `Tsv => tsv,` (with a doc comment) to the registry.
+//! `FORMAT` (its writer has the signature of the other formats' `export`, its reader that of
+//! their `parse_file`), then add `Tsv => tsv,` with a doc comment to the registry. The position
+//! of the line is the format's place in menus, `--help` and error messages.
 //!
 //! The rest of this folder is shared by every format: the export driver (`export.rs`: options,
 //! selection, output files; `layers.rs`: layers and the overlap policy; `split.rs`:
