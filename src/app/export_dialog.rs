@@ -149,7 +149,7 @@ impl ExportDialog {
             format!("{stem}-{}-split", self.format)
         } else {
             match self.format {
-                ExportFormat::Brat => format!("{stem}-brat"),
+                f if f.exporter().is_some_and(|e| e.folder) => format!("{stem}-{f}"),
                 ExportFormat::Hf => format!("{stem}.hf.jsonl"),
                 f => format!("{stem}.{}", f.extension()),
             }
@@ -157,9 +157,9 @@ impl ExportDialog {
         dir.join(name).display().to_string()
     }
 
-    /// Whether the output is a folder (brat, or any split).
+    /// Whether the output is a folder (a folder format such as brat, or any split).
     fn out_is_folder(&self) -> bool {
-        self.split || self.format == ExportFormat::Brat
+        self.split || self.format.exporter().is_some_and(|e| e.folder)
     }
 
     /// Keeps the label checkboxes in step with the project's label set.
@@ -251,7 +251,7 @@ impl ExportDialog {
         run: bool,
     ) -> Result<(), String> {
         if !format.is_empty() {
-            self.format = format.parse()?;
+            self.format = formats::parse_export_format(format)?;
             self.out = self.suggested_out();
         }
         if run {
@@ -403,17 +403,16 @@ impl ExportDialog {
 
     fn option_widgets(&mut self, ui: &mut Ui) {
         transfer::options_grid(ui, "export-options", |ui| {
-            transfer::format_row(ui, &mut self.format, ExportFormat::ALL, describe);
-            if self.format == ExportFormat::Conll {
+            transfer::format_row(ui, &mut self.format, formats::exporters(), describe);
+            let uses =
+                |pick: fn(&formats::Exporter) -> bool| self.format.exporter().is_some_and(pick);
+            if uses(|e| e.scheme) {
                 choice_row(ui, "Tag scheme:", &mut self.scheme, &SCHEMES);
             }
-            if matches!(self.format, ExportFormat::Conll | ExportFormat::Hf) {
+            if uses(|e| e.layered) {
                 choice_row(ui, "Layers:", &mut self.layer, &LAYERS);
             }
-            if matches!(
-                self.format,
-                ExportFormat::Conll | ExportFormat::Hf | ExportFormat::Spacy
-            ) {
+            if uses(|e| e.entity_layer) {
                 choice_row(ui, "Overlaps:", &mut self.overlap, &OVERLAPS);
                 let l = ui.label("Entity labels:");
                 ui.add(
@@ -673,21 +672,7 @@ fn choice_row<T: Copy + PartialEq + std::fmt::Display>(
 
 /// One line about each format.
 fn describe(f: ExportFormat) -> &'static str {
-    match f {
-        ExportFormat::Jsonl => {
-            "spaCy/Prodigy tasks: text, tokens, spans (code point offsets), meta"
-        }
-        ExportFormat::Spacy => {
-            "spaCy DocBin (.spacy): entity labels as doc.ents, every span in doc.spans[\"sc\"]"
-        }
-        ExportFormat::Conll => "One token a line, -DOCSTART-, a blank line between sentences",
-        ExportFormat::Hf => {
-            "Hugging Face token classification JSONL (tokens, ner_tags) and the label names"
-        }
-        ExportFormat::Brat => "A folder with DOC.txt and DOC.ann per document and annotation.conf",
-        ExportFormat::LabelStudio => "Label Studio JSON tasks with their annotations",
-        ExportFormat::Csv => "One row per span; safe to open in a spreadsheet",
-    }
+    f.exporter().map_or("", |e| e.description)
 }
 
 /// A file name made from a project name: `Sample: local news` → `sample-local-news`.

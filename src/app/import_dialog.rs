@@ -9,7 +9,7 @@ use super::transfer::{
 use egui::{Key, RichText, Ui};
 use spantag_core::edit::Edit;
 use spantag_core::formats::{
-    self, FormatError, ImportFormat, ImportOptions, ImportSummary, OffsetUnit,
+    self, FormatError, ImportFormat, ImportOptions, ImportSummary, Input, OffsetUnit,
 };
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, TryRecvError};
@@ -81,10 +81,8 @@ impl ImportDialog {
     pub(crate) fn scripted(&mut self, arg: &str) -> Result<(), String> {
         let (inputs, format) = arg.split_once('=').unwrap_or((arg, ""));
         if !format.is_empty() {
-            self.format = format.parse()?;
-            if self.format == ImportFormat::Doccano {
-                self.offsets = OffsetUnit::Utf16;
-            }
+            self.format = formats::parse_import_format(format)?;
+            self.offsets = usual_offsets(self.format);
         }
         self.inputs = inputs.to_owned();
         self.focus_inputs = false;
@@ -93,10 +91,7 @@ impl ImportDialog {
 
     /// Whether the format has character offsets whose unit the user chooses.
     fn has_offsets(&self) -> bool {
-        matches!(
-            self.format,
-            ImportFormat::Jsonl | ImportFormat::Doccano | ImportFormat::LabelStudio
-        )
+        self.format.importer().is_some_and(|i| i.offsets.is_some())
     }
 
     fn input_paths(&self) -> Vec<PathBuf> {
@@ -223,7 +218,7 @@ impl ImportDialog {
     fn body(&mut self, ui: &mut Ui, cx: &Context<'_>) {
         let before = self.format;
         transfer::options_grid(ui, "import-options", |ui| {
-            transfer::format_row(ui, &mut self.format, ImportFormat::ALL, describe);
+            transfer::format_row(ui, &mut self.format, formats::importers(), describe);
             ui.label("Offsets:");
             if self.has_offsets() {
                 ui.horizontal(|ui| {
@@ -247,11 +242,7 @@ impl ImportDialog {
             ui.end_row();
         });
         if before != self.format {
-            self.offsets = if self.format == ImportFormat::Doccano {
-                OffsetUnit::Utf16
-            } else {
-                OffsetUnit::Codepoints
-            };
+            self.offsets = usual_offsets(self.format);
         }
         let (button, hint) = if self.format == ImportFormat::Brat {
             ("Add folder…", "a brat folder (or .ann files)")
@@ -329,20 +320,12 @@ impl ImportDialog {
         if !can_browse {
             return;
         }
-        let kind = match self.format {
-            ImportFormat::Brat => PickKind::Folder,
-            ImportFormat::Conll => PickKind::Files {
-                name: "CoNLL",
-                extensions: &["conll", "txt", "iob", "bio"],
+        let kind = match self.format.importer().map(|i| i.input) {
+            Some(Input::Files { kind, extensions }) => PickKind::Files {
+                name: kind,
+                extensions,
             },
-            ImportFormat::LabelStudio => PickKind::Files {
-                name: "Label Studio JSON",
-                extensions: &["json"],
-            },
-            ImportFormat::Jsonl | ImportFormat::Doccano => PickKind::Files {
-                name: "JSON lines",
-                extensions: &["jsonl", "json"],
-            },
+            Some(Input::Folder) | None => PickKind::Folder,
         };
         match transfer::native_pick(kind, None) {
             Picked::Chosen(v) => {
@@ -465,15 +448,14 @@ fn parse_map(text: &str) -> Result<Vec<(String, String)>, String> {
 
 /// One line about each format.
 fn describe(f: ImportFormat) -> &'static str {
-    match f {
-        ImportFormat::Jsonl => "spaCy/Prodigy JSONL: text and spans with start, end, label",
-        ImportFormat::Doccano => "doccano JSONL with label or entities (UTF-16 offsets by default)",
-        ImportFormat::LabelStudio => "Label Studio JSON tasks: annotations and predictions",
-        ImportFormat::Brat => "brat standoff: a folder of .txt and .ann files",
-        ImportFormat::Conll => {
-            "CoNLL (IOB1, IOB2 or BILOU detected); text rebuilt with single spaces"
-        }
-    }
+    f.importer().map_or("", |i| i.description)
+}
+
+/// The offset unit the format's files usually use.
+fn usual_offsets(f: ImportFormat) -> OffsetUnit {
+    f.importer()
+        .and_then(|i| i.offsets)
+        .unwrap_or(OffsetUnit::Codepoints)
 }
 
 #[cfg(test)]

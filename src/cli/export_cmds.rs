@@ -5,8 +5,8 @@ use super::Outcome;
 use anyhow::{Context, bail};
 use clap::Args;
 use spantag_core::formats::{
-    self, ExportFormat, ExportOptions, ImportFormat, ImportOptions, Layer, OffsetUnit, Overlap,
-    Progress, Scheme,
+    self, ExportOptions, Format, ImportOptions, Layer, OffsetUnit, Overlap, Progress, Scheme,
+    parse_name,
 };
 use spantag_core::model::{DEFAULT_LABELS, Project, Status};
 use spantag_core::project_io;
@@ -16,11 +16,16 @@ use std::path::PathBuf;
 pub struct ExportArgs {
     /// The project file.
     pub project: PathBuf,
-    /// Output format: jsonl, spacy, conll, hf, brat, labelstudio or csv.
-    #[arg(long)]
-    pub format: ExportFormat,
-    /// Output file (a folder for brat, and for every format with --split).
-    #[arg(long)]
+    #[arg(
+        long,
+        value_parser = formats::parse_export_format,
+        help = format!("Output format: {}", list(&names(formats::exporters()), "or"))
+    )]
+    pub format: Format,
+    #[arg(long, help = format!(
+        "Output file (a folder for {}, and for every format with --split)",
+        list(&exporters_where(|e| e.folder), "and")
+    ))]
     pub out: PathBuf,
     /// Only spans with these labels (comma-separated).
     #[arg(long, value_delimiter = ',')]
@@ -40,15 +45,17 @@ pub struct ExportArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// CoNLL tagging scheme: iob2, iob1 or bilou.
-    #[arg(long, default_value = "iob2")]
+    #[arg(long, default_value = "iob2", value_parser = parse_name::<Scheme>)]
     pub scheme: Scheme,
-    /// Layers written by conll and hf: both (entities to --out, other labels such as claim to
-    /// NAME.claims.EXT), entities, or claims.
-    #[arg(long, default_value = "both")]
+    #[arg(long, default_value = "both", value_parser = parse_name::<Layer>, help = format!(
+        "Layers written by {}: both (entities to --out, other labels such as claim to \
+         NAME.claims.EXT), entities, or claims",
+        list(&exporters_where(|e| e.layered), "and")
+    ))]
     pub layer: Layer,
     /// Overlaps within a layer: longest (keep the longest span) or first (keep the earliest);
     /// the others are reported.
-    #[arg(long, default_value = "longest")]
+    #[arg(long, default_value = "longest", value_parser = parse_name::<Overlap>)]
     pub overlap: Overlap,
     /// Labels of the entity layer (spaCy doc.ents, CoNLL/hf tags).
     #[arg(long, value_delimiter = ',', default_value = "actor,place,number")]
@@ -59,15 +66,19 @@ pub struct ExportArgs {
 pub struct ImportArgs {
     /// The project file (created with the default labels if missing).
     pub project: PathBuf,
-    /// Input format: jsonl, doccano, labelstudio, brat or conll.
-    #[arg(long)]
-    pub format: ImportFormat,
+    #[arg(
+        long,
+        value_parser = formats::parse_import_format,
+        help = format!("Input format: {}", list(&names(formats::importers()), "or"))
+    )]
+    pub format: Format,
     /// Input files (brat: folders or .ann files).
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
-    /// Offset unit of the input: codepoints or utf16 (default: utf16 for doccano, else
-    /// codepoints).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_name::<OffsetUnit>, help = format!(
+        "Offset unit of the input: codepoints or utf16 (default: utf16 for {}, else codepoints)",
+        list(&importers_where(|i| i.offsets == Some(OffsetUnit::Utf16)), "and")
+    ))]
     pub offsets: Option<OffsetUnit>,
     /// Rename a label while importing: OLD=NEW (repeatable).
     #[arg(long = "map", value_name = "OLD=NEW", value_parser = parse_map)]
@@ -75,6 +86,53 @@ pub struct ImportArgs {
     /// Author of spans whose input names none.
     #[arg(long, default_value = "import")]
     pub author: String,
+}
+
+/// The `about` line of `export`.
+pub fn export_about() -> String {
+    format!(
+        "Export training data ({})",
+        names(formats::exporters()).join(", ")
+    )
+}
+
+/// The `about` line of `import`.
+pub fn import_about() -> String {
+    format!(
+        "Import annotations ({}) into a project",
+        names(formats::importers()).join(", ")
+    )
+}
+
+fn names(formats: &[Format]) -> Vec<&'static str> {
+    formats.iter().map(|f| f.name()).collect()
+}
+
+/// The exporting formats whose exporter satisfies `pred`.
+fn exporters_where(pred: fn(&formats::Exporter) -> bool) -> Vec<&'static str> {
+    formats::exporters()
+        .iter()
+        .filter(|f| f.exporter().is_some_and(pred))
+        .map(|f| f.name())
+        .collect()
+}
+
+/// The importing formats whose importer satisfies `pred`.
+fn importers_where(pred: fn(&formats::Importer) -> bool) -> Vec<&'static str> {
+    formats::importers()
+        .iter()
+        .filter(|f| f.importer().is_some_and(pred))
+        .map(|f| f.name())
+        .collect()
+}
+
+/// `a, b or c` (`conj` = "or").
+fn list(items: &[&str], conj: &str) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{} {conj} {last}", rest.join(", ")),
+    }
 }
 
 /// A parsed `--split` value.

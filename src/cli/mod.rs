@@ -119,9 +119,9 @@ pub enum Command {
     Stats(project_cmds::StatsArgs),
     /// Print documents with their spans as inline markup.
     Show(project_cmds::ShowArgs),
-    /// Export training data (jsonl, spacy, conll, hf, brat, labelstudio, csv).
+    #[command(about = export_cmds::export_about())]
     Export(export_cmds::ExportArgs),
-    /// Import annotations (jsonl, doccano, labelstudio, brat, conll) into a project.
+    #[command(about = export_cmds::import_about())]
     Import(export_cmds::ImportArgs),
     /// Merge annotators' projects into a gold project (agreed spans accepted, the rest pending).
     Merge(review_cmds::MergeArgs),

@@ -14,12 +14,32 @@
 //! normalisations cannot be represented in spantag: each such line is reported.
 
 use super::{
-    Ctx, FormatError, ImportProblem, Output, Parsed, Prepared, Progress, RawSpan, Record, Reports,
-    io_err,
+    Ctx, Exporter, FormatError, FormatSpec, ImportProblem, Importer, Input, Output, Parsed,
+    Prepared, Progress, RawSpan, Record, Reports, io_err,
 };
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+
+pub(crate) static FORMAT: FormatSpec = FormatSpec {
+    export: Some(Exporter {
+        description: "A folder with DOC.txt and DOC.ann per document and annotation.conf",
+        extension: "",
+        folder: true,
+        layered: false,
+        scheme: false,
+        entity_layer: false,
+        write: export,
+        preview,
+        finish: None,
+    }),
+    import: Some(Importer {
+        description: "brat standoff: a folder of .txt and .ann files",
+        offsets: None,
+        input: Input::Folder,
+        read: parse_path,
+    }),
+};
 
 /// A file-name-safe stem for a document id.
 pub fn file_stem(id: &str) -> String {
@@ -38,7 +58,12 @@ pub fn file_stem(id: &str) -> String {
 }
 
 /// The `.ann` content of one document.
-pub(crate) fn ann(p: &Prepared<'_>, reports: &mut Reports) -> String {
+fn preview(_ctx: &Ctx<'_>, p: &mut Prepared<'_>, reports: &mut Reports) -> String {
+    ann(p, reports)
+}
+
+/// The `.ann` content of one document.
+fn ann(p: &Prepared<'_>, reports: &mut Reports) -> String {
     let mut out = String::new();
     let mut t = 0;
     let mut notes = 0;
@@ -108,10 +133,11 @@ pub(crate) fn ann(p: &Prepared<'_>, reports: &mut Reports) -> String {
     out
 }
 
-pub(crate) fn export(
+fn export(
     ctx: &Ctx<'_>,
     docs: &mut [Prepared<'_>],
     out: &Path,
+    _split: Option<&str>,
     files: &mut Output,
     reports: &mut Reports,
     progress: &Progress,
@@ -159,7 +185,7 @@ pub(crate) fn export(
 }
 
 /// Reads `.ann` files: `path` is a folder (searched recursively), an `.ann` or a `.txt` file.
-pub(crate) fn parse_path(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
+fn parse_path(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
     let mut anns = Vec::new();
     collect(path, &mut anns)?;
     if anns.is_empty() {

@@ -11,10 +11,33 @@
 //! are named `FILESTEM-N`.
 
 use super::{
-    Ctx, FormatError, ImportProblem, LayerSpans, Output, Parsed, Prepared, Progress, RawSpan,
-    Record, Reports, Scheme,
+    Ctx, Exporter, FormatError, FormatSpec, ImportProblem, Importer, Input, LayerSpans, Output,
+    Parsed, Prepared, Progress, RawSpan, Record, Reports, Scheme,
 };
 use std::path::Path;
+
+pub(crate) static FORMAT: FormatSpec = FormatSpec {
+    export: Some(Exporter {
+        description: "One token a line, -DOCSTART-, a blank line between sentences",
+        extension: "conll",
+        folder: false,
+        layered: true,
+        scheme: true,
+        entity_layer: true,
+        write: export,
+        preview,
+        finish: None,
+    }),
+    import: Some(Importer {
+        description: "CoNLL (IOB1, IOB2 or BILOU detected); text rebuilt with single spaces",
+        offsets: None,
+        input: Input::Files {
+            kind: "CoNLL",
+            extensions: &["conll", "txt", "iob", "bio"],
+        },
+        read: parse_file,
+    }),
+};
 
 /// The tag of every token of a prepared document for one layer (`None` = `O`).
 /// Per token: the tag prefix and the index of its span in the layer (`None` = `O`).
@@ -65,15 +88,10 @@ pub(crate) fn tags(scheme: Scheme, layer: &LayerSpans<'_>, n: usize) -> (Tags, V
     (out, inside)
 }
 
-/// One document block (DOCSTART line, sentences, trailing blank line) for one layer.
-pub(crate) fn record(
-    ctx: &Ctx<'_>,
-    p: &mut Prepared<'_>,
-    entities: bool,
-    reports: &mut Reports,
-) -> String {
+/// One document block (DOCSTART line, sentences, trailing blank line) of the entity layer.
+fn preview(ctx: &Ctx<'_>, p: &mut Prepared<'_>, reports: &mut Reports) -> String {
     let mut s = String::new();
-    write_record(ctx, p, entities, reports, &mut s);
+    write_record(ctx, p, true, reports, &mut s);
     s
 }
 
@@ -128,10 +146,11 @@ fn write_record(
     }
 }
 
-pub(crate) fn export(
+fn export(
     ctx: &Ctx<'_>,
     docs: &mut [Prepared<'_>],
     out: &Path,
+    _split: Option<&str>,
     files: &mut Output,
     reports: &mut Reports,
     progress: &Progress,
@@ -162,7 +181,7 @@ pub(crate) fn export(
 }
 
 /// Reads a CoNLL file (token first column, tag last column).
-pub(crate) fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
+fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
     let text = super::read_text(path)?;
     let stem = path
         .file_stem()

@@ -5,8 +5,23 @@
 //! carriage return as a formula. Such text cells get a leading `'` (the OWASP advice), which
 //! spreadsheets show as text; the offsets still refer to the unprefixed text.
 
-use super::{FormatError, Output, Prepared, Progress};
+use super::{Ctx, Exporter, FormatError, FormatSpec, Output, Prepared, Progress, Reports};
 use std::path::Path;
+
+pub(crate) static FORMAT: FormatSpec = FormatSpec {
+    export: Some(Exporter {
+        description: "One row per span; safe to open in a spreadsheet",
+        extension: "csv",
+        folder: false,
+        layered: false,
+        scheme: false,
+        entity_layer: false,
+        write: export,
+        preview,
+        finish: None,
+    }),
+    import: None,
+};
 
 /// The header row.
 pub const HEADER: &str = "document,start,end,label,text,author,status,note\n";
@@ -36,7 +51,7 @@ pub fn cell(s: &str, out: &mut String) {
 }
 
 /// The rows of one document (no header).
-pub(crate) fn rows(p: &Prepared<'_>) -> String {
+fn preview(_ctx: &Ctx<'_>, p: &mut Prepared<'_>, _reports: &mut Reports) -> String {
     let mut s = String::new();
     write_rows(p, &mut s);
     s
@@ -60,10 +75,13 @@ fn write_rows(p: &Prepared<'_>, out: &mut String) {
     }
 }
 
-pub(crate) fn export(
+fn export(
+    _ctx: &Ctx<'_>,
     docs: &mut [Prepared<'_>],
     out: &Path,
+    _split: Option<&str>,
     files: &mut Output,
+    _reports: &mut Reports,
     progress: &Progress,
 ) -> Result<(), FormatError> {
     let mut s = String::from(HEADER);

@@ -4,11 +4,27 @@
 //! here (`--offsets codepoints` for files written otherwise). Relations are reported, not
 //! imported.
 
-use super::{FormatError, ImportProblem, Parsed, RawSpan, Record, json_str, json_usize};
+use super::{
+    FormatError, FormatSpec, ImportProblem, Importer, Input, OffsetUnit, Parsed, RawSpan, Record,
+    json_str, json_usize,
+};
 use serde_json::Value;
 use std::path::Path;
 
-pub(crate) fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
+pub(crate) static FORMAT: FormatSpec = FormatSpec {
+    export: None,
+    import: Some(Importer {
+        description: "doccano JSONL with label or entities (UTF-16 offsets by default)",
+        offsets: Some(OffsetUnit::Utf16),
+        input: Input::Files {
+            kind: "JSON lines",
+            extensions: &["jsonl", "json"],
+        },
+        read: parse_file,
+    }),
+};
+
+fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
     let text = super::read_text(path)?;
     let file = path.display().to_string();
     for (i, line) in text.lines().enumerate() {

@@ -4,10 +4,25 @@
 //! data (or `labels.json` in a split folder). The claims layer goes to `NAME.claims.jsonl` with
 //! `NAME.claims.labels.json` (`claims.labels.json`).
 
-use super::{Ctx, FormatError, Output, Prepared, Progress, Reports, Scheme};
+use super::{Ctx, Exporter, FormatError, FormatSpec, Output, Prepared, Progress, Reports, Scheme};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::Path;
+
+pub(crate) static FORMAT: FormatSpec = FormatSpec {
+    export: Some(Exporter {
+        description: "Hugging Face token classification JSONL (tokens, ner_tags) and the label names",
+        extension: "jsonl",
+        folder: false,
+        layered: true,
+        scheme: false,
+        entity_layer: true,
+        write: export,
+        preview,
+        finish: Some(write_label_files),
+    }),
+    import: None,
+};
 
 /// ClassLabel names for a layer's labels: `O`, then `B-` and `I-` of each label.
 pub fn label_names(labels: &[String]) -> Vec<String> {
@@ -26,13 +41,10 @@ struct Row<'a> {
     ner_tags: Vec<usize>,
 }
 
-pub(crate) fn record(
-    ctx: &Ctx<'_>,
-    p: &mut Prepared<'_>,
-    entities: bool,
-    names: &[String],
-    reports: &mut Reports,
-) -> String {
+/// One row of the entity layer.
+fn preview(ctx: &Ctx<'_>, p: &mut Prepared<'_>, reports: &mut Reports) -> String {
+    let names = label_names(&ctx.layer_labels(true));
+    let entities = true;
     let mut buf = Vec::new();
     let index: HashMap<&str, usize> = names
         .iter()
@@ -81,7 +93,7 @@ fn write_record(
     let _ = serde_json::to_writer(&mut *buf, &row);
 }
 
-pub(crate) fn export(
+fn export(
     ctx: &Ctx<'_>,
     docs: &mut [Prepared<'_>],
     out: &Path,
@@ -119,7 +131,7 @@ pub(crate) fn export(
 }
 
 /// Writes the label name lists (see the module documentation for their names).
-pub(crate) fn write_label_files(ctx: &Ctx<'_>, out: &Path, split: bool, files: &mut Output) {
+fn write_label_files(ctx: &Ctx<'_>, out: &Path, split: bool, files: &mut Output) {
     let layers = ctx.layers();
     for &entities in &layers {
         let names = label_names(&ctx.layer_labels(entities));

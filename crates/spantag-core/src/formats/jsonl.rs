@@ -5,12 +5,35 @@
 //! `note` (extra keys that spaCy and Prodigy ignore) so that a round trip keeps them.
 
 use super::{
-    Ctx, FormatError, ImportProblem, Output, Parsed, Prepared, Progress, RawSpan, Record, Reports,
-    io_err, json_str, json_usize,
+    Ctx, Exporter, FormatError, FormatSpec, ImportProblem, Importer, Input, OffsetUnit, Output,
+    Parsed, Prepared, Progress, RawSpan, Record, Reports, io_err, json_str, json_usize,
 };
 use crate::model::Status;
 use serde::Serialize;
 use std::path::Path;
+
+pub(crate) static FORMAT: FormatSpec = FormatSpec {
+    export: Some(Exporter {
+        description: "spaCy/Prodigy tasks: text, tokens, spans (code point offsets), meta",
+        extension: "jsonl",
+        folder: false,
+        layered: false,
+        scheme: false,
+        entity_layer: false,
+        write: export,
+        preview,
+        finish: None,
+    }),
+    import: Some(Importer {
+        description: "spaCy/Prodigy JSONL: text and spans with start, end, label",
+        offsets: Some(OffsetUnit::Codepoints),
+        input: Input::Files {
+            kind: "JSON lines",
+            extensions: &["jsonl", "json"],
+        },
+        read: parse_file,
+    }),
+};
 
 #[derive(Serialize)]
 struct TokOut<'a> {
@@ -52,7 +75,7 @@ struct Task<'a> {
 }
 
 /// One task line (without the newline).
-pub(crate) fn record(p: &mut Prepared<'_>, reports: &mut Reports) -> String {
+fn preview(_ctx: &Ctx<'_>, p: &mut Prepared<'_>, reports: &mut Reports) -> String {
     let mut buf = Vec::new();
     write_record(p, reports, &mut buf);
     String::from_utf8(buf).unwrap_or_default()
@@ -106,10 +129,11 @@ fn write_record(p: &mut Prepared<'_>, reports: &mut Reports, buf: &mut Vec<u8>) 
     let _ = serde_json::to_writer(&mut *buf, &task);
 }
 
-pub(crate) fn export(
+fn export(
     _ctx: &Ctx<'_>,
     docs: &mut [Prepared<'_>],
     out: &Path,
+    _split: Option<&str>,
     files: &mut Output,
     reports: &mut Reports,
     progress: &Progress,
@@ -126,7 +150,7 @@ pub(crate) fn export(
 
 /// Reads spaCy/Prodigy JSONL: `text` plus `spans` with `start`/`end`/`label` (or token indices
 /// into `tokens`). Records answered `reject` or `ignore` are reported and skipped.
-pub(crate) fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
+fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
     let text = super::read_text(path)?;
     parse_str(&text, &path.display().to_string(), parsed);
     let _ = io_err;

@@ -10,15 +10,43 @@
 //! annotations are reported and skipped. The text is `data.text`, else the first string in `data`.
 
 use super::{
-    FormatError, ImportProblem, Output, Parsed, Prepared, Progress, RawSpan, Record, json_str,
-    json_usize,
+    Ctx, Exporter, FormatError, FormatSpec, ImportProblem, Importer, Input, OffsetUnit, Output,
+    Parsed, Prepared, Progress, RawSpan, Record, Reports, json_str, json_usize,
 };
 use crate::model::Status;
 use serde_json::{Value, json};
 use std::path::Path;
 
+pub(crate) static FORMAT: FormatSpec = FormatSpec {
+    export: Some(Exporter {
+        description: "Label Studio JSON tasks with their annotations",
+        extension: "json",
+        folder: false,
+        layered: false,
+        scheme: false,
+        entity_layer: false,
+        write: export,
+        preview,
+        finish: None,
+    }),
+    import: Some(Importer {
+        description: "Label Studio JSON tasks: annotations and predictions",
+        offsets: Some(OffsetUnit::Codepoints),
+        input: Input::Files {
+            kind: "Label Studio JSON",
+            extensions: &["json"],
+        },
+        read: parse_file,
+    }),
+};
+
+/// The task of one document (numbered 0).
+fn preview(_ctx: &Ctx<'_>, p: &mut Prepared<'_>, _reports: &mut Reports) -> String {
+    task(p, 0).to_string()
+}
+
 /// The task of one document.
-pub(crate) fn task(p: &Prepared<'_>, id: usize) -> Value {
+fn task(p: &Prepared<'_>, id: usize) -> Value {
     let mut authors: Vec<&str> = Vec::new();
     for s in &p.spans {
         if !authors.contains(&s.author.as_str()) {
@@ -58,10 +86,13 @@ pub(crate) fn task(p: &Prepared<'_>, id: usize) -> Value {
     })
 }
 
-pub(crate) fn export(
+fn export(
+    _ctx: &Ctx<'_>,
     docs: &mut [Prepared<'_>],
     out: &Path,
+    _split: Option<&str>,
     files: &mut Output,
+    _reports: &mut Reports,
     progress: &Progress,
 ) -> Result<(), FormatError> {
     let mut buf = b"[\n".to_vec();
@@ -77,7 +108,7 @@ pub(crate) fn export(
     Ok(())
 }
 
-pub(crate) fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
+fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
     let text = super::read_text(path)?;
     let file = path.display().to_string();
     let trimmed = text.trim_start();

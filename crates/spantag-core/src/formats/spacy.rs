@@ -10,8 +10,23 @@
 //! not as unrepresented.
 
 use super::docbin::{Compression, DocBinWriter, SpacyDoc, SpacySpan, SpacyToken};
-use super::{Ctx, FormatError, Output, Prepared, Progress, Reports};
+use super::{Ctx, Exporter, FormatError, FormatSpec, Output, Prepared, Progress, Reports};
 use std::path::Path;
+
+pub(crate) static FORMAT: FormatSpec = FormatSpec {
+    export: Some(Exporter {
+        description: "spaCy DocBin (.spacy): entity labels as doc.ents, every span in doc.spans[\"sc\"]",
+        extension: "spacy",
+        folder: false,
+        layered: false,
+        scheme: false,
+        entity_layer: true,
+        write: export,
+        preview: describe,
+        finish: None,
+    }),
+    import: None,
+};
 
 /// Builds the spaCy document of a prepared document.
 pub(crate) fn build<'a>(
@@ -83,7 +98,7 @@ pub(crate) fn build<'a>(
 }
 
 /// A readable rendering of one document for previews.
-pub(crate) fn describe(ctx: &Ctx<'_>, p: &mut Prepared<'_>, reports: &mut Reports) -> String {
+fn describe(ctx: &Ctx<'_>, p: &mut Prepared<'_>, reports: &mut Reports) -> String {
     let d = build(ctx, p, reports);
     let show = |v: &[SpacySpan<'_>]| {
         v.iter()
@@ -114,10 +129,11 @@ pub(crate) fn describe(ctx: &Ctx<'_>, p: &mut Prepared<'_>, reports: &mut Report
     )
 }
 
-pub(crate) fn export(
+fn export(
     ctx: &Ctx<'_>,
     docs: &mut [Prepared<'_>],
     out: &Path,
+    _split: Option<&str>,
     files: &mut Output,
     reports: &mut Reports,
     progress: &Progress,

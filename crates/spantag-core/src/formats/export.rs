@@ -1,0 +1,520 @@
+//! The export driver: options, selection of documents and spans, splits, the summary and the
+//! output files (see the module documentation of [`super`]). The formats render through their
+//! [`super::Exporter`].
+
+use super::{Ctx, Exporter, Format, FormatError, Prepared, Reports, assign_splits, io_err};
+use crate::model::{Project, SpanId, Status};
+use std::collections::BTreeMap;
+use std::fmt::{self, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+/// CoNLL tagging scheme.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::Display,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::VariantNames,
+)]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
+pub enum Scheme {
+    /// Every entity starts with `B-`.
+    Iob2,
+    /// `B-` only where an entity directly follows one of the same type (CoNLL-2003).
+    Iob1,
+    /// `B-`, `I-`, `L-` (last), `U-` (single token).
+    Bilou,
+}
+
+/// Which layer single-label token formats (CoNLL, hf) write.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::Display,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::VariantNames,
+)]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
+pub enum Layer {
+    /// Both: the entity layer to the output file, the claims layer to a `.claims` companion.
+    Both,
+    /// Only the entity labels.
+    Entities,
+    /// Only the labels that are not entity labels (e.g. `claim`).
+    Claims,
+}
+
+/// How overlapping spans of one layer are resolved.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::Display,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::VariantNames,
+)]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
+pub enum Overlap {
+    /// Keep the longest span; ties go to the earliest, then to label order.
+    Longest,
+    /// Keep the span that starts first (the longer one on ties).
+    First,
+}
+
+impl Scheme {
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+}
+
+impl Layer {
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+}
+
+impl Overlap {
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// Everything that controls an export.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportOptions {
+    pub format: Format,
+    /// Only spans with these labels (case-insensitive); `None`: every label.
+    pub labels: Option<Vec<String>>,
+    /// Only spans with these statuses; `None`: every status except `rejected`.
+    pub statuses: Option<Vec<Status>>,
+    /// Only documents marked done.
+    pub only_done: bool,
+    /// Split by document: `(name, share)` pairs, e.g. train 0.8, dev 0.1, test 0.1.
+    pub split: Option<Vec<(String, f64)>>,
+    /// Seed of the split.
+    pub seed: u64,
+    /// CoNLL tagging scheme.
+    pub scheme: Scheme,
+    /// Layers written by CoNLL and hf.
+    pub layer: Layer,
+    /// How overlaps within a layer are resolved.
+    pub overlap: Overlap,
+    /// The labels of the entity layer (case-insensitive).
+    pub entity_labels: Vec<String>,
+}
+
+impl ExportOptions {
+    /// Defaults for `format`: every label, every status but rejected, no split, IOB2, both layers,
+    /// longest wins, entity labels actor, place, number.
+    pub fn new(format: Format) -> Self {
+        ExportOptions {
+            format,
+            labels: None,
+            statuses: None,
+            only_done: false,
+            split: None,
+            seed: 0,
+            scheme: Scheme::Iob2,
+            layer: Layer::Both,
+            overlap: Overlap::Longest,
+            entity_labels: vec!["actor".into(), "place".into(), "number".into()],
+        }
+    }
+
+    pub(crate) fn label_ok(&self, label: &str) -> bool {
+        self.labels
+            .as_ref()
+            .is_none_or(|ls| ls.iter().any(|l| l.eq_ignore_ascii_case(label)))
+    }
+
+    fn status_ok(&self, status: Status) -> bool {
+        match &self.statuses {
+            None => status != Status::Rejected,
+            Some(v) => v.contains(&status),
+        }
+    }
+
+    /// Whether `label` belongs to the entity layer.
+    pub fn is_entity(&self, label: &str) -> bool {
+        self.entity_labels
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(label))
+    }
+
+    /// Whether the format writes only one layer, and spans of the other are filtered by choice.
+    fn layer_filtered(&self, label: &str) -> bool {
+        self.format.exporter().is_some_and(|e| e.layered)
+            && match self.layer {
+                Layer::Both => false,
+                Layer::Entities => !self.is_entity(label),
+                Layer::Claims => self.is_entity(label),
+            }
+    }
+}
+
+/// A span that an export could not represent, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unrepresented {
+    pub doc: String,
+    pub span: SpanId,
+    pub label: String,
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+    pub reason: String,
+}
+
+impl fmt::Display for Unrepresented {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "document {:?}, span {} {} {}..{} {:?}: {}",
+            self.doc, self.span, self.label, self.start, self.end, self.text, self.reason
+        )
+    }
+}
+
+/// What an export did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExportSummary {
+    pub format: String,
+    /// Documents exported.
+    pub documents: usize,
+    /// Documents per split (one entry `("all", n)` without a split).
+    pub splits: Vec<(String, usize)>,
+    /// Spans exported, per label.
+    pub spans_per_label: BTreeMap<String, usize>,
+    /// Documents left out because they are not marked done (`--only-done`).
+    pub skipped_not_done: usize,
+    /// Spans left out by choice, per reason (label filter, status filter, other layer).
+    pub filtered: BTreeMap<String, usize>,
+    /// Spans that could not be represented.
+    pub unrepresented: Vec<Unrepresented>,
+    /// Things worth knowing that lose nothing (e.g. spans kept in `doc.spans` but not in `doc.ents`).
+    pub notes: Vec<String>,
+    /// Files written.
+    pub files: Vec<PathBuf>,
+}
+
+impl ExportSummary {
+    /// Whether every selected span was represented.
+    pub fn is_complete(&self) -> bool {
+        self.unrepresented.is_empty()
+    }
+
+    /// The report printed by `spantag export`.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let spans: usize = self.spans_per_label.values().sum();
+        let _ = writeln!(
+            s,
+            "exported {} document(s), {} span(s) as {}",
+            self.documents, spans, self.format
+        );
+        if self.splits.len() > 1 || self.splits.first().is_some_and(|(n, _)| n != "all") {
+            let parts: Vec<String> = self
+                .splits
+                .iter()
+                .map(|(n, c)| format!("{n} {c}"))
+                .collect();
+            let _ = writeln!(s, "split (documents): {}", parts.join(", "));
+        }
+        for (label, n) in &self.spans_per_label {
+            let _ = writeln!(s, "  {label:<16} {n}");
+        }
+        if self.skipped_not_done > 0 {
+            let _ = writeln!(
+                s,
+                "left out {} document(s) not marked done (--only-done)",
+                self.skipped_not_done
+            );
+        }
+        for (why, n) in &self.filtered {
+            let _ = writeln!(s, "left out {n} span(s): {why}");
+        }
+        for n in &self.notes {
+            let _ = writeln!(s, "note: {n}");
+        }
+        if !self.unrepresented.is_empty() {
+            let _ = writeln!(
+                s,
+                "{} span(s) could not be represented:",
+                self.unrepresented.len()
+            );
+            for u in &self.unrepresented {
+                let _ = writeln!(s, "  - {u}");
+            }
+        }
+        for f in &self.files {
+            let _ = writeln!(s, "wrote {}", f.display());
+        }
+        s
+    }
+}
+
+/// Progress of a long export or import, shared with another thread (e.g. the GUI's progress bar).
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Documents finished.
+    pub done: AtomicUsize,
+    /// Documents to do (set when known).
+    pub total: AtomicUsize,
+    /// Set to ask the running export to stop; it then fails with [`FormatError::Cancelled`] and
+    /// writes nothing.
+    pub cancel: AtomicBool,
+}
+
+impl Progress {
+    /// Finished fraction in `0.0..=1.0`.
+    pub fn fraction(&self) -> f32 {
+        let total = self.total.load(Ordering::Relaxed);
+        if total == 0 {
+            return 0.0;
+        }
+        (self.done.load(Ordering::Relaxed) as f32 / total as f32).min(1.0)
+    }
+
+    pub(crate) fn tick(&self) -> Result<(), FormatError> {
+        self.done.fetch_add(1, Ordering::Relaxed);
+        if self.cancel.load(Ordering::Relaxed) {
+            return Err(FormatError::Cancelled);
+        }
+        Ok(())
+    }
+}
+
+/// Selects documents and spans; returns the prepared documents (in project order).
+fn select<'p>(
+    project: &'p Project,
+    opts: &ExportOptions,
+    summary: &mut ExportSummary,
+) -> Vec<Prepared<'p>> {
+    let mut out = Vec::new();
+    for d in &project.documents {
+        if opts.only_done && !d.done {
+            summary.skipped_not_done += 1;
+            continue;
+        }
+        let mut spans = Vec::with_capacity(d.spans.len());
+        for s in &d.spans {
+            let why = if !opts.label_ok(&s.label) {
+                Some("label not selected (--labels)".to_owned())
+            } else if !opts.status_ok(s.status) {
+                Some(if opts.statuses.is_none() {
+                    "rejected (default; pass --status to include)".to_owned()
+                } else {
+                    format!("status {} not selected (--status)", s.status.name())
+                })
+            } else if opts.layer_filtered(&s.label) {
+                Some(format!("not in the chosen --layer {}", opts.layer))
+            } else {
+                None
+            };
+            match why {
+                Some(w) => *summary.filtered.entry(w).or_default() += 1,
+                None => spans.push(s),
+            }
+        }
+        out.push(Prepared::new(d, spans));
+    }
+    out
+}
+
+/// Files produced by an export, written only when everything succeeded.
+#[derive(Default)]
+pub(crate) struct Output {
+    pub files: Vec<(PathBuf, Vec<u8>)>,
+}
+
+impl Output {
+    pub fn add(&mut self, path: PathBuf, bytes: Vec<u8>) {
+        self.files.push((path, bytes));
+    }
+
+    /// Writes every file to a temporary name, then renames them all into place.
+    fn commit(self) -> Result<Vec<PathBuf>, FormatError> {
+        let mut tmps: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let result = (|| {
+            for (path, bytes) in &self.files {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+                }
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let tmp = path.with_file_name(format!(".{name}.tmp{}", std::process::id()));
+                std::fs::write(&tmp, bytes).map_err(io_err(&tmp))?;
+                tmps.push((tmp, path.clone()));
+            }
+            for (tmp, path) in &tmps {
+                std::fs::rename(tmp, path).map_err(io_err(path))?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            for (tmp, _) in &tmps {
+                let _ = std::fs::remove_file(tmp);
+            }
+            return Err(e);
+        }
+        Ok(self.files.into_iter().map(|(p, _)| p).collect())
+    }
+}
+
+/// Inserts `.tag` before the extension of a file name: `x.conll` -> `x.claims.conll`.
+pub(crate) fn companion(path: &Path, tag: &str, ext: &str) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "export".into());
+    path.with_file_name(format!("{stem}.{tag}.{ext}"))
+}
+
+/// Exports `project` to `out` (see the module documentation for the layout). Returns the summary;
+/// fails without writing anything when a file cannot be written or `progress.cancel` is set.
+pub fn export(
+    project: &Project,
+    opts: &ExportOptions,
+    out: &Path,
+    progress: &Progress,
+) -> Result<ExportSummary, FormatError> {
+    let (summary, files) = export_to_memory(project, opts, out, progress)?;
+    let mut summary = summary;
+    summary.files = files.commit()?;
+    Ok(summary)
+}
+
+/// The exporter of `format`, or why there is none.
+fn exporter_of(format: Format) -> Result<&'static Exporter, FormatError> {
+    format.exporter().ok_or_else(|| {
+        let names: Vec<&str> = super::exporters().iter().map(|f| f.name()).collect();
+        FormatError::Invalid(format!(
+            "{format} cannot be exported (formats that can: {})",
+            names.join(", ")
+        ))
+    })
+}
+
+fn export_to_memory(
+    project: &Project,
+    opts: &ExportOptions,
+    out: &Path,
+    progress: &Progress,
+) -> Result<(ExportSummary, Output), FormatError> {
+    let exporter = exporter_of(opts.format)?;
+    let ctx = Ctx::new(project, opts);
+    let mut summary = ExportSummary {
+        format: opts.format.name().to_owned(),
+        ..ExportSummary::default()
+    };
+    let mut docs = select(project, opts, &mut summary);
+    progress.total.store(docs.len(), Ordering::Relaxed);
+    progress.done.store(0, Ordering::Relaxed);
+    let mut files = Output::default();
+    let mut reports = Reports::default();
+    summary.documents = docs.len();
+    match &opts.split {
+        None => {
+            summary.splits.push(("all".into(), docs.len()));
+            (exporter.write)(
+                &ctx,
+                &mut docs,
+                out,
+                None,
+                &mut files,
+                &mut reports,
+                progress,
+            )?;
+        }
+        Some(split) => {
+            if out.is_file() {
+                return Err(FormatError::Invalid(format!(
+                    "{} is a file; with --split, --out names a folder",
+                    out.display()
+                )));
+            }
+            let ids: Vec<&str> = docs.iter().map(|p| p.doc.id.as_str()).collect();
+            let shares: Vec<f64> = split.iter().map(|(_, v)| *v).collect();
+            let which = assign_splits(&ids, &shares, opts.seed);
+            let mut groups: Vec<Vec<Prepared<'_>>> = split.iter().map(|_| Vec::new()).collect();
+            for (p, k) in docs.into_iter().zip(which) {
+                groups[k].push(p);
+            }
+            for ((name, _), group) in split.iter().zip(groups.iter_mut()) {
+                summary.splits.push((name.clone(), group.len()));
+                let path = if exporter.folder {
+                    out.join(name)
+                } else {
+                    out.join(format!("{name}.{}", exporter.extension))
+                };
+                (exporter.write)(
+                    &ctx,
+                    group,
+                    &path,
+                    Some(name),
+                    &mut files,
+                    &mut reports,
+                    progress,
+                )?;
+            }
+            docs = groups.into_iter().flatten().collect();
+        }
+    }
+    if let Some(finish) = exporter.finish {
+        finish(&ctx, out, opts.split.is_some(), &mut files);
+    }
+    let mut per_label: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in &docs {
+        for s in &p.spans {
+            if reports.lost.is_empty() || !reports.lost.contains(&s.id) {
+                *per_label.entry(s.label.as_str()).or_default() += 1;
+            }
+        }
+    }
+    summary.spans_per_label = per_label
+        .into_iter()
+        .map(|(l, n)| (l.to_owned(), n))
+        .collect();
+    summary.unrepresented = reports.unrepresented;
+    summary.notes = reports.notes;
+    Ok((summary, files))
+}
+
+/// The first `n` records an export would write, as text (one string per document; `.spacy`
+/// records are shown as text with their entities), without writing anything. For a GUI preview.
+/// Empty for a format that is not exported.
+pub fn preview(project: &Project, opts: &ExportOptions, n: usize) -> Vec<String> {
+    let Some(exporter) = opts.format.exporter() else {
+        return Vec::new();
+    };
+    let ctx = Ctx::new(project, opts);
+    let mut summary = ExportSummary::default();
+    let mut reports = Reports::default();
+    let mut out = Vec::new();
+    for mut p in select(project, opts, &mut summary).into_iter().take(n) {
+        out.push((exporter.preview)(&ctx, &mut p, &mut reports));
+    }
+    out
+}

@@ -1,0 +1,204 @@
+//! Layers and the overlap policy: which spans of a document one layer keeps (see the module
+//! documentation of [`super`]), and the shared state of an export run that reports the others.
+
+use super::{ExportOptions, Layer, NOT_ALIGNED, Overlap, Prepared, Unrepresented};
+use crate::model::{Document, Project, Span, SpanId};
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+/// One resolved layer: the kept spans with their token ranges, in text order.
+pub(crate) struct LayerSpans<'a> {
+    pub spans: Vec<(Range<usize>, &'a Span)>,
+}
+
+/// Resolves the spans of one layer (already aligned) into non-overlapping ones; the losers are
+/// returned with the span that won.
+pub(crate) fn resolve_layer<'a>(
+    cands: Vec<(Range<usize>, &'a Span)>,
+    policy: Overlap,
+    label_order: &dyn Fn(&str) -> usize,
+) -> (LayerSpans<'a>, Vec<(&'a Span, &'a Span)>) {
+    // The usual case: candidates in text order that do not overlap are all kept, whatever the
+    // policy.
+    if cands.windows(2).all(|w| w[0].0.end <= w[1].0.start) {
+        return (LayerSpans { spans: cands }, Vec::new());
+    }
+    // Each label's rank once per span, not once per comparison.
+    let mut keyed: Vec<(usize, Range<usize>, &'a Span)> = cands
+        .into_iter()
+        .map(|(r, s)| (label_order(&s.label), r, s))
+        .collect();
+    match policy {
+        Overlap::Longest => keyed.sort_by(|(ra, a, sa), (rb, b, sb)| {
+            (b.len(), a.start, ra, sa.id).cmp(&(a.len(), b.start, rb, sb.id))
+        }),
+        Overlap::First => keyed.sort_by(|(ra, a, sa), (rb, b, sb)| {
+            (a.start, b.len(), ra, sa.id).cmp(&(b.start, a.len(), rb, sb.id))
+        }),
+    }
+    let mut kept: Vec<(Range<usize>, &'a Span)> = Vec::with_capacity(keyed.len());
+    let mut losers = Vec::new();
+    for (_, r, s) in keyed {
+        // kept is small per document; a sorted insert keeps the check logarithmic.
+        let i = kept.partition_point(|(k, _)| k.start < r.start);
+        let clash = kept
+            .get(i)
+            .filter(|(k, _)| k.start < r.end)
+            .or_else(|| {
+                i.checked_sub(1)
+                    .and_then(|j| kept.get(j))
+                    .filter(|(k, _)| k.end > r.start)
+            })
+            .map(|(_, w)| *w);
+        match clash {
+            Some(w) => losers.push((s, w)),
+            None => kept.insert(i, (r, s)),
+        }
+    }
+    (LayerSpans { spans: kept }, losers)
+}
+
+/// Shared state of one export run.
+pub(crate) struct Ctx<'p> {
+    pub opts: &'p ExportOptions,
+    pub project: &'p Project,
+    label_rank: HashMap<&'p str, usize>,
+}
+
+impl<'p> Ctx<'p> {
+    pub(crate) fn new(project: &'p Project, opts: &'p ExportOptions) -> Self {
+        let label_rank = project
+            .labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.name.as_str(), i))
+            .collect();
+        Ctx {
+            opts,
+            project,
+            label_rank,
+        }
+    }
+
+    pub fn rank(&self, label: &str) -> usize {
+        self.label_rank.get(label).copied().unwrap_or(usize::MAX)
+    }
+
+    /// Labels of a layer, in project order (plus labels used by spans but missing from the set).
+    pub fn layer_labels(&self, entities: bool) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .project
+            .labels
+            .iter()
+            .map(|l| l.name.clone())
+            .filter(|l| self.opts.label_ok(l) && self.opts.is_entity(l) == entities)
+            .collect();
+        let mut extra: Vec<String> = Vec::new();
+        for d in &self.project.documents {
+            for s in &d.spans {
+                if self.opts.is_entity(&s.label) == entities
+                    && self.opts.label_ok(&s.label)
+                    && !v.contains(&s.label)
+                    && !extra.contains(&s.label)
+                {
+                    extra.push(s.label.clone());
+                }
+            }
+        }
+        extra.sort();
+        v.extend(extra);
+        v
+    }
+
+    /// Which layers CoNLL / hf write: `(entities?, is_companion)` pairs.
+    pub fn layers(&self) -> Vec<bool> {
+        match self.opts.layer {
+            Layer::Entities => vec![true],
+            Layer::Claims => vec![false],
+            Layer::Both => {
+                if self.layer_labels(false).is_empty() {
+                    vec![true]
+                } else {
+                    vec![true, false]
+                }
+            }
+        }
+    }
+
+    /// Aligns and resolves the spans of one layer of a prepared document, reporting losers and
+    /// unaligned spans into `sink` (once per span: the caller passes each layer once).
+    pub fn layer<'a>(
+        &self,
+        p: &mut Prepared<'a>,
+        entities: bool,
+        sink: &mut Reports,
+    ) -> LayerSpans<'a> {
+        self.layer_with(p, entities, sink, true)
+    }
+
+    /// [`Ctx::layer`]; when `losers_lost` is false, spans that lose an overlap are only noted
+    /// (the format carries them elsewhere, e.g. `.spacy`'s `doc.spans`).
+    pub fn layer_with<'a>(
+        &self,
+        p: &mut Prepared<'a>,
+        entities: bool,
+        sink: &mut Reports,
+        losers_lost: bool,
+    ) -> LayerSpans<'a> {
+        p.tokens();
+        let mut cands = Vec::new();
+        for &s in &p.spans {
+            if self.opts.is_entity(&s.label) != entities {
+                continue;
+            }
+            match p.token_range(s) {
+                Some(r) => cands.push((r, s)),
+                None => sink.unrepresented(p.doc, s, NOT_ALIGNED.to_owned()),
+            }
+        }
+        let (kept, losers) = resolve_layer(cands, self.opts.overlap, &|l| self.rank(l));
+        for (s, w) in losers {
+            if !losers_lost {
+                sink.notes.push(format!(
+                    "document {:?}: {} span {}..{} {:?} overlaps the {} span {}..{} {:?}; it is in the span group but not an entity (`{}` overlap policy)",
+                    p.doc.id, s.label, s.start, s.end, s.text, w.label, w.start, w.end, w.text, self.opts.overlap
+                ));
+                continue;
+            }
+            sink.unrepresented(
+                p.doc,
+                s,
+                format!(
+                    "overlaps the {} span {}..{} {:?} of the same layer, which the `{}` overlap policy keeps",
+                    w.label, w.start, w.end, w.text, self.opts.overlap
+                ),
+            );
+        }
+        kept
+    }
+}
+
+/// Collects unrepresented spans and notes while rendering.
+#[derive(Default)]
+pub(crate) struct Reports {
+    pub unrepresented: Vec<Unrepresented>,
+    pub notes: Vec<String>,
+    pub lost: HashSet<SpanId>,
+}
+
+impl Reports {
+    pub fn unrepresented(&mut self, doc: &Document, s: &Span, reason: String) {
+        if !self.lost.insert(s.id) {
+            return;
+        }
+        self.unrepresented.push(Unrepresented {
+            doc: doc.id.clone(),
+            span: s.id,
+            label: s.label.clone(),
+            start: s.start,
+            end: s.end,
+            text: s.text.clone(),
+            reason,
+        });
+    }
+}

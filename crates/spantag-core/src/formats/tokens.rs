@@ -1,0 +1,221 @@
+//! Export tokens: the document's tokens, split at span boundaries and at inner whitespace (see
+//! the module documentation of [`super`]), and the per-document loop that renders them.
+
+use super::{FormatError, Progress};
+use crate::model::{Document, Span};
+use std::ops::Range;
+
+/// An export token: code point range and UTF-8 byte range of the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tok {
+    pub start: usize,
+    pub end: usize,
+    pub bstart: usize,
+    pub bend: usize,
+}
+
+/// Whitespace as both Rust and Python's `str.split()` see it.
+pub fn is_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// Converts increasing code point offsets to byte offsets in one pass.
+pub(crate) struct CharCursor<'t> {
+    text: &'t str,
+    ascii: bool,
+    ch: usize,
+    byte: usize,
+}
+
+impl<'t> CharCursor<'t> {
+    pub(crate) fn new(text: &'t str) -> Self {
+        CharCursor {
+            text,
+            ascii: text.is_ascii(),
+            ch: 0,
+            byte: 0,
+        }
+    }
+
+    /// Byte offset of code point `ch` (restarts from 0 if `ch` goes backwards); `None` past the
+    /// end.
+    pub(crate) fn byte(&mut self, ch: usize) -> Option<usize> {
+        if self.ascii {
+            return (ch <= self.text.len()).then_some(ch);
+        }
+        if ch < self.ch {
+            self.ch = 0;
+            self.byte = 0;
+        }
+        let rest = self.text.get(self.byte..)?;
+        let mut it = rest.char_indices();
+        while self.ch < ch {
+            match it.next() {
+                Some((_, c)) => {
+                    self.byte += c.len_utf8();
+                    self.ch += 1;
+                }
+                None => return None,
+            }
+        }
+        Some(self.byte)
+    }
+}
+
+/// A document prepared for export: the selected spans and the export tokens.
+pub struct Prepared<'a> {
+    pub doc: &'a Document,
+    /// Spans passing the filters, in document order.
+    pub spans: Vec<&'a Span>,
+    toks: Option<Vec<Tok>>,
+    /// An empty buffer to compute the tokens in (handed on from the previous document).
+    spare: Vec<Tok>,
+}
+
+impl<'a> Prepared<'a> {
+    /// A document with its selected spans (in document order); tokens are computed on first use.
+    pub(crate) fn new(doc: &'a Document, spans: Vec<&'a Span>) -> Self {
+        Prepared {
+            doc,
+            spans,
+            toks: None,
+            spare: Vec::new(),
+        }
+    }
+
+    /// The export tokens (computed on first use): the document's tokens split at span
+    /// boundaries and at inner whitespace.
+    pub fn tokens(&mut self) -> &[Tok] {
+        if self.toks.is_none() {
+            let mut toks = std::mem::take(&mut self.spare);
+            export_tokens_into(self.doc, &self.spans, &mut toks);
+            self.toks = Some(toks);
+        }
+        self.toks.as_deref().unwrap_or(&[])
+    }
+
+    /// The export tokens once [`Prepared::tokens`] has run (empty before).
+    pub fn computed_tokens(&self) -> &[Tok] {
+        self.toks.as_deref().unwrap_or(&[])
+    }
+
+    /// The exact token range `[first, last + 1)` of a span, or `None` if a boundary is not a
+    /// token boundary. Call [`Prepared::tokens`] first.
+    pub fn token_range(&self, span: &Span) -> Option<Range<usize>> {
+        let toks = self.toks.as_deref()?;
+        let a = toks.partition_point(|t| t.start < span.start);
+        let b = toks.partition_point(|t| t.end < span.end);
+        (toks.get(a)?.start == span.start && toks.get(b)?.end == span.end && a <= b)
+            .then_some(a..b + 1)
+    }
+}
+
+/// Why a span cannot be aligned to export tokens.
+pub(crate) const NOT_ALIGNED: &str =
+    "a boundary lies in whitespace, so it matches no token boundary (trim the span)";
+
+/// Renders each document in turn with `render`, ticking `progress`. A document's tokens are
+/// dropped once it is rendered and their buffer is reused for the next one, so memory does not
+/// grow with the number of documents.
+pub(crate) fn each_document<'a>(
+    docs: &mut [Prepared<'a>],
+    progress: &Progress,
+    mut render: impl FnMut(&mut Prepared<'a>) -> Result<(), FormatError>,
+) -> Result<(), FormatError> {
+    let mut spare = Vec::new();
+    for p in docs.iter_mut() {
+        p.spare = std::mem::take(&mut spare);
+        render(p)?;
+        spare = p.toks.take().unwrap_or_default();
+        spare.clear();
+        progress.tick()?;
+    }
+    Ok(())
+}
+
+/// The export tokens of `doc` with `spans` (see the module documentation).
+pub fn export_tokens(doc: &Document, spans: &[&Span]) -> Vec<Tok> {
+    let mut out = Vec::new();
+    export_tokens_into(doc, spans, &mut out);
+    out
+}
+
+/// [`export_tokens`] into `out` (cleared first), reusing its memory.
+fn export_tokens_into(doc: &Document, spans: &[&Span], out: &mut Vec<Tok>) {
+    out.clear();
+    let text = doc.text.as_str();
+    let mut bounds: Vec<usize> = Vec::with_capacity(spans.len() * 2);
+    for s in spans {
+        bounds.push(s.start);
+        bounds.push(s.end);
+    }
+    bounds.sort_unstable();
+    bounds.dedup();
+    // Segment here rather than through the document's cached index: the byte offsets come for
+    // free and nothing has to be converted back from code points.
+    out.reserve(text.len() / 5 + bounds.len());
+    let mut bi = 0;
+    crate::segment::for_each_token(text, |w| {
+        let (piece, bs, start, end) = (w.text, w.byte, w.start, w.end);
+        let be = bs + piece.len();
+        // In ASCII, UAX #29 joins no whitespace character to anything but another space, so an
+        // ASCII token holds whitespace only when it starts with it (a control separator that
+        // Python counts as whitespace). Elsewhere whitespace can sit inside a token: a space
+        // carrying combining marks, or U+202F (narrow no-break space), which joins letters like
+        // `_` does. Those tokens are cut below.
+        let spacey = if piece.is_ascii() {
+            piece
+                .as_bytes()
+                .first()
+                .is_some_and(|&b| is_space(char::from(b)))
+        } else {
+            piece.chars().any(is_space)
+        };
+        while bi < bounds.len() && bounds[bi] <= start {
+            bi += 1;
+        }
+        let inner_bound = bi < bounds.len() && bounds[bi] < end;
+        let inner_space = spacey;
+        if !inner_bound && !inner_space {
+            out.push(Tok {
+                start,
+                end,
+                bstart: bs,
+                bend: be,
+            });
+            return;
+        }
+        // Walk the characters, cutting at span boundaries and dropping whitespace.
+        let mut open: Option<(usize, usize)> = None;
+        let (mut ch, mut b) = (start, bs);
+        for c in piece.chars() {
+            let at_bound = bi < bounds.len() && bounds[bi] == ch;
+            if at_bound {
+                bi += 1;
+            }
+            if (is_space(c) || at_bound)
+                && let Some((s, sb)) = open.take()
+            {
+                out.push(Tok {
+                    start: s,
+                    end: ch,
+                    bstart: sb,
+                    bend: b,
+                });
+            }
+            if !is_space(c) && open.is_none() {
+                open = Some((ch, b));
+            }
+            ch += 1;
+            b += c.len_utf8();
+        }
+        if let Some((s, sb)) = open {
+            out.push(Tok {
+                start: s,
+                end: ch,
+                bstart: sb,
+                bend: b,
+            });
+        }
+    });
+}
