@@ -65,7 +65,7 @@ impl SpantagApp {
         let mut open = true;
         let mut go_to: Option<usize> = None;
         let loading = self.review.loading.is_some();
-        let (review, gold) = (&mut self.review, &self.ws.project);
+        let (review, gold) = (&mut self.review, self.ws.project());
         egui::Window::new("Agreement")
             .open(&mut open)
             .default_size([560.0, 740.0])

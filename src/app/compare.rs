@@ -428,7 +428,7 @@ impl SpantagApp {
         };
         if session.cache.as_ref().is_none_or(|(k, _)| *k != key) {
             let mut out = Vec::new();
-            for (di, d) in self.ws.project.documents.iter().enumerate() {
+            for (di, d) in self.ws.project().documents.iter().enumerate() {
                 for spans in conflicts(d) {
                     let first = spans
                         .iter()
@@ -502,7 +502,7 @@ impl SpantagApp {
             AppCommand::TakeAll => Some(Resolution::TakeAll),
             AppCommand::Reject => Some(Resolution::Drop),
             AppCommand::KeepSelected => self.selected_span.and_then(|id| {
-                let s = self.ws.project.documents.get(self.doc)?.span(id)?;
+                let s = self.ws.project().documents.get(self.doc)?.span(id)?;
                 Some(Resolution::Edit {
                     keep: id,
                     start: s.start,
@@ -523,7 +523,7 @@ impl SpantagApp {
             self.toast("Select a conflict first: N goes to the next unresolved one");
             return;
         };
-        let Some(doc) = self.ws.project.documents.get(decision.doc) else {
+        let Some(doc) = self.ws.project().documents.get(decision.doc) else {
             return;
         };
         let edits = resolve(doc, &decision.spans, r, &self.annotator, Timestamp::now());
@@ -553,7 +553,7 @@ impl SpantagApp {
         let current = self.current_decision().map(|d| d.spans).unwrap_or_default();
         let (Some(session), Some(d)) = (
             &self.review.compare,
-            self.ws.project.documents.get(self.doc),
+            self.ws.project().documents.get(self.doc),
         ) else {
             return HashMap::new();
         };
@@ -680,7 +680,7 @@ impl SpantagApp {
                 ui.separator();
                 match &current {
                     Some(dec) => {
-                        let doc = self.ws.project.documents.get(dec.doc);
+                        let doc = self.ws.project().documents.get(dec.doc);
                         ui.label(RichText::new("Current conflict").strong());
                         for id in &dec.spans {
                             let Some(s) = doc.and_then(|d| d.span(*id)) else {

@@ -62,7 +62,7 @@ impl SpantagApp {
 
     pub(super) fn add_paths(&mut self, paths: &[PathBuf]) {
         let mut edits = Vec::new();
-        let mut scratch = self.ws.project.clone();
+        let mut scratch = self.ws.project().clone();
         let mut errors = Vec::new();
         for p in paths {
             if is_project_file(p) {
@@ -89,7 +89,7 @@ impl SpantagApp {
             }
         }
         let n = edits.len();
-        let first_new = self.ws.project.documents.len();
+        let first_new = self.ws.project().documents.len();
         if n > 0 && self.edit(&format!("Add {n} article(s)"), edits) {
             self.toast(format!("Added {n} article(s)"));
             self.queue.push(Action::OpenDoc(first_new));
@@ -111,7 +111,7 @@ impl SpantagApp {
             return;
         }
         let rev = self.ws.revision();
-        match project_io::save(&mut self.ws.project, &path) {
+        match project_io::save(self.ws.project(), &path) {
             Ok(()) => {
                 self.ws.mark_saved(rev);
                 self.stamp = FileStamp::of(&path);
@@ -158,7 +158,7 @@ impl SpantagApp {
             .is_none_or(|t| t.elapsed() >= AUTOSAVE_EVERY);
         if due && !self.autosave_pending {
             saver.save(
-                self.ws.project.clone(),
+                self.ws.project().clone(),
                 self.path.clone(),
                 self.ws.revision(),
             );

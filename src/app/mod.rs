@@ -27,8 +27,9 @@ use commands::{AppCommand, COMMANDS, MenuGroup, hotkey_key, shortcut_text};
 use egui::{Color32, Key, RichText, Ui};
 use files::{format_epoch, is_project_file};
 use spantag_core::edit::Edit;
-use spantag_core::history::Workspace;
+use spantag_core::history::{Cursor, Workspace};
 use spantag_core::model::{DEFAULT_LABELS, DocState, Project, SpanId};
+use spantag_core::movement::Selection;
 use spantag_core::project_io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -358,7 +359,7 @@ impl SpantagApp {
 
     /// The project as it is now.
     pub fn project(&self) -> &Project {
-        &self.ws.project
+        self.ws.project()
     }
 
     /// Index of the open document.
@@ -387,7 +388,7 @@ impl SpantagApp {
             .as_ref()
             .and_then(|p| p.file_name())
             .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| self.ws.project.name.clone());
+            .unwrap_or_else(|| self.ws.project().name.clone());
         if self.ws.is_dirty() {
             format!("• {name} (unsaved) — spantag")
         } else {
@@ -417,7 +418,7 @@ impl SpantagApp {
 
     fn doc_id(&self) -> Option<String> {
         self.ws
-            .project
+            .project()
             .documents
             .get(self.doc)
             .map(|d| d.id.clone())
@@ -426,7 +427,7 @@ impl SpantagApp {
     fn reset_caret(&mut self) {
         let first = self
             .ws
-            .project
+            .project()
             .documents
             .get(self.doc)
             .and_then(|d| d.index().tokens().first().map(|t| t.start))
@@ -533,7 +534,7 @@ impl SpantagApp {
                     }
                 }
                 if !typing && modifiers.is_none() {
-                    for l in &self.ws.project.labels {
+                    for l in &self.ws.project().labels {
                         if l.hotkey.and_then(hotkey_key) == Some(*key) {
                             fired.push(Action::Tag(l.name.clone()));
                             return false;
@@ -583,7 +584,8 @@ impl SpantagApp {
 
     /// Applies edits as one undoable step; reports failures as toasts.
     fn edit(&mut self, description: &str, edits: Vec<Edit>) -> bool {
-        match self.ws.apply(description, edits) {
+        let here = self.cursor();
+        match self.ws.apply(description, edits, here.clone(), here) {
             Ok(()) => true,
             Err(e) => {
                 self.toast_error(format!("{description}: {e}"));
@@ -597,14 +599,14 @@ impl SpantagApp {
             Action::Command(c) => self.run_command(c),
             Action::Tag(label) => self.tag(&label),
             Action::OpenDoc(i) => {
-                if i < self.ws.project.documents.len() {
+                if i < self.ws.project().documents.len() {
                     self.doc = i;
                     self.reset_caret();
                     self.article.scroll_target = Some(self.anchor);
                 }
             }
             Action::SelectSpan { id, scroll } => {
-                if let Some(d) = self.ws.project.documents.get(self.doc)
+                if let Some(d) = self.ws.project().documents.get(self.doc)
                     && let Some(s) = d.span(id)
                 {
                     self.selected_span = Some(id);
@@ -622,7 +624,7 @@ impl SpantagApp {
                 self.last_click = None;
             }
             Action::ExtendTo(b) => {
-                let Some(d) = self.ws.project.documents.get(self.doc) else {
+                let Some(d) = self.ws.project().documents.get(self.doc) else {
                     return;
                 };
                 let a = self.anchor;
@@ -740,10 +742,9 @@ impl SpantagApp {
             AppCommand::Export => self.open_export_dialog(),
             AppCommand::Import => self.open_import_dialog(),
             AppCommand::Undo => match self.ws.undo() {
-                Some(d) => {
-                    self.after_history();
-                    self.review_follow_history(true);
-                    self.toast(format!("Undid: {d}"));
+                Some(c) => {
+                    self.restore_cursor(&c.cursor);
+                    self.toast(format!("Undid: {}", c.description));
                 }
                 None => self.toast("Nothing to undo"),
             },
@@ -751,25 +752,24 @@ impl SpantagApp {
                 self.name_dialog = Some(name::NameDialog::new(&self.annotator, false));
             }
             AppCommand::Redo => match self.ws.redo() {
-                Some(d) => {
-                    self.after_history();
-                    self.review_follow_history(false);
-                    self.toast(format!("Redid: {d}"));
+                Some(c) => {
+                    self.restore_cursor(&c.cursor);
+                    self.toast(format!("Redid: {}", c.description));
                 }
                 None => self.toast("Nothing to redo"),
             },
             AppCommand::MarkDoneAndNext => {
                 if let Some(doc) = doc_id {
-                    if !self.ws.project.documents[self.doc].done {
+                    if !self.ws.project().documents[self.doc].done {
                         self.edit("Mark done", vec![Edit::SetDone { doc, done: true }]);
                     }
-                    if self.doc + 1 < self.ws.project.documents.len() {
+                    if self.doc + 1 < self.ws.project().documents.len() {
                         self.queue.push(Action::OpenDoc(self.doc + 1));
                     }
                 }
             }
             AppCommand::NextDocument => {
-                if self.doc + 1 < self.ws.project.documents.len() {
+                if self.doc + 1 < self.ws.project().documents.len() {
                     self.queue.push(Action::OpenDoc(self.doc + 1));
                 }
             }
@@ -794,7 +794,7 @@ impl SpantagApp {
                 }
             }
             AppCommand::CaretLeft | AppCommand::CaretRight => {
-                let Some(d) = self.ws.project.documents.get(self.doc) else {
+                let Some(d) = self.ws.project().documents.get(self.doc) else {
                     return;
                 };
                 let toks = d.index().tokens();
@@ -814,7 +814,7 @@ impl SpantagApp {
                 }
             }
             AppCommand::ExtendLeft | AppCommand::ExtendRight => {
-                let Some(d) = self.ws.project.documents.get(self.doc) else {
+                let Some(d) = self.ws.project().documents.get(self.doc) else {
                     return;
                 };
                 let toks = d.index().tokens();
@@ -835,7 +835,7 @@ impl SpantagApp {
                 }
             }
             AppCommand::NextSpan | AppCommand::PreviousSpan => {
-                let Some(d) = self.ws.project.documents.get(self.doc) else {
+                let Some(d) = self.ws.project().documents.get(self.doc) else {
                     return;
                 };
                 if d.spans.is_empty() {
@@ -885,7 +885,7 @@ impl SpantagApp {
             self.toast("Select a span first (click it, or Tab)");
             return;
         };
-        let Some(d) = self.ws.project.documents.get(self.doc) else {
+        let Some(d) = self.ws.project().documents.get(self.doc) else {
             return;
         };
         let Some(s) = d.span(id) else {
@@ -935,15 +935,45 @@ impl SpantagApp {
         }
     }
 
+    /// Where the user is now, as the history records it.
+    fn cursor(&self) -> Cursor {
+        Cursor {
+            doc: self.doc_id(),
+            selection: Selection::new(self.anchor, self.focus),
+            span: self.selected_span,
+        }
+    }
+
+    /// Returns to `c` (after undo or redo): its document, selection and span, as far as they
+    /// still exist, scrolled into view.
+    fn restore_cursor(&mut self, c: &Cursor) {
+        let p = self.ws.project();
+        if let Some(i) = c.doc.as_deref().and_then(|id| p.doc_index(id))
+            && i != self.doc
+        {
+            self.doc = i;
+            self.last_click = None;
+        }
+        self.after_history();
+        let Some(d) = self.ws.project().documents.get(self.doc) else {
+            return;
+        };
+        let len = d.len_chars();
+        self.anchor = c.selection.anchor.min(len);
+        self.focus = c.selection.head.min(len);
+        self.selected_span = c.span.filter(|id| d.span(*id).is_some());
+        self.article.scroll_target = Some(self.anchor.min(self.focus));
+    }
+
     /// Keeps the view consistent after undo/redo (the selected span may be gone).
     fn after_history(&mut self) {
-        if self.doc >= self.ws.project.documents.len() {
-            self.doc = self.ws.project.documents.len().saturating_sub(1);
+        if self.doc >= self.ws.project().documents.len() {
+            self.doc = self.ws.project().documents.len().saturating_sub(1);
         }
         if let Some(id) = self.selected_span
             && self
                 .ws
-                .project
+                .project()
                 .documents
                 .get(self.doc)
                 .and_then(|d| d.span(id))
@@ -962,7 +992,7 @@ impl SpantagApp {
             let span =
                 match self
                     .ws
-                    .project
+                    .project()
                     .make_span(&doc, sel.start, sel.end, label, &self.annotator)
                 {
                     Ok(s) => s,
@@ -982,7 +1012,7 @@ impl SpantagApp {
         } else if let Some(span) = self.selected_span {
             let same = self
                 .ws
-                .project
+                .project()
                 .documents
                 .get(self.doc)
                 .and_then(|d| d.span(span))
@@ -1002,7 +1032,7 @@ impl SpantagApp {
     }
 
     fn click_at(&mut self, char: Option<usize>, boundary: usize) {
-        let Some(d) = self.ws.project.documents.get(self.doc) else {
+        let Some(d) = self.ws.project().documents.get(self.doc) else {
             return;
         };
         if let Some(c) = char {

@@ -40,7 +40,7 @@ impl SpantagApp {
             ui.horizontal_wrapped(|ui| {
                 ui.label("Labels:");
                 self.refresh_span_view();
-                for (l, &count) in self.ws.project.labels.iter().zip(&self.span_view.counts) {
+                for (l, &count) in self.ws.project().labels.iter().zip(&self.span_view.counts) {
                     let c = Color32::from_rgb(l.color.0[0], l.color.0[1], l.color.0[2]);
                     let key = l.hotkey.map(|k| format!("{k} ")).unwrap_or_default();
                     let text = RichText::new(format!("{key}{} ({count})", l.name))
@@ -67,7 +67,7 @@ impl SpantagApp {
     pub(super) fn status_bar(&mut self, ui: &mut Ui) {
         egui::Panel::bottom("status").show(ui, |ui| {
             ui.horizontal(|ui| {
-                let doc = self.ws.project.documents.get(self.doc);
+                let doc = self.ws.project().documents.get(self.doc);
                 let sel = self.selection();
                 if let (Some(d), Some(id)) = (doc, self.selected_span)
                     && let Some(s) = d.span(id)
@@ -93,7 +93,7 @@ impl SpantagApp {
                     ui.label(format!("Caret at {}", self.focus));
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    let n = self.ws.project.documents.len();
+                    let n = self.ws.project().documents.len();
                     ui.label(format!("Document {} of {n}", (self.doc + 1).min(n)));
                     ui.separator();
                     let state = if !self.ws.is_dirty() {
@@ -116,7 +116,7 @@ impl SpantagApp {
             .default_size(230.0)
             .show(ui, |ui| {
                 ui.heading("Documents");
-                let docs = &self.ws.project.documents;
+                let docs = &self.ws.project().documents;
                 let row_h = 2.0 * ui.text_style_height(&egui::TextStyle::Body)
                     + 2.0 * ui.spacing().button_padding.y;
                 let mut open = None;
@@ -163,10 +163,10 @@ impl SpantagApp {
         if self.span_view.key == key {
             return;
         }
-        let labels = &self.ws.project.labels;
+        let labels = &self.ws.project().labels;
         let mut counts = vec![0; labels.len()];
         let mut rows = Vec::new();
-        if let Some(d) = self.ws.project.documents.get(self.doc) {
+        if let Some(d) = self.ws.project().documents.get(self.doc) {
             for (i, s) in d.spans.iter().enumerate() {
                 if let Some(k) = labels.iter().position(|l| l.name == s.label) {
                     counts[k] += 1;
@@ -186,7 +186,7 @@ impl SpantagApp {
             .show(ui, |ui| {
                 ui.heading("Spans");
                 self.refresh_span_view();
-                let Some(doc) = self.ws.project.documents.get(self.doc) else {
+                let Some(doc) = self.ws.project().documents.get(self.doc) else {
                     return;
                 };
                 ui.horizontal_wrapped(|ui| {
@@ -197,7 +197,7 @@ impl SpantagApp {
                     {
                         self.queue.push(Action::SetFilter(None));
                     }
-                    for l in &self.ws.project.labels {
+                    for l in &self.ws.project().labels {
                         let on = self.filter.as_deref() == Some(l.name.as_str());
                         if ui
                             .selectable_label(on, l.name.as_str())
@@ -235,7 +235,7 @@ impl SpantagApp {
     }
 
     pub(super) fn article_panel(&mut self, ui: &mut Ui) {
-        let Some(doc) = self.ws.project.documents.get(self.doc) else {
+        let Some(doc) = self.ws.project().documents.get(self.doc) else {
             ui.centered_and_justified(|ui| {
                 ui.label(
                     "No documents. Use File › Add articles (Ctrl+Shift+O) or drop files here.",
@@ -246,7 +246,7 @@ impl SpantagApp {
         let sel = self.selection();
         let input = ViewInput {
             doc,
-            labels: &self.ws.project.labels,
+            labels: &self.ws.project().labels,
             selection: (!sel.is_empty()).then_some(sel),
             caret: self.focus,
             selected_span: self.selected_span,

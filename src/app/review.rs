@@ -207,37 +207,6 @@ impl SpantagApp {
         edits
     }
 
-    /// After undo (or redo) in review or compare mode, selects the span the step changed, so the
-    /// reviewer can decide again.
-    pub(super) fn review_follow_history(&mut self, undone: bool) {
-        if !self.review.on && self.review.compare.is_none() {
-            return;
-        }
-        // The step just crossed is now on the other stack, as the edits that cross it back.
-        let edits = if undone {
-            self.ws.redo_edits()
-        } else {
-            self.ws.undo_edits()
-        };
-        let target = edits.iter().find_map(|e| {
-            let span = match e {
-                Edit::AddSpan { span, .. } => span.id,
-                Edit::RemoveSpan { span, .. }
-                | Edit::Relabel { span, .. }
-                | Edit::Resize { span, .. }
-                | Edit::SetNote { span, .. }
-                | Edit::SetReview { span, .. } => *span,
-                _ => return None,
-            };
-            let doc = self.ws.project.doc_index(e.doc()?)?;
-            self.ws.project.documents[doc].span(span)?;
-            Some((doc, span))
-        });
-        if let Some((doc, id)) = target {
-            self.go_to_span(doc, id);
-        }
-    }
-
     /// Runs a review, compare or agreement command.
     pub(super) fn review_command(&mut self, c: AppCommand) {
         match c {
@@ -322,7 +291,7 @@ impl SpantagApp {
                     .collect()
             })
         } else {
-            let mut counts = vec![0usize; self.ws.project.documents.len()];
+            let mut counts = vec![0usize; self.ws.project().documents.len()];
             for d in self.decisions() {
                 if let Some(c) = counts.get_mut(d.doc) {
                     *c += 1;
@@ -357,9 +326,9 @@ impl SpantagApp {
         }
         let f = &self.review.filter;
         let mut items = Vec::new();
-        let mut per_doc = Vec::with_capacity(self.ws.project.documents.len());
+        let mut per_doc = Vec::with_capacity(self.ws.project().documents.len());
         let mut authors: Vec<String> = Vec::new();
-        for (di, d) in self.ws.project.documents.iter().enumerate() {
+        for (di, d) in self.ws.project().documents.iter().enumerate() {
             let mut reviewed = 0;
             for (index, s) in d.spans.iter().enumerate() {
                 if s.status != Status::Pending {
@@ -404,7 +373,7 @@ impl SpantagApp {
     /// The reading position: the selected span's (document, index), or where the caret is.
     /// The flag says whether a span is selected.
     pub(super) fn reading_position(&self) -> ((usize, usize), bool) {
-        let Some(d) = self.ws.project.documents.get(self.doc) else {
+        let Some(d) = self.ws.project().documents.get(self.doc) else {
             return ((self.doc, 0), false);
         };
         if let Some(i) = self.selected_span.and_then(|id| d.span_index(id)) {
@@ -451,7 +420,7 @@ impl SpantagApp {
     /// The review note on span `id` of the open document.
     fn current_review_note(&self, id: SpanId) -> Option<String> {
         self.ws
-            .project
+            .project()
             .documents
             .get(self.doc)
             .and_then(|d| d.span(id))
@@ -485,7 +454,7 @@ impl SpantagApp {
 
     /// Saves the typed note as the span's review note (one history step).
     fn save_note(&mut self, doc_index: usize, id: SpanId, text: &str) {
-        let Some(d) = self.ws.project.documents.get(doc_index) else {
+        let Some(d) = self.ws.project().documents.get(doc_index) else {
             return;
         };
         let Some(s) = d.span(id) else {
@@ -505,7 +474,7 @@ impl SpantagApp {
     }
 
     fn status_marks(&self) -> HashMap<SpanId, SpanMark> {
-        let Some(d) = self.ws.project.documents.get(self.doc) else {
+        let Some(d) = self.ws.project().documents.get(self.doc) else {
             return HashMap::new();
         };
         d.spans
@@ -574,7 +543,7 @@ impl SpantagApp {
         filter_row(ui, "Status:", "any status", &mut filter.status, statuses);
         let labels = self
             .ws
-            .project
+            .project()
             .labels
             .iter()
             .map(|l| (l.name.clone(), format!("label {}", l.name)))
@@ -600,7 +569,7 @@ impl SpantagApp {
         };
         // The queue is in reading order: find the selected span by binary search.
         let current = self.selected_span.and_then(|id| {
-            let index = self.ws.project.documents.get(self.doc)?.span_index(id)?;
+            let index = self.ws.project().documents.get(self.doc)?.span_index(id)?;
             c.items
                 .binary_search_by_key(&(self.doc, index), QueueItem::key)
                 .ok()
@@ -623,7 +592,7 @@ impl SpantagApp {
             for (i, it) in c.items[range.clone()].iter().enumerate() {
                 let Some(s) = self
                     .ws
-                    .project
+                    .project()
                     .documents
                     .get(it.doc)
                     .and_then(|d| d.spans.get(it.index))
@@ -657,7 +626,7 @@ impl SpantagApp {
         };
         let Some(s) = self
             .ws
-            .project
+            .project()
             .documents
             .get(self.doc)
             .and_then(|d| d.span(id))

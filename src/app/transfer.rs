@@ -55,7 +55,7 @@ pub(crate) struct Context<'a> {
 impl SpantagApp {
     pub(super) fn open_export_dialog(&mut self) {
         if self.transfer.export.is_none() {
-            self.transfer.export = Some(ExportDialog::new(&self.ws.project, self.path.as_deref()));
+            self.transfer.export = Some(ExportDialog::new(self.ws.project(), self.path.as_deref()));
         }
     }
 
@@ -72,7 +72,7 @@ impl SpantagApp {
             "export" | "export-run" => {
                 self.open_export_dialog();
                 if let Some(d) = &mut self.transfer.export
-                    && let Err(e) = d.scripted(&self.ws.project, arg, kind == "export-run")
+                    && let Err(e) = d.scripted(self.ws.project(), arg, kind == "export-run")
                 {
                     self.toast_error(e);
                 }
@@ -98,7 +98,7 @@ impl SpantagApp {
         }
         let mut out = Outbox::default();
         let cx = Context {
-            project: &self.ws.project,
+            project: self.ws.project(),
             revision: self.ws.revision(),
             can_browse: self.screenshot.is_none(),
         };

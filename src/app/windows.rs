@@ -23,7 +23,7 @@ impl SpantagApp {
                             ui.weak(c.help);
                             ui.end_row();
                         }
-                        for l in &self.ws.project.labels {
+                        for l in &self.ws.project().labels {
                             if let Some(k) = l.hotkey {
                                 ui.label(RichText::new(k.to_string()).monospace());
                                 ui.label(format!("Tag as {}", l.name));

@@ -98,7 +98,7 @@ pub fn new(a: &NewArgs) -> anyhow::Result<Outcome> {
             })
             .with_context(|| format!("label {l:?}"))?;
     }
-    project_io::save(&mut project, &a.project)?;
+    project_io::save(&project, &a.project)?;
     outln!(
         "created {} with labels {}",
         a.project.display(),
@@ -203,7 +203,7 @@ pub fn add(a: &AddArgs) -> anyhow::Result<Outcome> {
         added += 1;
     }
     if added > 0 {
-        project_io::save(&mut project, &a.project)?;
+        project_io::save(&project, &a.project)?;
     }
     for line in report {
         outln!("{line}");

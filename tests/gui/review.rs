@@ -249,7 +249,7 @@ fn review_keys_are_in_help_and_inactive_outside_review_mode() {
 
 // ----- compare mode -----
 
-fn write(dir: &Path, name: &str, p: &mut Project) -> PathBuf {
+fn write(dir: &Path, name: &str, p: &Project) -> PathBuf {
     let path = dir.join(name);
     spantag_core::project_io::save(p, &path).unwrap();
     path
@@ -263,7 +263,7 @@ with [number 12 aides] near the [place old quay] gate, said [place the Harbour B
 /// Two annotators over the same articles, in different order and with different ids; one
 /// article only the first has.
 fn compare_files(dir: &Path) -> Vec<PathBuf> {
-    let mut a = project_from_markup(
+    let a = project_from_markup(
         "ana",
         &[
             ("quay", QUAY_A),
@@ -274,7 +274,7 @@ fn compare_files(dir: &Path) -> Vec<PathBuf> {
         Timestamp(0),
     )
     .unwrap();
-    let mut b = project_from_markup(
+    let b = project_from_markup(
         "ben",
         &[
             ("b-port", "[place Lune Port] reopened."),
@@ -284,7 +284,7 @@ fn compare_files(dir: &Path) -> Vec<PathBuf> {
         Timestamp(0),
     )
     .unwrap();
-    vec![write(dir, "ana.ron", &mut a), write(dir, "ben.ron", &mut b)]
+    vec![write(dir, "ana.ron", &a), write(dir, "ben.ron", &b)]
 }
 
 /// Types into the app's path prompt (shown when no native file dialog is available).
@@ -471,14 +471,14 @@ fn compare_resolves_every_kind_of_conflict_and_saves_gold() {
 #[test]
 fn agreement_window_shows_figures_for_a_small_case() {
     let dir = tempfile::tempdir().unwrap();
-    let mut a = project_from_markup(
+    let a = project_from_markup(
         "a",
         &[("d", "[actor Ana] met [actor Bo] in [place Rome].")],
         "ana",
         Timestamp(0),
     )
     .unwrap();
-    let mut b = project_from_markup(
+    let b = project_from_markup(
         "b",
         &[("d", "[actor Ana] met [place Bo] in Rome.")],
         "ben",
@@ -486,8 +486,8 @@ fn agreement_window_shows_figures_for_a_small_case() {
     )
     .unwrap();
     let files = vec![
-        write(dir.path(), "a.ron", &mut a),
-        write(dir.path(), "b.ron", &mut b),
+        write(dir.path(), "a.ron", &a),
+        write(dir.path(), "b.ron", &b),
     ];
     let mut h = harness(SpantagApp::new_for_test(project(), "gus"));
     assert!(h.query_by_label("Agreement").is_none());
@@ -617,14 +617,14 @@ fn compare_cli(
     use clap::Parser;
     let mut files = Vec::new();
     for (name, label) in annotators {
-        let mut p = project_from_markup(
+        let p = project_from_markup(
             name,
             &[("d", &format!("[{label} Bo] left [place Rome]."))],
             name,
             Timestamp(0),
         )
         .unwrap();
-        files.push(write(dir, &format!("{name}.ron"), &mut p));
+        files.push(write(dir, &format!("{name}.ron"), &p));
     }
     let mut argv: Vec<String> = vec!["spantag".into(), "--compare".into()];
     argv.extend(files.iter().map(|f| f.display().to_string()));
@@ -686,8 +686,8 @@ fn compare_many_documents_lists_only_the_visible_rows() {
             })
             .collect();
         let refs: Vec<(&str, &str)> = docs.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-        let mut p = project_from_markup(name, &refs, name, Timestamp(0)).unwrap();
-        files.push(write(dir.path(), &format!("{name}.ron"), &mut p));
+        let p = project_from_markup(name, &refs, name, Timestamp(0)).unwrap();
+        files.push(write(dir.path(), &format!("{name}.ron"), &p));
     }
     let mut h = harness(SpantagApp::new_for_test(project(), "gus"));
     open_compare(&mut h, &files);
