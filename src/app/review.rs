@@ -31,9 +31,10 @@ pub(crate) struct ReviewSession {
     /// Review mode is on.
     pub(crate) on: bool,
     pub(crate) filter: QueueFilter,
-    /// The note being typed (the field's own text), and the span it belongs to.
+    /// The note being typed (the field's own text), and the (document, span, revision) it was
+    /// loaded for.
     pub(crate) note: String,
-    pub(crate) note_for: Option<(usize, SpanId)>,
+    pub(crate) note_for: Option<(usize, SpanId, u64)>,
     /// Give the note field the keyboard on the next frame (M).
     pub(crate) focus_note: bool,
     /// The queue of (generation, revision, filter).

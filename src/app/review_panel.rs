@@ -5,6 +5,7 @@
 use super::SpantagApp;
 use super::actions::Action;
 use super::article::short;
+use super::commands::AppCommand;
 use egui::{RichText, Ui};
 use spantag_core::model::Status;
 use spantag_core::review::queue::QueueItem;
@@ -196,7 +197,9 @@ impl SpantagApp {
         if let Some(n) = &s.note {
             ui.label(format!("Annotator's note: {n}"));
         }
-        let key = (self.sel.doc, id);
+        // The field shows the stored note again whenever the span or the project changes (a
+        // save, undo); until then it keeps what is typed, even after a click elsewhere.
+        let key = (self.sel.doc, id, self.ws.revision());
         if self.review.note_for != Some(key) {
             self.review.note = s
                 .review
@@ -205,6 +208,8 @@ impl SpantagApp {
                 .unwrap_or_default();
             self.review.note_for = Some(key);
         }
+        let stored = s.review.as_ref().and_then(|r| r.note.as_deref());
+        let changed = stored.unwrap_or("") != self.review.note.trim();
         let mut save = None;
         ui.horizontal(|ui| {
             let label = ui.label("Review note:");
@@ -222,10 +227,33 @@ impl SpantagApp {
             if r.lost_focus() {
                 if ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                     save = Some(self.review.note.clone());
-                } else {
-                    // Escape or a click elsewhere: forget the draft.
+                } else if ui.input(|i| i.key_pressed(egui::Key::Escape)) {
+                    // Escape: forget the draft.
                     self.review.note_for = None;
                 }
+            }
+            let b = ui
+                .add_enabled(changed, egui::Button::new("Save note"))
+                .on_hover_text("Save the typed note as the review note (Enter in the field)");
+            if b.clicked() {
+                save = Some(self.review.note.clone());
+            }
+        });
+        let mut command = None;
+        ui.horizontal(|ui| {
+            if ui
+                .button("Accept (A)")
+                .on_hover_text("Accept the span and go to the next in the queue")
+                .clicked()
+            {
+                command = Some(AppCommand::Accept);
+            }
+            if ui
+                .button("Reject (X)")
+                .on_hover_text("Reject the span (it is kept, marked rejected) and go to the next")
+                .clicked()
+            {
+                command = Some(AppCommand::Reject);
             }
         });
         if let Some(text) = save {
@@ -234,6 +262,9 @@ impl SpantagApp {
                 span: id,
                 text,
             });
+        }
+        if let Some(c) = command {
+            self.queue.push(Action::Command(c));
         }
     }
 }
