@@ -196,26 +196,6 @@ fn spawn_report(
     }
 }
 
-/// The edits that replace every document of `current` with those of `gold` (merging again).
-fn replace_documents(current: &Project, gold: Project) -> Vec<Edit> {
-    let mut edits: Vec<Edit> = current
-        .documents
-        .iter()
-        .rev()
-        .map(|d| Edit::RemoveDocument { doc: d.id.clone() })
-        .collect();
-    edits.extend(
-        gold.documents
-            .into_iter()
-            .enumerate()
-            .map(|(index, d)| Edit::AddDocument {
-                index,
-                document: Box::new(d),
-            }),
-    );
-    edits
-}
-
 /// The cursor on the first conflict of `gold` (or the start of its first document).
 fn first_conflict(gold: &Project) -> Cursor {
     let first = decisions(gold).into_iter().next();
@@ -429,7 +409,9 @@ impl SpantagApp {
     /// Replaces the gold project's documents with those of a new merge, as one history step.
     fn merged_again(&mut self, strategy: Strategy, m: Merged) {
         let after = first_conflict(&m.gold);
-        let edits = replace_documents(self.ws.project(), m.gold);
+        let edits = vec![Edit::ReplaceDocuments {
+            documents: m.gold.documents,
+        }];
         let what = format!("Merge again ({})", strategy.name());
         if !self.step(&what, edits, after) {
             return;

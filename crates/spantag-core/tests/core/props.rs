@@ -511,3 +511,42 @@ fn markup_fixture_reads_like_the_text() {
         ]
     );
 }
+
+/// Replacing every document (merging a comparison again) is one edit whose inverse puts the old
+/// documents back; duplicate ids and unknown labels are refused without a change.
+#[test]
+fn replacing_every_document_inverts_and_is_checked() {
+    let start = fixture();
+    let other = project_from_markup(
+        "other",
+        &[
+            ("x", "[place Zürich] 🇨🇭 and [actor Ōno e\u{301}]"),
+            ("y", "Москва [number 12]"),
+        ],
+        "ben",
+        Timestamp(0),
+    )
+    .expect("markup");
+    let mut p = start.clone();
+    let inverse = p
+        .apply(Edit::ReplaceDocuments {
+            documents: other.documents.clone(),
+        })
+        .expect("replaces");
+    assert_eq!(p.documents, other.documents);
+    assert!(p.next_span_id > other.documents[1].spans[0].id.0);
+    p.apply(inverse).expect("the inverse applies");
+    assert_eq!(p.documents, start.documents);
+
+    let mut twice = other.documents.clone();
+    twice.push(other.documents[0].clone());
+    let err = p.apply(Edit::ReplaceDocuments { documents: twice });
+    assert!(err.is_err(), "duplicate document ids");
+    let mut unknown = other.documents.clone();
+    unknown[1].spans[0].label = "nope".into();
+    assert!(
+        p.apply(Edit::ReplaceDocuments { documents: unknown })
+            .is_err()
+    );
+    assert_eq!(p.documents, start.documents, "refused edits change nothing");
+}
