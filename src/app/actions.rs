@@ -6,7 +6,7 @@
 
 use super::SpantagApp;
 use super::commands::AppCommand;
-use super::state::{Closing, Modal, Toast, Window};
+use super::state::{Closing, Modal, PromptKind, Toast, Window};
 use spantag_core::edit::Edit;
 use spantag_core::formats::ImportSummary;
 use spantag_core::history::{Cursor, Workspace};
@@ -266,7 +266,6 @@ impl SpantagApp {
                 return;
             }
         };
-        use super::state::PromptKind;
         match prompt.kind {
             PromptKind::Open => self.apply_action(Action::OpenPaths(paths)),
             PromptKind::Add => self.apply_action(Action::AddPaths(paths)),
