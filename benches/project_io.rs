@@ -91,15 +91,15 @@ fn generate(docs: usize) -> Project {
 }
 
 fn bench(c: &mut Criterion) {
-    let mut project = generate(10_000);
+    let project = generate(10_000);
     if let Some(out) = std::env::var_os("SPANTAG_BENCH_WRITE") {
         // Write the generated project for profiling and stop.
-        project_io::save(&mut project, std::path::Path::new(&out)).expect("save");
+        project_io::save(&project, std::path::Path::new(&out)).expect("save");
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("big.ron");
-    project_io::save(&mut project, &path).expect("save");
+    project_io::save(&project, &path).expect("save");
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     eprintln!(
         "project: {} documents, {} spans, {:.1} MB on disk",
@@ -110,7 +110,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("project_100MB");
     g.sample_size(10).measurement_time(Duration::from_secs(20));
     g.bench_function("save", |b| {
-        b.iter(|| project_io::save(black_box(&mut project), &path).expect("save"))
+        b.iter(|| project_io::save(black_box(&project), &path).expect("save"))
     });
     g.bench_function("load", |b| {
         b.iter(|| black_box(project_io::load(&path).expect("load")))

@@ -6,8 +6,12 @@
 //! window shows a spinner. Which labels form the entity layer (the rest: claims) follows the
 //! projects' labels and can be changed in the window.
 
+use super::SpantagApp;
+use super::actions::Action;
+use super::article::short;
 use super::compare::ReportState;
-use super::{Action, SpantagApp};
+use super::compare_panel::colors;
+use super::state::Window;
 use egui::{Color32, RichText, Sense, Ui, vec2};
 use spantag_core::review::agreement::{AgreementReport, ConfusionPair};
 use spantag_core::review::metrics::{Figure, NONE_LABEL};
@@ -59,19 +63,19 @@ fn bar(ui: &mut Ui, v: Option<f64>, color: Color32, width: f32) {
 
 impl SpantagApp {
     pub(super) fn agreement_window(&mut self, ctx: &egui::Context) {
-        if !self.review.agreement_open {
+        if !self.compare.agreement_open {
             return;
         }
         let mut open = true;
-        let mut go_to: Option<usize> = None;
-        let loading = self.review.loading.is_some();
-        let (review, gold) = (&mut self.review, &self.ws.project);
+        let mut actions = Vec::new();
+        let loading = self.compare.loading.is_some();
+        let (session, gold) = (&self.compare.session, self.ws.project());
         egui::Window::new("Agreement")
             .open(&mut open)
             .default_size([560.0, 740.0])
             .default_pos([250.0, 70.0])
             .show(ctx, |ui| {
-                let Some(session) = &mut review.compare else {
+                let Some(session) = session else {
                     if loading {
                         computing(ui, "comparing the projects…");
                     } else {
@@ -83,7 +87,7 @@ impl SpantagApp {
                     return;
                 };
                 if let Some(labels) = layer_choice(ui, &session.labels, &session.entity_labels) {
-                    session.set_entity_labels(labels);
+                    actions.push(Action::SetEntityLabels(labels));
                 }
                 ui.separator();
                 match &session.report {
@@ -92,20 +96,16 @@ impl SpantagApp {
                         ui.colored_label(ui.visuals().error_fg_color, e);
                     }
                     ReportState::Ready(r) => {
-                        let mut pair = session.confusion_pair;
                         egui::ScrollArea::vertical().show(ui, |ui| {
-                            go_to = report_ui(ui, r, gold, &mut pair);
+                            report_ui(ui, r, gold, session.confusion_pair, &mut actions);
                         });
-                        session.confusion_pair = pair;
                     }
                 }
             });
         if !open {
-            self.review.agreement_open = false;
+            actions.push(Action::CloseWindow(Window::Agreement));
         }
-        if let Some(i) = go_to {
-            self.queue.push(Action::OpenDoc(i));
-        }
+        self.queue.extend(actions);
     }
 }
 
@@ -154,14 +154,15 @@ fn layer_choice(ui: &mut Ui, labels: &[String], entity: &[String]) -> Option<Vec
     changed
 }
 
-/// The report's widgets; returns the gold document to open when a worst-document row is clicked.
-/// `pair` is the annotator pair whose confusion matrix is shown.
+/// The report's widgets. `pair` is the annotator pair whose confusion matrix is shown; clicking
+/// a worst-document row opens that gold document.
 fn report_ui(
     ui: &mut Ui,
     r: &AgreementReport,
     gold: &spantag_core::model::Project,
-    pair: &mut usize,
-) -> Option<usize> {
+    pair: usize,
+    actions: &mut Vec<Action>,
+) {
     ui.label(format!(
         "Annotators: {} · {} shared documents ({} not in every project, left out)",
         r.annotators.join(", "),
@@ -260,10 +261,11 @@ fn report_ui(
     });
     ui.weak("Upper bar: exact match; lower bar: overlap match. An empty box is undefined.");
     ui.add_space(6.0);
-    confusion_ui(ui, r, pair);
+    if let Some(p) = confusion_ui(ui, r, pair) {
+        actions.push(Action::SetConfusionPair(p));
+    }
     ui.add_space(6.0);
     ui.label(RichText::new("Worst documents").strong());
-    let mut open = None;
     for d in r.documents.iter().take(10) {
         let kappa = match d.entity_kappa.value() {
             Some(v) => format!("{v:.2}"),
@@ -271,7 +273,7 @@ fn report_ui(
         };
         let text = format!(
             "{} — exact F1 {} · overlap F1 {} · entity kappa {kappa}",
-            super::article::short(&d.title, 32),
+            short(&d.title, 32),
             ratio_text(d.exact_f1),
             ratio_text(d.overlap_f1),
         );
@@ -279,34 +281,37 @@ fn report_ui(
             .selectable_label(false, text)
             .on_hover_text("Open this document")
             .clicked()
+            && let Some(i) = gold.doc_index(&d.id)
         {
-            open = gold.doc_index(&d.id);
+            actions.push(Action::OpenDoc(i));
         }
     }
-    open
 }
 
 /// The confusion matrix of one annotator pair as a compact grid: rows are the first annotator's
-/// labels, columns the second's, `(none)` where the other side has no overlapping span.
-fn confusion_ui(ui: &mut Ui, r: &AgreementReport, pair: &mut usize) {
+/// labels, columns the second's, `(none)` where the other side has no overlapping span. Returns
+/// the pair clicked in the pair row.
+fn confusion_ui(ui: &mut Ui, r: &AgreementReport, pair: usize) -> Option<usize> {
     ui.label(RichText::new("Label confusion (overlapping spans)").strong());
     let name = |k: usize| r.annotators.get(k).map_or("?", String::as_str);
+    let mut chosen = None;
     if r.confusion.len() > 1 {
         ui.horizontal_wrapped(|ui| {
             ui.label("Pair:");
             for (i, c) in r.confusion.iter().enumerate() {
                 let text = format!("{} vs {}", name(c.a), name(c.b));
-                if ui.selectable_label(*pair == i, text).clicked() {
-                    *pair = i;
+                if ui.selectable_label(pair == i, text).clicked() {
+                    chosen = Some(i);
                 }
             }
         });
     }
-    let Some(c) = r.confusion.get(*pair).or_else(|| r.confusion.first()) else {
+    let Some(c) = r.confusion.get(pair).or_else(|| r.confusion.first()) else {
         ui.weak("undefined: fewer than 2 annotators");
-        return;
+        return chosen;
     };
     confusion_grid(ui, c, name(c.a), name(c.b));
+    chosen
 }
 
 fn confusion_grid(ui: &mut Ui, c: &ConfusionPair, a: &str, b: &str) {
@@ -323,8 +328,8 @@ fn confusion_grid(ui: &mut Ui, c: &ConfusionPair, a: &str, b: &str) {
         rest
     };
     let (rows, cols) = (order(&m.labels_a), order(&m.labels_b));
-    let agreed = super::compare::colors::AGREED;
-    let conflict = super::compare::colors::LABEL;
+    let agreed = colors::AGREED;
+    let conflict = colors::LABEL;
     egui::Grid::new(("agree-confusion", c.a, c.b))
         .striped(true)
         .min_col_width(44.0)

@@ -2,7 +2,7 @@
 //! painted around the text (entities as boxes, claims as bands under the text, overlapping spans
 //! stacked in lanes). It reads the document and emits [`Action`]s; it never changes the project.
 
-use super::Action;
+use super::actions::Action;
 use egui::text::{LayoutJob, TextFormat};
 use egui::{
     Color32, CornerRadius, FontId, Galley, Pos2, Rect, Sense, Stroke, StrokeKind, Ui, pos2, vec2,
@@ -190,7 +190,7 @@ impl ArticleView {
     }
 
     /// Draws the article and returns what the user asked for.
-    pub fn show(&mut self, ui: &mut Ui, input: &ViewInput<'_>) -> Vec<Action> {
+    pub(crate) fn show(&mut self, ui: &mut Ui, input: &ViewInput<'_>) -> Vec<Action> {
         let mut actions = Vec::new();
         let doc = input.doc;
         self.prepare(doc);

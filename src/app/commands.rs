@@ -1,15 +1,20 @@
 //! The command table: every command the app offers, with its name and keyboard shortcuts. The
-//! menus, the keyboard handling and the F1 help overlay are all driven by [`COMMANDS`], so a
+//! menus, the keyboard handling and the F1 help overlay are all driven by [`commands`], so a
 //! shortcut shown anywhere is the shortcut that works.
 
 use egui::{Key, KeyboardShortcut, Modifiers};
+use std::sync::LazyLock;
+use strum::IntoEnumIterator;
 
-/// Something the user can ask the app to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Something the user can ask the app to do. Declared in menu order; [`AppCommand::info`] gives
+/// each its name, help, shortcuts and menu with an exhaustive `match`, so a new command without
+/// them does not compile, and [`commands`] lists every one (through `strum::EnumIter`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter)]
 pub enum AppCommand {
     New,
     Open,
     AddArticles,
+    CompareProjects,
     Save,
     SaveAs,
     Export,
@@ -18,38 +23,36 @@ pub enum AppCommand {
     Undo,
     Redo,
     SetName,
-    MarkDoneAndNext,
-    NextDocument,
-    PreviousDocument,
-    ZoomIn,
-    ZoomOut,
-    ZoomReset,
-    ToggleHelp,
-    ClearSelection,
-    CaretLeft,
-    CaretRight,
-    ExtendLeft,
-    ExtendRight,
-    NextSpan,
-    PreviousSpan,
     DeleteSpan,
     StartLeft,
     StartRight,
     EndLeft,
     EndRight,
-    // Reviewing (src/ui/review.rs, src/ui/compare.rs, src/ui/agreement_panel.rs).
-    CompareProjects,
+    MarkDoneAndNext,
+    NextDocument,
+    PreviousDocument,
+    NextSpan,
+    PreviousSpan,
+    CaretRight,
+    CaretLeft,
+    ExtendRight,
+    ExtendLeft,
+    ClearSelection,
+    ZoomIn,
+    ZoomOut,
+    ZoomReset,
     ToggleReview,
     ToggleAgreement,
     Accept,
     Reject,
-    QueueNext,
-    QueuePrevious,
-    ReviewNote,
     TakeB,
     TakeC,
     TakeAll,
     KeepSelected,
+    QueueNext,
+    QueuePrevious,
+    ReviewNote,
+    ToggleHelp,
 }
 
 /// Where a command shows up in the menus.
@@ -103,308 +106,280 @@ const ALT_SHIFT: Modifiers = Modifiers {
 use AppCommand as C;
 use MenuGroup as G;
 
-/// The command table. Order matters for keyboard matching only in that exact modifier matching
-/// is used, so Ctrl+S and Ctrl+Shift+S never collide.
-pub const COMMANDS: &[CommandInfo] = &[
-    CommandInfo {
-        command: C::New,
-        name: "New project",
-        help: "Start an empty project",
-        shortcuts: &[key(CMD, Key::N)],
-        menu: G::File,
-    },
-    CommandInfo {
-        command: C::Open,
-        name: "Open…",
-        help: "Open a project (.ron) or articles (.txt, .md)",
-        shortcuts: &[key(CMD, Key::O)],
-        menu: G::File,
-    },
-    CommandInfo {
-        command: C::AddArticles,
-        name: "Add articles…",
-        help: "Import article files into this project",
-        shortcuts: &[key(CMD_SHIFT, Key::O)],
-        menu: G::File,
-    },
-    CommandInfo {
-        command: C::CompareProjects,
-        name: "Compare projects…",
-        help: "Open two or more annotators' projects over the same articles and merge them into a gold project",
-        shortcuts: &[],
-        menu: G::File,
-    },
-    CommandInfo {
-        command: C::Save,
-        name: "Save",
-        help: "Save the project",
-        shortcuts: &[key(CMD, Key::S)],
-        menu: G::File,
-    },
-    CommandInfo {
-        command: C::SaveAs,
-        name: "Save as…",
-        help: "Save the project under a new name",
-        shortcuts: &[key(CMD_SHIFT, Key::S)],
-        menu: G::File,
-    },
-    CommandInfo {
-        command: C::Export,
-        name: "Export…",
-        help: "Export training data (jsonl, spaCy, CoNLL, hf, brat, Label Studio, CSV)",
-        shortcuts: &[key(CMD, Key::E)],
-        menu: G::File,
-    },
-    CommandInfo {
-        command: C::Import,
-        name: "Import…",
-        help: "Import annotations (jsonl, doccano, Label Studio, brat, CoNLL) into this project",
-        shortcuts: &[key(CMD, Key::I)],
-        menu: G::File,
-    },
-    CommandInfo {
-        command: C::Quit,
-        name: "Quit",
-        help: "Close the window (asks about unsaved changes)",
-        shortcuts: &[key(CMD, Key::Q)],
-        menu: G::File,
-    },
-    CommandInfo {
-        command: C::Undo,
-        name: "Undo",
-        help: "Undo the last change",
-        shortcuts: &[key(CMD, Key::Z)],
-        menu: G::Edit,
-    },
-    CommandInfo {
-        command: C::Redo,
-        name: "Redo",
-        help: "Redo the last undone change",
-        shortcuts: &[key(CMD_SHIFT, Key::Z), key(CMD, Key::Y)],
-        menu: G::Edit,
-    },
-    CommandInfo {
-        command: C::SetName,
-        name: "Your name…",
-        help: "Set the annotator name recorded on new spans and reviews",
-        shortcuts: &[],
-        menu: G::Edit,
-    },
-    CommandInfo {
-        command: C::DeleteSpan,
-        name: "Delete span",
-        help: "Remove the selected span",
-        shortcuts: &[key(NONE, Key::Delete), key(NONE, Key::Backspace)],
-        menu: G::Edit,
-    },
-    CommandInfo {
-        command: C::StartLeft,
-        name: "Move span start left",
-        help: "Grow the selected span by one token at its start",
-        shortcuts: &[key(ALT, Key::ArrowLeft)],
-        menu: G::Edit,
-    },
-    CommandInfo {
-        command: C::StartRight,
-        name: "Move span start right",
-        help: "Shrink the selected span by one token at its start",
-        shortcuts: &[key(ALT, Key::ArrowRight)],
-        menu: G::Edit,
-    },
-    CommandInfo {
-        command: C::EndLeft,
-        name: "Move span end left",
-        help: "Shrink the selected span by one token at its end",
-        shortcuts: &[key(ALT_SHIFT, Key::ArrowLeft)],
-        menu: G::Edit,
-    },
-    CommandInfo {
-        command: C::EndRight,
-        name: "Move span end right",
-        help: "Grow the selected span by one token at its end",
-        shortcuts: &[key(ALT_SHIFT, Key::ArrowRight)],
-        menu: G::Edit,
-    },
-    CommandInfo {
-        command: C::MarkDoneAndNext,
-        name: "Mark done, next document",
-        help: "Mark this document done and open the next one",
-        shortcuts: &[key(CMD, Key::Enter)],
-        menu: G::Navigate,
-    },
-    CommandInfo {
-        command: C::NextDocument,
-        name: "Next document",
-        help: "Open the next document",
-        shortcuts: &[key(CMD, Key::PageDown)],
-        menu: G::Navigate,
-    },
-    CommandInfo {
-        command: C::PreviousDocument,
-        name: "Previous document",
-        help: "Open the previous document",
-        shortcuts: &[key(CMD, Key::PageUp)],
-        menu: G::Navigate,
-    },
-    CommandInfo {
-        command: C::NextSpan,
-        name: "Next span",
-        help: "Select the next span in text order",
-        shortcuts: &[key(NONE, Key::Tab)],
-        menu: G::Navigate,
-    },
-    CommandInfo {
-        command: C::PreviousSpan,
-        name: "Previous span",
-        help: "Select the previous span in text order",
-        shortcuts: &[key(SHIFT, Key::Tab)],
-        menu: G::Navigate,
-    },
-    CommandInfo {
-        command: C::CaretRight,
-        name: "Caret to next token",
-        help: "Move the caret one token right",
-        shortcuts: &[key(NONE, Key::ArrowRight)],
-        menu: G::Navigate,
-    },
-    CommandInfo {
-        command: C::CaretLeft,
-        name: "Caret to previous token",
-        help: "Move the caret one token left",
-        shortcuts: &[key(NONE, Key::ArrowLeft)],
-        menu: G::Navigate,
-    },
-    CommandInfo {
-        command: C::ExtendRight,
-        name: "Extend selection right",
-        help: "Extend the selection by one token to the right",
-        shortcuts: &[key(SHIFT, Key::ArrowRight)],
-        menu: G::Navigate,
-    },
-    CommandInfo {
-        command: C::ExtendLeft,
-        name: "Extend selection left",
-        help: "Shrink or extend the selection by one token to the left",
-        shortcuts: &[key(SHIFT, Key::ArrowLeft)],
-        menu: G::Navigate,
-    },
-    CommandInfo {
-        command: C::ClearSelection,
-        name: "Clear selection",
-        help: "Clear the text and span selection",
-        shortcuts: &[key(NONE, Key::Escape)],
-        menu: G::Navigate,
-    },
-    CommandInfo {
-        command: C::ZoomIn,
-        name: "Zoom in",
-        help: "Larger article text",
-        shortcuts: &[key(CMD, Key::Plus), key(CMD, Key::Equals)],
-        menu: G::View,
-    },
-    CommandInfo {
-        command: C::ZoomOut,
-        name: "Zoom out",
-        help: "Smaller article text",
-        shortcuts: &[key(CMD, Key::Minus)],
-        menu: G::View,
-    },
-    CommandInfo {
-        command: C::ZoomReset,
-        name: "Reset zoom",
-        help: "Default article text size",
-        shortcuts: &[key(CMD, Key::Num0)],
-        menu: G::View,
-    },
-    CommandInfo {
-        command: C::ToggleReview,
-        name: "Review mode",
-        help: "Go through every span in reading order: accept, reject, relabel, resize, add a note",
-        shortcuts: &[key(CMD, Key::R)],
-        menu: G::View,
-    },
-    CommandInfo {
-        command: C::ToggleAgreement,
-        name: "Agreement",
-        help: "Agreement figures of the compared projects, with a per-label chart",
-        shortcuts: &[key(CMD_SHIFT, Key::A)],
-        menu: G::View,
-    },
-    CommandInfo {
-        command: C::Accept,
-        name: "Accept / take A",
-        help: "Review mode: accept the span and go to the next. Compare mode: keep annotator A's spans of the conflict",
-        shortcuts: &[key(NONE, Key::A), key(NONE, Key::Enter)],
-        menu: G::Review,
-    },
-    CommandInfo {
-        command: C::Reject,
-        name: "Reject / drop",
-        help: "Review mode: reject the span (it is kept, marked rejected). Compare mode: drop every span of the conflict",
-        shortcuts: &[key(NONE, Key::X)],
-        menu: G::Review,
-    },
-    CommandInfo {
-        command: C::TakeB,
-        name: "Take B",
-        help: "Compare mode: keep annotator B's spans of the conflict",
-        shortcuts: &[key(NONE, Key::B)],
-        menu: G::Review,
-    },
-    CommandInfo {
-        command: C::TakeC,
-        name: "Take C",
-        help: "Compare mode: keep annotator C's spans of the conflict (three or more projects)",
-        shortcuts: &[key(NONE, Key::C)],
-        menu: G::Review,
-    },
-    CommandInfo {
-        command: C::TakeAll,
-        name: "Take both",
-        help: "Compare mode: keep every span of the conflict",
-        shortcuts: &[key(NONE, Key::T)],
-        menu: G::Review,
-    },
-    CommandInfo {
-        command: C::KeepSelected,
-        name: "Edit: keep selected",
-        help: "Compare mode: keep the selected span of the conflict (marked edited), drop the others; then fix it with label keys and Alt+arrows",
-        shortcuts: &[key(NONE, Key::E)],
-        menu: G::Review,
-    },
-    CommandInfo {
-        command: C::QueueNext,
-        name: "Next in queue",
-        help: "Review mode: next span of the queue. Compare mode: next unresolved conflict",
-        shortcuts: &[key(NONE, Key::N)],
-        menu: G::Review,
-    },
-    CommandInfo {
-        command: C::QueuePrevious,
-        name: "Previous in queue",
-        help: "Review mode: previous span of the queue. Compare mode: previous unresolved conflict",
-        shortcuts: &[key(NONE, Key::P)],
-        menu: G::Review,
-    },
-    CommandInfo {
-        command: C::ReviewNote,
-        name: "Review note",
-        help: "Review mode: type a note for the span (Enter saves it, Escape cancels)",
-        shortcuts: &[key(NONE, Key::M)],
-        menu: G::Review,
-    },
-    CommandInfo {
-        command: C::ToggleHelp,
-        name: "Keyboard shortcuts",
-        help: "Show or hide this list",
-        shortcuts: &[key(NONE, Key::F1)],
-        menu: G::Help,
-    },
-];
+impl AppCommand {
+    /// The command's table row: name, help, shortcuts and menu. Keyboard matching uses exact
+    /// modifiers, so Ctrl+S and Ctrl+Shift+S never collide whatever the order.
+    pub const fn info(self) -> CommandInfo {
+        let (name, help, shortcuts, menu): (&str, &str, &[KeyboardShortcut], MenuGroup) = match self
+        {
+            C::New => (
+                "New project",
+                "Start an empty project",
+                &const { [key(CMD, Key::N)] },
+                G::File,
+            ),
+            C::Open => (
+                "Open…",
+                "Open a project (.ron) or articles (.txt, .md)",
+                &const { [key(CMD, Key::O)] },
+                G::File,
+            ),
+            C::AddArticles => (
+                "Add articles…",
+                "Import article files into this project",
+                &const { [key(CMD_SHIFT, Key::O)] },
+                G::File,
+            ),
+            C::CompareProjects => (
+                "Compare projects…",
+                "Open two or more annotators' projects over the same articles and merge them into a gold project",
+                &[],
+                G::File,
+            ),
+            C::Save => (
+                "Save",
+                "Save the project",
+                &const { [key(CMD, Key::S)] },
+                G::File,
+            ),
+            C::SaveAs => (
+                "Save as…",
+                "Save the project under a new name",
+                &const { [key(CMD_SHIFT, Key::S)] },
+                G::File,
+            ),
+            C::Export => (
+                "Export…",
+                "Export training data (jsonl, spaCy, CoNLL, hf, brat, Label Studio, CSV)",
+                &const { [key(CMD, Key::E)] },
+                G::File,
+            ),
+            C::Import => (
+                "Import…",
+                "Import annotations (jsonl, doccano, Label Studio, brat, CoNLL) into this project",
+                &const { [key(CMD, Key::I)] },
+                G::File,
+            ),
+            C::Quit => (
+                "Quit",
+                "Close the window (asks about unsaved changes)",
+                &const { [key(CMD, Key::Q)] },
+                G::File,
+            ),
+            C::Undo => (
+                "Undo",
+                "Undo the last change",
+                &const { [key(CMD, Key::Z)] },
+                G::Edit,
+            ),
+            C::Redo => (
+                "Redo",
+                "Redo the last undone change",
+                &const { [key(CMD_SHIFT, Key::Z), key(CMD, Key::Y)] },
+                G::Edit,
+            ),
+            C::SetName => (
+                "Your name…",
+                "Set the annotator name recorded on new spans and reviews",
+                &[],
+                G::Edit,
+            ),
+            C::DeleteSpan => (
+                "Delete span",
+                "Remove the selected span",
+                &const { [key(NONE, Key::Delete), key(NONE, Key::Backspace)] },
+                G::Edit,
+            ),
+            C::StartLeft => (
+                "Move span start left",
+                "Grow the selected span by one token at its start",
+                &const { [key(ALT, Key::ArrowLeft)] },
+                G::Edit,
+            ),
+            C::StartRight => (
+                "Move span start right",
+                "Shrink the selected span by one token at its start",
+                &const { [key(ALT, Key::ArrowRight)] },
+                G::Edit,
+            ),
+            C::EndLeft => (
+                "Move span end left",
+                "Shrink the selected span by one token at its end",
+                &const { [key(ALT_SHIFT, Key::ArrowLeft)] },
+                G::Edit,
+            ),
+            C::EndRight => (
+                "Move span end right",
+                "Grow the selected span by one token at its end",
+                &const { [key(ALT_SHIFT, Key::ArrowRight)] },
+                G::Edit,
+            ),
+            C::MarkDoneAndNext => (
+                "Mark done, next document",
+                "Mark this document done and open the next one",
+                &const { [key(CMD, Key::Enter)] },
+                G::Navigate,
+            ),
+            C::NextDocument => (
+                "Next document",
+                "Open the next document",
+                &const { [key(CMD, Key::PageDown)] },
+                G::Navigate,
+            ),
+            C::PreviousDocument => (
+                "Previous document",
+                "Open the previous document",
+                &const { [key(CMD, Key::PageUp)] },
+                G::Navigate,
+            ),
+            C::NextSpan => (
+                "Next span",
+                "Select the next span in text order",
+                &const { [key(NONE, Key::Tab)] },
+                G::Navigate,
+            ),
+            C::PreviousSpan => (
+                "Previous span",
+                "Select the previous span in text order",
+                &const { [key(SHIFT, Key::Tab)] },
+                G::Navigate,
+            ),
+            C::CaretRight => (
+                "Caret to next token",
+                "Move the caret one token right",
+                &const { [key(NONE, Key::ArrowRight)] },
+                G::Navigate,
+            ),
+            C::CaretLeft => (
+                "Caret to previous token",
+                "Move the caret one token left",
+                &const { [key(NONE, Key::ArrowLeft)] },
+                G::Navigate,
+            ),
+            C::ExtendRight => (
+                "Extend selection right",
+                "Extend the selection by one token to the right",
+                &const { [key(SHIFT, Key::ArrowRight)] },
+                G::Navigate,
+            ),
+            C::ExtendLeft => (
+                "Extend selection left",
+                "Shrink or extend the selection by one token to the left",
+                &const { [key(SHIFT, Key::ArrowLeft)] },
+                G::Navigate,
+            ),
+            C::ClearSelection => (
+                "Clear selection",
+                "Clear the text and span selection",
+                &const { [key(NONE, Key::Escape)] },
+                G::Navigate,
+            ),
+            C::ZoomIn => (
+                "Zoom in",
+                "Larger article text",
+                &const { [key(CMD, Key::Plus), key(CMD, Key::Equals)] },
+                G::View,
+            ),
+            C::ZoomOut => (
+                "Zoom out",
+                "Smaller article text",
+                &const { [key(CMD, Key::Minus)] },
+                G::View,
+            ),
+            C::ZoomReset => (
+                "Reset zoom",
+                "Default article text size",
+                &const { [key(CMD, Key::Num0)] },
+                G::View,
+            ),
+            C::ToggleReview => (
+                "Review mode",
+                "Go through every span in reading order: accept, reject, relabel, resize, add a note",
+                &const { [key(CMD, Key::R)] },
+                G::View,
+            ),
+            C::ToggleAgreement => (
+                "Agreement",
+                "Agreement figures of the compared projects, with a per-label chart",
+                &const { [key(CMD_SHIFT, Key::A)] },
+                G::View,
+            ),
+            C::Accept => (
+                "Accept / take A",
+                "Review mode: accept the span and go to the next. Compare mode: keep annotator A's spans of the conflict",
+                &const { [key(NONE, Key::A), key(NONE, Key::Enter)] },
+                G::Review,
+            ),
+            C::Reject => (
+                "Reject / drop",
+                "Review mode: reject the span (it is kept, marked rejected). Compare mode: drop every span of the conflict",
+                &const { [key(NONE, Key::X)] },
+                G::Review,
+            ),
+            C::TakeB => (
+                "Take B",
+                "Compare mode: keep annotator B's spans of the conflict",
+                &const { [key(NONE, Key::B)] },
+                G::Review,
+            ),
+            C::TakeC => (
+                "Take C",
+                "Compare mode: keep annotator C's spans of the conflict (three or more projects)",
+                &const { [key(NONE, Key::C)] },
+                G::Review,
+            ),
+            C::TakeAll => (
+                "Take both",
+                "Compare mode: keep every span of the conflict",
+                &const { [key(NONE, Key::T)] },
+                G::Review,
+            ),
+            C::KeepSelected => (
+                "Edit: keep selected",
+                "Compare mode: keep the selected span of the conflict (marked edited), drop the others; then fix it with label keys and Alt+arrows",
+                &const { [key(NONE, Key::E)] },
+                G::Review,
+            ),
+            C::QueueNext => (
+                "Next in queue",
+                "Review mode: next span of the queue. Compare mode: next unresolved conflict",
+                &const { [key(NONE, Key::N)] },
+                G::Review,
+            ),
+            C::QueuePrevious => (
+                "Previous in queue",
+                "Review mode: previous span of the queue. Compare mode: previous unresolved conflict",
+                &const { [key(NONE, Key::P)] },
+                G::Review,
+            ),
+            C::ReviewNote => (
+                "Review note",
+                "Review mode: type a note for the span (Enter saves it, Escape cancels)",
+                &const { [key(NONE, Key::M)] },
+                G::Review,
+            ),
+            C::ToggleHelp => (
+                "Keyboard shortcuts",
+                "Show or hide this list",
+                &const { [key(NONE, Key::F1)] },
+                G::Help,
+            ),
+        };
+        CommandInfo {
+            command: self,
+            name,
+            help,
+            shortcuts,
+            menu,
+        }
+    }
+}
 
-/// The table row of a command.
-pub fn info(command: AppCommand) -> Option<&'static CommandInfo> {
-    COMMANDS.iter().find(|c| c.command == command)
+/// Every command with its table row, in menu order.
+pub fn commands() -> &'static [CommandInfo] {
+    static ALL: LazyLock<Vec<CommandInfo>> =
+        LazyLock::new(|| AppCommand::iter().map(AppCommand::info).collect());
+    &ALL
 }
 
 /// Whether a key press with `modifiers` triggers `shortcut`. Modifiers must match exactly (so
@@ -475,13 +450,18 @@ pub fn hotkey_key(c: char) -> Option<Key> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::{
+        AppCommand, CMD, CMD_SHIFT, MenuGroup, NONE, commands, hotkey_key, key, shortcut_matches,
+        shortcut_text,
+    };
+    use egui::Key;
     use std::collections::HashSet;
+    use strum::IntoEnumIterator;
 
     #[test]
     fn shortcuts_are_unique() {
         let mut seen = HashSet::new();
-        for c in COMMANDS {
+        for c in commands() {
             for s in c.shortcuts {
                 assert!(
                     seen.insert(shortcut_text(s)),
@@ -491,6 +471,23 @@ mod tests {
             }
         }
         assert_eq!(hotkey_key('2'), Some(Key::Num2));
+    }
+
+    #[test]
+    fn every_command_is_listed_once_with_a_name_and_help() {
+        let listed: Vec<AppCommand> = commands().iter().map(|c| c.command).collect();
+        let all: Vec<AppCommand> = AppCommand::iter().collect();
+        assert_eq!(listed, all);
+        assert_eq!(all.len(), 42);
+        let mut names = HashSet::new();
+        for c in commands() {
+            assert!(names.insert(c.name), "duplicate name {}", c.name);
+            assert!(!c.help.is_empty(), "{} has no help", c.name);
+            assert_eq!(c.command.info().name, c.name);
+        }
+        // Menus list their commands in declaration order: File first, Help last.
+        assert_eq!(commands()[0].menu, MenuGroup::File);
+        assert_eq!(commands().last().map(|c| c.menu), Some(MenuGroup::Help));
     }
 
     #[test]

@@ -1,12 +1,23 @@
 //! Files: native dialogs (or the app's own path prompt), opening and adding files, saving and
 //! autosave.
 
-use super::*;
+use super::state::{Closing, Modal, PathPrompt, PromptKind, Toast};
+use super::storage::FileStamp;
+use super::{Action, SpantagApp};
+use spantag_core::edit::Edit;
+use spantag_core::history::Workspace;
+use spantag_core::model::{DEFAULT_LABELS, Project};
+use spantag_core::project_io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How often unsaved work is written to the recovery file.
+const AUTOSAVE_EVERY: Duration = Duration::from_secs(3);
 
 impl SpantagApp {
     /// Asks for paths with the native dialog, or the app's own prompt when none can be shown.
     pub(super) fn pick(&mut self, kind: PromptKind) -> Option<Vec<PathBuf>> {
-        if self.screenshot.is_some() {
+        if self.shell.screenshot.is_some() {
             return None;
         }
         let started = Instant::now();
@@ -30,13 +41,13 @@ impl SpantagApp {
         };
         if result.is_none() && started.elapsed() < Duration::from_millis(250) {
             // No dialog could be shown (no portal, no zenity): ask in the app instead.
-            let text = match (kind, &self.path) {
+            let text = match (kind, &self.files.path) {
                 (PromptKind::SaveAs, Some(p)) => p.display().to_string(),
                 _ => std::env::current_dir()
                     .map(|d| format!("{}/", d.display()))
                     .unwrap_or_default(),
             };
-            self.prompt = Some(PathPrompt { kind, text });
+            self.dialogs.prompt = Some(PathPrompt { kind, text });
         }
         result
     }
@@ -65,11 +76,20 @@ impl SpantagApp {
     pub(super) fn add_paths(&mut self, paths: &[PathBuf]) {
         use spantag_core::import;
         let files = import::read_articles(paths, &import::ImportOptions::default());
-        let plan = import::plan_add(&self.ws.project, files);
+        let plan = import::plan_add(self.ws.project(), files);
         let n = plan.added.len();
-        let first_new = self.ws.project.documents.len();
+        let first_new = self.ws.project().documents.len();
         let (clean, summary, skipped) = (plan.is_clean(), plan.summary(), plan.skipped_lines());
-        if n > 0 && self.edit(&format!("Add {n} article(s)"), plan.edits) {
+        // The step leaves the user at the start of the first new article.
+        let after = plan
+            .edits
+            .iter()
+            .find_map(|e| match e {
+                Edit::AddDocument { document, .. } => Some(SpantagApp::start_of(document)),
+                _ => None,
+            })
+            .unwrap_or_else(|| self.cursor());
+        if n > 0 && self.step(&format!("Add {n} article(s)"), plan.edits, after) {
             self.queue.push(Action::OpenDoc(first_new));
             if clean {
                 self.toast(format!("Added {n} article(s)"));
@@ -87,76 +107,72 @@ impl SpantagApp {
     }
 
     pub(super) fn save_to(&mut self, path: PathBuf, force: bool) {
-        let same_file = self.path.as_deref() == Some(path.as_path());
+        let same_file = self.files.path.as_deref() == Some(path.as_path());
         if !force
             && same_file
-            && let Some(stamp) = &self.stamp
+            && let Some(stamp) = &self.files.stamp
             && path.exists()
             && !stamp.matches(&path)
         {
-            self.modal = Some(Modal::ChangedOnDisk(path));
+            self.dialogs.modal = Some(Modal::ChangedOnDisk(path));
             return;
         }
         let rev = self.ws.revision();
-        match project_io::save(&mut self.ws.project, &path) {
+        match project_io::save(self.ws.project(), &path) {
             Ok(()) => {
                 self.ws.mark_saved(rev);
-                self.stamp = FileStamp::of(&path);
-                self.path = Some(path.clone());
-                if let Some(a) = &self.autosaver {
+                self.files.stamp = FileStamp::of(&path);
+                self.files.path = Some(path.clone());
+                if let Some(a) = &self.files.autosaver {
                     a.clear();
                 }
-                self.autosaved_revision = None;
+                self.files.autosaved_revision = None;
                 self.toast(format!("Saved {}", path.display()));
-                if let Some(a) = self.after_save.take() {
+                if let Some(a) = self.files.after_save.take() {
                     self.queue.push(a);
+                }
+                if self.shell.closing == Closing::SavingThenClose {
+                    self.shell.closing = Closing::Requested;
                 }
             }
             Err(e) => {
                 // Whatever was to follow the save (e.g. closing) must not happen later.
-                self.after_save = None;
+                self.cancel_waiting_save();
                 self.toast_error(format!("Could not save: {e}"));
             }
         }
     }
 
     pub(super) fn autosave(&mut self) {
-        let Some(saver) = &self.autosaver else {
+        let files = &mut self.files;
+        let Some(saver) = &files.autosaver else {
             return;
         };
         for done in saver.finished() {
             match done.result {
-                Ok(()) => self.autosaved_revision = Some(done.revision),
-                Err(e) => {
-                    self.toasts.push(Toast {
-                        text: format!("Autosave failed: {e}"),
-                        kind: ToastKind::Error,
-                        until: f64::NAN,
-                    });
-                }
+                Ok(()) => files.autosaved_revision = Some(done.revision),
+                Err(e) => self
+                    .dialogs
+                    .toasts
+                    .push(Toast::error(format!("Autosave failed: {e}"))),
             }
-            self.autosave_pending = false;
+            files.autosave_pending = false;
         }
-        if !self.ws.is_dirty() || self.autosaved_revision == Some(self.ws.revision()) {
+        if !self.ws.is_dirty() || files.autosaved_revision == Some(self.ws.revision()) {
             return;
         }
-        let due = self
+        let due = files
             .last_autosave
             .is_none_or(|t| t.elapsed() >= AUTOSAVE_EVERY);
-        if due && !self.autosave_pending {
+        if due && !files.autosave_pending {
             saver.save(
-                self.ws.project.clone(),
-                self.path.clone(),
+                self.ws.project().clone(),
+                files.path.clone(),
                 self.ws.revision(),
             );
-            self.last_autosave = Some(Instant::now());
-            self.autosave_pending = true;
+            files.last_autosave = Some(Instant::now());
+            files.autosave_pending = true;
         }
-    }
-
-    /// The autosave directory, if autosave is on.
-    pub fn recovery_dir(&self) -> Option<&Path> {
-        self.autosaver.as_ref().map(Autosaver::dir)
     }
 }
 

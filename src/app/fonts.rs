@@ -360,7 +360,9 @@ pub fn install(ctx: &egui::Context) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::{FoundFont, Limits, Script, SystemFonts, find_fonts, normalise_stem, script_of};
+    use egui::{FallbackRequest, FontFamily, FontPriority};
+    use std::path::{Path, PathBuf};
 
     fn touch(root: &Path, rel: &str, bytes: &[u8]) -> PathBuf {
         let p = root.join(rel);

@@ -2,7 +2,7 @@
 //! what will be imported. The preview is the import itself, planned as edits on a background
 //! thread ([`formats::import_edits`]); Import hands those edits to the app as one undoable step.
 
-use super::Action;
+use super::actions::Action;
 use super::transfer::{
     self, Context, NO_DIALOG, Outbox, Outcome, PickKind, Picked, counts_grid, error_text, item_list,
 };

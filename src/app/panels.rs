@@ -1,7 +1,13 @@
 //! The panels around the article: menu bar, label bar, status bar, document list, span list and
 //! the article itself. Each reads the state and pushes [`Action`]s; nothing here changes the project.
 
-use super::*;
+use super::SpantagApp;
+use super::actions::Action;
+use super::article::{ViewInput, short};
+use super::commands::{AppCommand, MenuGroup, commands, shortcut_text};
+use super::state::SpanView;
+use egui::{Color32, RichText, Ui};
+use spantag_core::model::DocState;
 
 impl SpantagApp {
     pub(super) fn menu_bar(&mut self, ui: &mut Ui) {
@@ -16,7 +22,7 @@ impl SpantagApp {
                     (MenuGroup::Help, "Help"),
                 ] {
                     ui.menu_button(title, |ui| {
-                        for c in COMMANDS.iter().filter(|c| c.menu == group) {
+                        for c in commands().iter().filter(|c| c.menu == group) {
                             let sc = c.shortcuts.first().map(shortcut_text).unwrap_or_default();
                             let enabled = match c.command {
                                 AppCommand::Undo => self.ws.can_undo(),
@@ -40,7 +46,7 @@ impl SpantagApp {
             ui.horizontal_wrapped(|ui| {
                 ui.label("Labels:");
                 self.refresh_span_view();
-                for (l, &count) in self.ws.project.labels.iter().zip(&self.span_view.counts) {
+                for (l, &count) in self.ws.project().labels.iter().zip(&self.view.spans.counts) {
                     let c = Color32::from_rgb(l.color.0[0], l.color.0[1], l.color.0[2]);
                     let key = l.hotkey.map(|k| format!("{k} ")).unwrap_or_default();
                     let text = RichText::new(format!("{key}{} ({count})", l.name))
@@ -67,9 +73,9 @@ impl SpantagApp {
     pub(super) fn status_bar(&mut self, ui: &mut Ui) {
         egui::Panel::bottom("status").show(ui, |ui| {
             ui.horizontal(|ui| {
-                let doc = self.ws.project.documents.get(self.doc);
-                let sel = self.selection();
-                if let (Some(d), Some(id)) = (doc, self.selected_span)
+                let doc = self.ws.project().documents.get(self.sel.doc);
+                let sel = self.sel.range();
+                if let (Some(d), Some(id)) = (doc, self.sel.span)
                     && let Some(s) = d.span(id)
                 {
                     ui.label(format!(
@@ -90,15 +96,15 @@ impl SpantagApp {
                         short(d.slice(sel.start, sel.end).unwrap_or(""), 50)
                     ));
                 } else {
-                    ui.label(format!("Caret at {}", self.focus));
+                    ui.label(format!("Caret at {}", self.sel.caret()));
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    let n = self.ws.project.documents.len();
-                    ui.label(format!("Document {} of {n}", (self.doc + 1).min(n)));
+                    let n = self.ws.project().documents.len();
+                    ui.label(format!("Document {} of {n}", (self.sel.doc + 1).min(n)));
                     ui.separator();
                     let state = if !self.ws.is_dirty() {
                         "Saved".to_owned()
-                    } else if self.autosaved_revision == Some(self.ws.revision()) {
+                    } else if self.files.autosaved_revision == Some(self.ws.revision()) {
                         "Unsaved changes (autosaved)".to_owned()
                     } else {
                         "Unsaved changes".to_owned()
@@ -116,7 +122,7 @@ impl SpantagApp {
             .default_size(230.0)
             .show(ui, |ui| {
                 ui.heading("Documents");
-                let docs = &self.ws.project.documents;
+                let docs = &self.ws.project().documents;
                 let row_h = 2.0 * ui.text_style_height(&egui::TextStyle::Body)
                     + 2.0 * ui.spacing().button_padding.y;
                 let mut open = None;
@@ -145,7 +151,7 @@ impl SpantagApp {
                                 notes.get(i).map_or("", String::as_str)
                             );
                             let title = short(&d.title, 40);
-                            if doc_row(ui, i == self.doc, &title, &detail, row_h).clicked() {
+                            if doc_row(ui, i == self.sel.doc, &title, &detail, row_h).clicked() {
                                 open = Some(i);
                             }
                         }
@@ -157,26 +163,26 @@ impl SpantagApp {
             });
     }
 
-    /// Rebuilds [`SpanView`] if the document, the revision or the filter changed.
+    /// Rebuilds the [`SpanView`] if the document, the revision or the filter changed.
     pub(super) fn refresh_span_view(&mut self) {
-        let key = Some((self.doc, self.ws.revision(), self.filter.clone()));
-        if self.span_view.key == key {
+        let key = Some((self.sel.doc, self.ws.revision(), self.view.filter.clone()));
+        if self.view.spans.key == key {
             return;
         }
-        let labels = &self.ws.project.labels;
+        let labels = &self.ws.project().labels;
         let mut counts = vec![0; labels.len()];
         let mut rows = Vec::new();
-        if let Some(d) = self.ws.project.documents.get(self.doc) {
+        if let Some(d) = self.ws.project().documents.get(self.sel.doc) {
             for (i, s) in d.spans.iter().enumerate() {
                 if let Some(k) = labels.iter().position(|l| l.name == s.label) {
                     counts[k] += 1;
                 }
-                if self.filter.as_deref().is_none_or(|f| f == s.label) {
+                if self.view.filter.as_deref().is_none_or(|f| f == s.label) {
                     rows.push(i);
                 }
             }
         }
-        self.span_view = SpanView { key, counts, rows };
+        self.view.spans = SpanView { key, counts, rows };
     }
 
     pub(super) fn span_list(&mut self, ui: &mut Ui) {
@@ -186,19 +192,19 @@ impl SpantagApp {
             .show(ui, |ui| {
                 ui.heading("Spans");
                 self.refresh_span_view();
-                let Some(doc) = self.ws.project.documents.get(self.doc) else {
+                let Some(doc) = self.ws.project().documents.get(self.sel.doc) else {
                     return;
                 };
                 ui.horizontal_wrapped(|ui| {
                     if ui
-                        .selectable_label(self.filter.is_none(), "all")
+                        .selectable_label(self.view.filter.is_none(), "all")
                         .on_hover_text("Show spans of every label")
                         .clicked()
                     {
                         self.queue.push(Action::SetFilter(None));
                     }
-                    for l in &self.ws.project.labels {
-                        let on = self.filter.as_deref() == Some(l.name.as_str());
+                    for l in &self.ws.project().labels {
+                        let on = self.view.filter.as_deref() == Some(l.name.as_str());
                         if ui
                             .selectable_label(on, l.name.as_str())
                             .on_hover_text(format!("Show only {} spans", l.name))
@@ -210,7 +216,7 @@ impl SpantagApp {
                     }
                 });
                 ui.separator();
-                let rows = &self.span_view.rows;
+                let rows = &self.view.spans.rows;
                 let row_h = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
                 egui::ScrollArea::vertical()
                     .id_salt("span-list")
@@ -218,7 +224,7 @@ impl SpantagApp {
                     .show_rows(ui, row_h, rows.len(), |ui, range| {
                         for &i in &rows[range] {
                             let s = &doc.spans[i];
-                            let selected = self.selected_span == Some(s.id);
+                            let selected = self.sel.span == Some(s.id);
                             let r = ui.selectable_label(
                                 selected,
                                 format!("{}: {}", s.label, short(&s.text, 40)),
@@ -235,7 +241,7 @@ impl SpantagApp {
     }
 
     pub(super) fn article_panel(&mut self, ui: &mut Ui) {
-        let Some(doc) = self.ws.project.documents.get(self.doc) else {
+        let Some(doc) = self.ws.project().documents.get(self.sel.doc) else {
             ui.centered_and_justified(|ui| {
                 ui.label(
                     "No documents. Use File › Add articles (Ctrl+Shift+O) or drop files here.",
@@ -243,16 +249,16 @@ impl SpantagApp {
             });
             return;
         };
-        let sel = self.selection();
+        let sel = self.sel.range();
         let input = ViewInput {
             doc,
-            labels: &self.ws.project.labels,
+            labels: &self.ws.project().labels,
             selection: (!sel.is_empty()).then_some(sel),
-            caret: self.focus,
-            selected_span: self.selected_span,
-            zoom: self.zoom,
+            caret: self.sel.caret(),
+            selected_span: self.sel.span,
+            zoom: self.view.zoom,
         };
-        let actions = self.article.show(ui, &input);
+        let actions = self.view.article.show(ui, &input);
         self.queue.extend(actions);
     }
 }

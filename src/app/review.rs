@@ -1,101 +1,65 @@
 //! Review mode: every span of the project in one queue, in reading order (documents in project
-//! order, spans in text order), filtered by status, label and author. The reviewer accepts (A or
-//! Enter), rejects (X), relabels (label keys), resizes (Alt+arrows) and adds a note (M); N and P
-//! walk the queue. Every decision is one [`Edit`] step through the app's history, recording the
-//! reviewer (the app's annotator name), the time and the status.
+//! order, spans in text order), filtered by status, label and author
+//! ([`spantag_core::review::queue`]). The reviewer accepts (A or Enter), rejects (X), relabels
+//! (label keys), resizes (Alt+arrows) and adds a note (M); N and P walk the queue. Every decision
+//! is one [`Edit`] step through the app's history, recording the reviewer (the app's annotator
+//! name), the time and the status. The side panel is drawn by `review_panel`.
 //!
-//! This module also holds the state shared by compare mode ([`super::compare`]) and the agreement
-//! panel ([`super::agreement_panel`]), and the hooks the app shell calls.
+//! This module also holds the hooks the app shell calls for review and compare mode.
 
-use super::article::{SpanMark, short};
+use super::SpantagApp;
+use super::actions::Action;
+use super::article::SpanMark;
 use super::commands::AppCommand;
-use super::compare::{CompareJob, CompareSession};
-use super::{Action, SpantagApp};
-use egui::{Color32, RichText, Ui};
 use spantag_core::edit::Edit;
 use spantag_core::model::{Review, SpanId, Status};
-use spantag_core::review::merge::Strategy;
+use spantag_core::review::queue::{Position, QueueFilter, QueueItem, ReviewQueue, step_index};
 use spantag_core::time::Timestamp;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Filters of the review queue (`None` = any).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct QueueFilter {
-    pub status: Option<Status>,
-    pub label: Option<String>,
-    pub author: Option<String>,
-}
-
-/// One queue entry: a span of document `doc` at position `index` of its span list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct QueueItem {
-    pub doc: usize,
-    pub index: usize,
-    pub id: SpanId,
-}
-
-impl QueueItem {
-    fn key(&self) -> (usize, usize) {
-        (self.doc, self.index)
-    }
-}
-
-/// The queue and the progress counts of one project state.
-struct QueueCache {
-    key: (u64, u64, QueueFilter),
-    items: Vec<QueueItem>,
-    /// Per document: (reviewed, total) spans.
-    per_doc: Vec<(usize, usize)>,
-    /// Over all documents: (reviewed, total) spans.
-    overall: (usize, usize),
-    authors: Vec<String>,
-}
-
 /// The state the document list's notes were made for: (generation, revision, review mode).
 type DocNotesKey = (u64, u64, bool);
 
-/// Review, compare and agreement state of the app.
+/// The state the article's markers were made for: (generation, revision, document, selected
+/// span, review mode).
+type MarksKey = (u64, u64, usize, Option<SpanId>, bool);
+
+/// Review mode's state.
 #[derive(Default)]
-pub struct ReviewUi {
+pub(crate) struct ReviewSession {
     /// Review mode is on.
-    pub on: bool,
-    pub filter: QueueFilter,
-    /// The note being typed, and the span it belongs to.
-    note: String,
-    note_for: Option<(usize, SpanId)>,
-    focus_note: bool,
-    cache: Option<QueueCache>,
-    /// Bumped whenever the workspace is replaced (revisions restart then).
-    pub(super) generation: u64,
+    pub(crate) on: bool,
+    pub(crate) filter: QueueFilter,
+    /// The note being typed (the field's own text), and the (document, span, revision) it was
+    /// loaded for.
+    pub(crate) note: String,
+    pub(crate) note_for: Option<(usize, SpanId, u64)>,
+    /// Give the note field the keyboard on the next frame (M).
+    pub(crate) focus_note: bool,
+    /// The queue of (generation, revision, filter).
+    cache: Option<((u64, u64, QueueFilter), ReviewQueue)>,
     /// Scroll the queue list to the current row on the next frame.
-    scroll_queue: bool,
-    /// The open comparison, if the project is a gold project built in compare mode.
-    pub(super) compare: Option<CompareSession>,
-    /// A comparison being loaded and merged on a background thread.
-    pub(super) loading: Option<CompareJob>,
-    /// The merge strategy of the next comparison (`None`: intersection).
-    pub(super) strategy: Option<Strategy>,
+    pub(crate) scroll_queue: bool,
     /// What the document list adds per document, for (generation, revision, review mode).
     doc_notes: Option<(DocNotesKey, Arc<Vec<String>>)>,
-    /// The agreement window is open.
-    pub(super) agreement_open: bool,
-    /// The state the article's markers were made for (generation, revision, document, selected
-    /// span, review mode).
-    marks_key: Option<(u64, u64, usize, Option<SpanId>, bool)>,
+    marks_key: Option<MarksKey>,
 }
 
-fn note_id() -> egui::Id {
-    egui::Id::unique("review-note-field")
+impl ReviewSession {
+    /// The queue as last built (see [`SpantagApp::refresh_queue`]).
+    pub(crate) fn queue(&self) -> Option<&ReviewQueue> {
+        self.cache.as_ref().map(|(_, q)| q)
+    }
 }
 
 /// Colour and description of a review status, for markers in the article.
 pub fn status_mark(s: Status, review: Option<&Review>) -> Option<SpanMark> {
     let (color, what) = match s {
         Status::Pending => return None,
-        Status::Accepted => (Color32::from_rgb(46, 160, 67), "accepted"),
-        Status::Rejected => (Color32::from_rgb(215, 58, 73), "rejected"),
-        Status::Edited => (Color32::from_rgb(56, 132, 244), "edited"),
+        Status::Accepted => (egui::Color32::from_rgb(46, 160, 67), "accepted"),
+        Status::Rejected => (egui::Color32::from_rgb(215, 58, 73), "rejected"),
+        Status::Edited => (egui::Color32::from_rgb(56, 132, 244), "edited"),
     };
     let by = review
         .map(|r| format!(" by {} ({})", r.reviewer, r.time))
@@ -109,60 +73,22 @@ pub fn status_mark(s: Status, review: Option<&Review>) -> Option<SpanMark> {
     })
 }
 
-/// In `items` sorted by `key` (reading order), the index of the first item after `pos` (at or
-/// after it unless `strict`), or of the last item before it when going backwards.
-pub(super) fn step_index<T>(
-    items: &[T],
-    key: impl Fn(&T) -> (usize, usize),
-    pos: (usize, usize),
-    strict: bool,
-    forward: bool,
-) -> Option<usize> {
-    if forward {
-        let i = if strict {
-            items.partition_point(|it| key(it) <= pos)
-        } else {
-            items.partition_point(|it| key(it) < pos)
-        };
-        (i < items.len()).then_some(i)
-    } else {
-        items.partition_point(|it| key(it) < pos).checked_sub(1)
-    }
-}
-
-/// One row of filter buttons: "any", then one per option (a second click clears it).
-fn filter_row<T: PartialEq>(
-    ui: &mut Ui,
-    title: &str,
-    any: &str,
-    current: &mut Option<T>,
-    options: Vec<(T, String)>,
-) {
-    ui.horizontal_wrapped(|ui| {
-        ui.label(title);
-        if ui.selectable_label(current.is_none(), any).clicked() {
-            *current = None;
-        }
-        for (value, text) in options {
-            let on = current.as_ref() == Some(&value);
-            if ui.selectable_label(on, text).clicked() {
-                *current = (!on).then_some(value);
-            }
-        }
-    });
-}
-
 impl SpantagApp {
-    // ----- hooks called by the shell (mod.rs) -----
+    // ----- hooks called by the shell -----
 
     /// Whether the review note field has the keyboard (single-letter commands are off then).
     pub(super) fn review_typing(&self, ctx: &egui::Context) -> bool {
-        ctx.memory(|m| m.has_focus(note_id()))
+        ctx.memory(|m| m.has_focus(super::review_panel::note_id()))
+    }
+
+    /// Whether compare mode's keys are live (compare mode open and review mode off).
+    pub(super) fn comparing(&self) -> bool {
+        self.compare.session.is_some() && !self.review.on
     }
 
     /// Whether a review-only command's key is live in the current mode.
     pub(super) fn review_key_active(&self, c: AppCommand) -> bool {
-        let comparing = self.review.compare.is_some() && !self.review.on;
+        let comparing = self.comparing();
         match c {
             AppCommand::Accept
             | AppCommand::Reject
@@ -173,8 +99,8 @@ impl SpantagApp {
             AppCommand::TakeC => {
                 comparing
                     && self
-                        .review
                         .compare
+                        .session
                         .as_ref()
                         .is_some_and(|c| c.names.len() >= 3)
             }
@@ -184,13 +110,13 @@ impl SpantagApp {
 
     /// The workspace was replaced: the queue and any comparison belong to the old one.
     pub(super) fn review_reset(&mut self) {
-        self.review.generation += 1;
         self.review.cache = None;
         self.review.note_for = None;
-        self.review.compare = None;
-        // Another project was opened: a comparison still loading must not replace it.
-        self.review.loading = None;
         self.review.doc_notes = None;
+        self.compare.session = None;
+        // Another project was opened: a comparison still loading must not replace it.
+        self.compare.loading = None;
+        self.compare.finished = None;
     }
 
     /// In review mode, `edits` that change span `span` also mark it edited by the reviewer.
@@ -207,37 +133,6 @@ impl SpantagApp {
         edits
     }
 
-    /// After undo (or redo) in review or compare mode, selects the span the step changed, so the
-    /// reviewer can decide again.
-    pub(super) fn review_follow_history(&mut self, undone: bool) {
-        if !self.review.on && self.review.compare.is_none() {
-            return;
-        }
-        // The step just crossed is now on the other stack, as the edits that cross it back.
-        let edits = if undone {
-            self.ws.redo_edits()
-        } else {
-            self.ws.undo_edits()
-        };
-        let target = edits.iter().find_map(|e| {
-            let span = match e {
-                Edit::AddSpan { span, .. } => span.id,
-                Edit::RemoveSpan { span, .. }
-                | Edit::Relabel { span, .. }
-                | Edit::Resize { span, .. }
-                | Edit::SetNote { span, .. }
-                | Edit::SetReview { span, .. } => *span,
-                _ => return None,
-            };
-            let doc = self.ws.project.doc_index(e.doc()?)?;
-            self.ws.project.documents[doc].span(span)?;
-            Some((doc, span))
-        });
-        if let Some((doc, id)) = target {
-            self.go_to_span(doc, id);
-        }
-    }
-
     /// Runs a review, compare or agreement command.
     pub(super) fn review_command(&mut self, c: AppCommand) {
         match c {
@@ -245,12 +140,14 @@ impl SpantagApp {
                 self.review.on = !self.review.on;
                 if self.review.on {
                     self.toast("Review mode: A/Enter accept, X reject, N/P next/previous, M note");
-                    if self.selected_span.is_none() {
+                    if self.sel.span.is_none() {
                         self.queue_step(true);
                     }
                 }
             }
-            AppCommand::ToggleAgreement => self.review.agreement_open = !self.review.agreement_open,
+            AppCommand::ToggleAgreement => {
+                self.compare.agreement_open = !self.compare.agreement_open;
+            }
             AppCommand::CompareProjects => self.pick_compare(),
             _ if !self.review_key_active(c) => {}
             _ if !self.review.on => self.compare_command(c),
@@ -259,7 +156,7 @@ impl SpantagApp {
             AppCommand::QueueNext => self.queue_step(true),
             AppCommand::QueuePrevious => self.queue_step(false),
             AppCommand::ReviewNote => {
-                if self.selected_span.is_some() {
+                if self.sel.span.is_some() {
                     self.review.focus_note = true;
                 } else {
                     self.toast("Select a span first (N)");
@@ -271,18 +168,17 @@ impl SpantagApp {
 
     /// Draws the review or compare side panel instead of the span list, and sets the article's
     /// markers. Returns false when neither mode is on.
-    pub(super) fn review_panels(&mut self, ui: &mut Ui) -> bool {
-        self.compare_poll(ui.ctx());
-        let comparing = self.review.compare.is_some();
+    pub(super) fn review_panels(&mut self, ui: &mut egui::Ui) -> bool {
+        let comparing = self.compare.session.is_some();
         let key = (
-            self.review.generation,
+            self.generation,
             self.ws.revision(),
-            self.doc,
-            self.selected_span,
+            self.sel.doc,
+            self.sel.span,
             self.review.on,
         );
         if (self.review.on || comparing) && self.review.marks_key != Some(key) {
-            self.article.marks = if self.review.on {
+            self.view.article.marks = if self.review.on {
                 self.status_marks()
             } else {
                 self.compare_marks()
@@ -294,7 +190,7 @@ impl SpantagApp {
         } else if comparing {
             self.compare_panel(ui);
         } else {
-            self.article.marks.clear();
+            self.view.article.marks.clear();
             self.review.marks_key = None;
         }
         self.review.on || comparing
@@ -303,11 +199,11 @@ impl SpantagApp {
     /// Per document, what the document list adds in review mode (` · 3/10 reviewed`) and compare
     /// mode (` · 2 unresolved`); empty otherwise. Cached by project state, not rebuilt per frame.
     pub(super) fn review_doc_notes(&mut self) -> Arc<Vec<String>> {
-        let comparing = self.review.compare.is_some();
+        let comparing = self.compare.session.is_some();
         if !self.review.on && !comparing {
             return Arc::default();
         }
-        let key = (self.review.generation, self.ws.revision(), self.review.on);
+        let key = (self.generation, self.ws.revision(), self.review.on);
         if let Some((k, notes)) = &self.review.doc_notes
             && *k == key
         {
@@ -315,14 +211,14 @@ impl SpantagApp {
         }
         let notes: Vec<String> = if self.review.on {
             self.refresh_queue();
-            self.review.cache.as_ref().map_or_else(Vec::new, |c| {
-                c.per_doc
+            self.review.queue().map_or_else(Vec::new, |q| {
+                q.per_doc
                     .iter()
                     .map(|(done, total)| format!(" · {done}/{total} reviewed"))
                     .collect()
             })
         } else {
-            let mut counts = vec![0usize; self.ws.project.documents.len()];
+            let mut counts = vec![0usize; self.ws.project().documents.len()];
             for d in self.decisions() {
                 if let Some(c) = counts.get_mut(d.doc) {
                     *c += 1;
@@ -346,72 +242,38 @@ impl SpantagApp {
 
     // ----- the queue -----
 
-    fn refresh_queue(&mut self) {
+    /// Builds the review queue of the current project state and filter, unless it is cached.
+    pub(super) fn refresh_queue(&mut self) {
         let key = (
-            self.review.generation,
+            self.generation,
             self.ws.revision(),
             self.review.filter.clone(),
         );
-        if self.review.cache.as_ref().is_some_and(|c| c.key == key) {
+        if self.review.cache.as_ref().is_some_and(|(k, _)| *k == key) {
             return;
         }
-        let f = &self.review.filter;
-        let mut items = Vec::new();
-        let mut per_doc = Vec::with_capacity(self.ws.project.documents.len());
-        let mut authors: Vec<String> = Vec::new();
-        for (di, d) in self.ws.project.documents.iter().enumerate() {
-            let mut reviewed = 0;
-            for (index, s) in d.spans.iter().enumerate() {
-                if s.status != Status::Pending {
-                    reviewed += 1;
-                }
-                for a in std::iter::once(&s.author).chain(&s.proposed_by) {
-                    if !authors.contains(a) {
-                        authors.push(a.clone());
-                    }
-                }
-                let keep = f.status.is_none_or(|st| st == s.status)
-                    && f.label.as_ref().is_none_or(|l| *l == s.label)
-                    && f.author
-                        .as_ref()
-                        .is_none_or(|a| *a == s.author || s.proposed_by.contains(a));
-                if keep {
-                    items.push(QueueItem {
-                        doc: di,
-                        index,
-                        id: s.id,
-                    });
-                }
-            }
-            per_doc.push((reviewed, d.spans.len()));
-        }
-        authors.sort();
-        let overall = per_doc.iter().fold((0, 0), |(a, b), (x, y)| (a + x, b + y));
-        self.review.cache = Some(QueueCache {
-            key,
-            items,
-            per_doc,
-            overall,
-            authors,
-        });
+        let queue = spantag_core::review::queue::review_queue(self.ws.project(), &key.2);
+        self.review.cache = Some((key, queue));
     }
 
-    fn queue(&mut self) -> &[QueueItem] {
+    fn queue_items(&mut self) -> &[QueueItem] {
         self.refresh_queue();
-        self.review.cache.as_ref().map_or(&[], |c| &c.items)
+        self.review.queue().map_or(&[], |q| &q.items)
     }
 
     /// The reading position: the selected span's (document, index), or where the caret is.
     /// The flag says whether a span is selected.
-    pub(super) fn reading_position(&self) -> ((usize, usize), bool) {
-        let Some(d) = self.ws.project.documents.get(self.doc) else {
-            return ((self.doc, 0), false);
+    pub(super) fn reading_position(&self) -> (Position, bool) {
+        let doc = self.sel.doc;
+        let Some(d) = self.ws.project().documents.get(doc) else {
+            return ((doc, 0), false);
         };
-        if let Some(i) = self.selected_span.and_then(|id| d.span_index(id)) {
-            return ((self.doc, i), true);
+        if let Some(i) = self.sel.span.and_then(|id| d.span_index(id)) {
+            return ((doc, i), true);
         }
-        let i = d.spans.partition_point(|s| s.start < self.focus);
-        ((self.doc, i), false)
+        let caret = self.sel.caret();
+        let i = d.spans.partition_point(|s| s.start < caret);
+        ((doc, i), false)
     }
 
     /// Selects the next (or previous) queue entry after the reading position.
@@ -420,12 +282,12 @@ impl SpantagApp {
         self.queue_step_from(pos, on_span, forward);
     }
 
-    fn queue_step_from(&mut self, pos: (usize, usize), strict: bool, forward: bool) {
-        let items = self.queue();
+    fn queue_step_from(&mut self, pos: Position, strict: bool, forward: bool) {
+        let items = self.queue_items();
         let target = step_index(items, QueueItem::key, pos, strict, forward).map(|i| items[i]);
         match target {
             Some(it) => self.go_to_span(it.doc, it.id),
-            None if self.queue().is_empty() => self.toast("The review queue is empty"),
+            None if self.queue_items().is_empty() => self.toast("The review queue is empty"),
             None if forward => self.toast("End of the queue"),
             None => self.toast("Start of the queue"),
         }
@@ -433,14 +295,10 @@ impl SpantagApp {
 
     /// Opens document `doc` if needed and selects span `id`, scrolled into view.
     pub(super) fn go_to_span(&mut self, doc: usize, id: SpanId) {
-        if doc != self.doc {
-            self.queue.push(Action::OpenDoc(doc));
-        }
-        self.queue.push(Action::SelectSpan { id, scroll: true });
-        self.review.scroll_queue = true;
+        self.queue.push(Action::GoToSpan { doc, id });
     }
 
-    fn new_review(&self, note: Option<String>) -> Review {
+    pub(super) fn new_review(&self, note: Option<String>) -> Review {
         Review {
             reviewer: self.annotator.clone(),
             time: Timestamp::now(),
@@ -451,9 +309,9 @@ impl SpantagApp {
     /// The review note on span `id` of the open document.
     fn current_review_note(&self, id: SpanId) -> Option<String> {
         self.ws
-            .project
+            .project()
             .documents
-            .get(self.doc)
+            .get(self.sel.doc)
             .and_then(|d| d.span(id))
             .and_then(|s| s.review.as_ref())
             .and_then(|r| r.note.clone())
@@ -461,7 +319,7 @@ impl SpantagApp {
 
     /// Accepts or rejects the selected span (one history step), then moves on in the queue.
     fn set_status(&mut self, status: Status) {
-        let (Some(doc), Some(id)) = (self.doc_id(), self.selected_span) else {
+        let (Some(doc), Some(id)) = (self.doc_id(), self.sel.span) else {
             self.toast("Select a span first (N for the next one in the queue)");
             return;
         };
@@ -478,14 +336,15 @@ impl SpantagApp {
         } else {
             "Reject span"
         };
-        if self.edit(what, vec![edit]) {
+        if self.step_here(what, vec![edit]) {
             self.queue_step_from(pos, true, true);
         }
     }
 
-    /// Saves the typed note as the span's review note (one history step).
-    fn save_note(&mut self, doc_index: usize, id: SpanId, text: &str) {
-        let Some(d) = self.ws.project.documents.get(doc_index) else {
+    /// Saves the typed note as the review note of span `id` of document `doc_index` (one
+    /// history step; nothing when the note is unchanged).
+    pub(super) fn save_note(&mut self, doc_index: usize, id: SpanId, text: &str) {
+        let Some(d) = self.ws.project().documents.get(doc_index) else {
             return;
         };
         let Some(s) = d.span(id) else {
@@ -501,11 +360,11 @@ impl SpantagApp {
             status: s.status,
             review: Some(self.new_review(note)),
         };
-        self.edit("Review note", vec![edit]);
+        self.step_here("Review note", vec![edit]);
     }
 
     fn status_marks(&self) -> HashMap<SpanId, SpanMark> {
-        let Some(d) = self.ws.project.documents.get(self.doc) else {
+        let Some(d) = self.ws.project().documents.get(self.sel.doc) else {
             return HashMap::new();
         };
         d.spans
@@ -514,216 +373,19 @@ impl SpantagApp {
             .collect()
     }
 
-    // ----- the panel -----
-
-    fn review_panel(&mut self, ui: &mut Ui) {
-        self.refresh_queue();
-        egui::Panel::right("review")
-            .resizable(true)
-            .default_size(330.0)
-            .show(ui, |ui| {
-                ui.heading("Review");
-                self.progress_lines(ui);
-                ui.separator();
-                self.filter_rows(ui);
-                ui.separator();
-                self.queue_list(ui);
-                ui.separator();
-                self.selected_details(ui);
-                ui.separator();
-                ui.weak(
-                    "A or Enter accept · X reject · label key relabels · Alt+arrows resize · \
-                     N/P next/previous · M note · Ctrl+Z undo · Ctrl+R leaves review mode",
-                );
-            });
-    }
-
-    fn progress_lines(&mut self, ui: &mut Ui) {
-        let unresolved = self
-            .review
-            .compare
-            .is_some()
-            .then(|| self.decisions().len());
-        let Some(c) = &self.review.cache else {
-            return;
-        };
-        let (done, total) = c.overall;
-        let frac = if total == 0 {
-            1.0
-        } else {
-            done as f32 / total as f32
-        };
-        ui.add(
-            egui::ProgressBar::new(frac)
-                .text(format!("Overall: {done}/{total} reviewed"))
-                .desired_height(16.0),
-        );
-        let (d_done, d_total) = c.per_doc.get(self.doc).copied().unwrap_or((0, 0));
-        ui.label(format!("This document: {d_done}/{d_total} reviewed"));
-        if let Some(n) = unresolved {
-            ui.label(format!("Compare: {n} unresolved (Ctrl+R to return)"));
-        }
-    }
-
-    fn filter_rows(&mut self, ui: &mut Ui) {
-        let mut filter = self.review.filter.clone();
-        let statuses: Vec<(Status, String)> = Status::ALL
-            .into_iter()
-            .map(|s| (s, s.name().to_owned()))
-            .collect();
-        filter_row(ui, "Status:", "any status", &mut filter.status, statuses);
-        let labels = self
-            .ws
-            .project
-            .labels
-            .iter()
-            .map(|l| (l.name.clone(), format!("label {}", l.name)))
-            .collect();
-        filter_row(ui, "Label:", "any label", &mut filter.label, labels);
-        let authors = self.review.cache.as_ref().map_or_else(Vec::new, |c| {
-            c.authors
-                .iter()
-                .map(|a| (a.clone(), format!("by {a}")))
-                .collect()
-        });
-        filter_row(ui, "Author:", "any author", &mut filter.author, authors);
-        if filter != self.review.filter {
-            self.review.filter = filter;
-            self.review.scroll_queue = true;
-        }
-    }
-
-    fn queue_list(&mut self, ui: &mut Ui) {
-        let scroll = std::mem::take(&mut self.review.scroll_queue);
-        let Some(c) = &self.review.cache else {
-            return;
-        };
-        // The queue is in reading order: find the selected span by binary search.
-        let current = self.selected_span.and_then(|id| {
-            let index = self.ws.project.documents.get(self.doc)?.span_index(id)?;
-            c.items
-                .binary_search_by_key(&(self.doc, index), QueueItem::key)
-                .ok()
-        });
-        ui.label(match current {
-            Some(i) => format!("Queue: {} of {}", i + 1, c.items.len()),
-            None => format!("Queue: {} spans", c.items.len()),
-        });
-        let row_h = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
-        let mut area = egui::ScrollArea::vertical()
-            .id_salt("review-queue")
-            .max_height(260.0)
-            .auto_shrink([false, true]);
-        if scroll && let Some(i) = current {
-            area = area.vertical_scroll_offset((i as f32 - 4.0).max(0.0) * row_h);
-        }
-        let mut clicked = None;
-        area.show_rows(ui, row_h, c.items.len(), |ui, range| {
-            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
-            for (i, it) in c.items[range.clone()].iter().enumerate() {
-                let Some(s) = self
-                    .ws
-                    .project
-                    .documents
-                    .get(it.doc)
-                    .and_then(|d| d.spans.get(it.index))
-                else {
-                    continue;
-                };
-                let text = format!(
-                    "{} · {} “{}” · {}",
-                    s.status.name(),
-                    s.label,
-                    short(&s.text, 28),
-                    s.author
-                );
-                if ui
-                    .selectable_label(current == Some(range.start + i), text)
-                    .clicked()
-                {
-                    clicked = Some(*it);
-                }
-            }
-        });
-        if let Some(it) = clicked {
-            self.go_to_span(it.doc, it.id);
-        }
-    }
-
-    fn selected_details(&mut self, ui: &mut Ui) {
-        let Some(id) = self.selected_span else {
-            ui.weak("No span selected: press N for the next one in the queue.");
-            return;
-        };
-        let Some(s) = self
-            .ws
-            .project
-            .documents
-            .get(self.doc)
-            .and_then(|d| d.span(id))
-        else {
-            return;
-        };
-        ui.label(RichText::new(format!("{} “{}”", s.label, short(&s.text, 60))).strong());
-        ui.label(format!("by {} · {}", s.author, s.status.name()));
-        if let Some(r) = &s.review {
-            ui.weak(format!("reviewed by {} at {}", r.reviewer, r.time));
-        }
-        if let Some(n) = &s.note {
-            ui.label(format!("Annotator's note: {n}"));
-        }
-        let key = (self.doc, id);
-        if self.review.note_for != Some(key) {
-            self.review.note = s
-                .review
-                .as_ref()
-                .and_then(|r| r.note.clone())
-                .unwrap_or_default();
-            self.review.note_for = Some(key);
-        }
-        let mut save = None;
-        ui.horizontal(|ui| {
-            let label = ui.label("Review note:");
-            let r = ui
-                .add(
-                    egui::TextEdit::singleline(&mut self.review.note)
-                        .id(note_id())
-                        .hint_text("press M to type")
-                        .desired_width(200.0),
-                )
-                .labelled_by(label.id);
-            if std::mem::take(&mut self.review.focus_note) {
-                r.request_focus();
-            }
-            if r.lost_focus() {
-                if ui.input(|i| i.key_pressed(egui::Key::Enter)) {
-                    save = Some(self.review.note.clone());
-                } else {
-                    // Escape or a click elsewhere: forget the draft.
-                    self.review.note_for = None;
-                }
-            }
-        });
-        if let Some(text) = save {
-            self.save_note(self.doc, id, &text);
-        }
-    }
-}
-
-impl SpantagApp {
     /// `--compare`, `--review` and `--agreement` on the command line.
     pub(super) fn review_from_args(&mut self, args: &super::LaunchOptions) {
-        self.review.strategy = args.strategy;
+        self.compare.strategy = args.strategy;
         if !args.compare.is_empty() {
             self.open_compare(&args.compare);
         }
-        if let Some(job) = &mut self.review.loading {
+        if let Some(job) = &mut self.compare.loading {
             // Review mode applies to the gold project, once it is loaded.
             job.then_review = args.review;
         } else if args.review {
             self.review_command(AppCommand::ToggleReview);
         }
-        self.review.agreement_open = args.agreement;
+        self.compare.agreement_open = args.agreement;
         self.apply_actions();
     }
 }

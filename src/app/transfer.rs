@@ -4,9 +4,11 @@
 //! edits ([`spantag_core::formats::import_edits`]) and applied through [`super::Action::ApplyImport`],
 //! so it is one undoable step like every other change.
 
+use super::SpantagApp;
+use super::actions::Action;
 use super::export_dialog::ExportDialog;
 use super::import_dialog::ImportDialog;
-use super::{Action, SpantagApp};
+use super::state::{Toast, Window};
 use egui::{Response, RichText, Ui};
 use spantag_core::edit::Edit;
 use spantag_core::formats::ImportSummary;
@@ -54,14 +56,17 @@ pub(crate) struct Context<'a> {
 
 impl SpantagApp {
     pub(super) fn open_export_dialog(&mut self) {
-        if self.transfer.export.is_none() {
-            self.transfer.export = Some(ExportDialog::new(&self.ws.project, self.path.as_deref()));
+        if self.dialogs.transfer.export.is_none() {
+            self.dialogs.transfer.export = Some(ExportDialog::new(
+                self.ws.project(),
+                self.files.path.as_deref(),
+            ));
         }
     }
 
     pub(super) fn open_import_dialog(&mut self) {
-        if self.transfer.import.is_none() {
-            self.transfer.import = Some(ImportDialog::new());
+        if self.dialogs.transfer.import.is_none() {
+            self.dialogs.transfer.import = Some(ImportDialog::new());
         }
     }
 
@@ -71,15 +76,15 @@ impl SpantagApp {
         match kind {
             "export" | "export-run" => {
                 self.open_export_dialog();
-                if let Some(d) = &mut self.transfer.export
-                    && let Err(e) = d.scripted(&self.ws.project, arg, kind == "export-run")
+                if let Some(d) = &mut self.dialogs.transfer.export
+                    && let Err(e) = d.scripted(self.ws.project(), arg, kind == "export-run")
                 {
                     self.toast_error(e);
                 }
             }
             "import" => {
                 self.open_import_dialog();
-                if let Some(d) = &mut self.transfer.import
+                if let Some(d) = &mut self.dialogs.transfer.import
                     && let Err(e) = d.scripted(arg)
                 {
                     self.toast_error(e);
@@ -93,32 +98,37 @@ impl SpantagApp {
 
     /// Draws the open dialogs and passes on what they ask for.
     pub(super) fn transfer_windows(&mut self, ctx: &egui::Context) {
-        if !self.transfer.is_open() {
+        if !self.dialogs.transfer.is_open() {
             return;
         }
         let mut out = Outbox::default();
         let cx = Context {
-            project: &self.ws.project,
+            project: self.ws.project(),
             revision: self.ws.revision(),
-            can_browse: self.screenshot.is_none(),
+            can_browse: self.shell.screenshot.is_none(),
         };
-        if let Some(d) = &mut self.transfer.export
+        let transfer = &mut self.dialogs.transfer;
+        if let Some(d) = &mut transfer.export
             && !d.show(ctx, &cx, &mut out)
         {
-            self.transfer.export = None;
+            out.actions.push(Action::CloseWindow(Window::Export));
         }
-        if let Some(d) = &mut self.transfer.import
+        if let Some(d) = &mut transfer.import
             && !d.show(ctx, &cx, &mut out)
         {
-            self.transfer.import = None;
+            out.actions.push(Action::CloseWindow(Window::Import));
         }
         self.queue.extend(out.actions);
-        for n in out.notes {
-            self.toast(n);
-        }
-        for e in out.errors {
-            self.toast_error(e);
-        }
+        self.queue.extend(
+            out.notes
+                .into_iter()
+                .map(|n| Action::Notify(Toast::info(n))),
+        );
+        self.queue.extend(
+            out.errors
+                .into_iter()
+                .map(|e| Action::Notify(Toast::error(e))),
+        );
     }
 
     /// Applies a planned import as one undoable step.
@@ -128,16 +138,15 @@ impl SpantagApp {
         edits: Vec<Edit>,
         summary: ImportSummary,
     ) {
-        let ok = self.edit(description, edits);
+        let ok = self.step_here(description, edits);
         if ok {
             let spans: usize = summary.spans_per_label.values().sum();
             self.toast(format!(
                 "Imported {} document(s) and {spans} span(s); Ctrl+Z undoes it",
                 summary.documents_added
             ));
-            self.after_history();
         }
-        if let Some(d) = &mut self.transfer.import {
+        if let Some(d) = &mut self.dialogs.transfer.import {
             d.applied(ok, summary);
         }
     }

@@ -1,11 +1,20 @@
 //! Windows over the panels (shortcut help, the annotator name, path prompts, questions, toasts)
-//! and the window's own life: closing with unsaved changes and screenshot mode.
+//! and the window's own life: closing with unsaved changes and screenshot mode. The windows only
+//! read the state and push actions.
 
-use super::*;
+use super::SpantagApp;
+use super::actions::Action;
+use super::commands::{AppCommand, commands, shortcut_text};
+use super::name::{NameDialog, NameOutcome};
+use super::state::{Closing, Modal, PromptKind, ToastKind, Window};
+use egui::{Key, RichText};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 impl SpantagApp {
     pub(super) fn help_window(&mut self, ctx: &egui::Context) {
-        if !self.show_help {
+        if !self.dialogs.help {
             return;
         }
         let mut open = true;
@@ -16,14 +25,14 @@ impl SpantagApp {
             .show(ctx, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     egui::Grid::new("help-grid").striped(true).show(ui, |ui| {
-                        for c in COMMANDS {
+                        for c in commands() {
                             let keys: Vec<String> = c.shortcuts.iter().map(shortcut_text).collect();
                             ui.label(RichText::new(keys.join(", ")).monospace());
                             ui.label(c.name);
                             ui.weak(c.help);
                             ui.end_row();
                         }
-                        for l in &self.ws.project.labels {
+                        for l in &self.ws.project().labels {
                             if let Some(k) = l.hotkey {
                                 ui.label(RichText::new(k.to_string()).monospace());
                                 ui.label(format!("Tag as {}", l.name));
@@ -51,40 +60,40 @@ impl SpantagApp {
                 });
             });
         if !open {
-            self.show_help = false;
+            self.queue.push(Action::CloseWindow(Window::Help));
+        }
+    }
+
+    /// At the first start, the "Your name" window opens once the window is up. Not in the first
+    /// frames: a text field that takes the keyboard before the window is shown leaves X11 input
+    /// dead under some setups (seen under Xvfb).
+    pub(super) fn first_start_name(&mut self, ctx: &egui::Context) {
+        if !self.dialogs.ask_name_at_start {
+            return;
+        }
+        if self.shell.frame_count <= 10 {
+            // Keep frames coming until then, even with no input.
+            ctx.request_repaint();
+        } else {
+            self.dialogs.ask_name_at_start = false;
+            let suggested = std::env::var("USER").unwrap_or_default();
+            self.dialogs.name = Some(NameDialog::new(suggested.trim(), true));
         }
     }
 
     pub(super) fn name_window(&mut self, ctx: &egui::Context) {
-        let Some(dialog) = &mut self.name_dialog else {
+        let Some(dialog) = &mut self.dialogs.name else {
             return;
         };
         match dialog.show(ctx) {
-            Some(name::NameOutcome::Set(n)) => {
-                self.name_dialog = None;
-                let saved = match &self.config_dir {
-                    Some(dir) => {
-                        let mut settings = storage::load_settings_from(dir);
-                        settings.annotator = Some(n.clone());
-                        storage::save_settings(dir, &settings).map(|_| ())
-                    }
-                    None => Err("no settings folder (set HOME or SPANTAG_CONFIG_DIR)".to_owned()),
-                };
-                match saved {
-                    Ok(()) => self.toast(format!("New spans and reviews are recorded as {n}")),
-                    Err(e) => self.toast_error(format!(
-                        "New spans are recorded as {n}, but the name could not be saved for next time: {e}"
-                    )),
-                }
-                self.annotator = n;
-            }
-            Some(name::NameOutcome::Cancel) => self.name_dialog = None,
+            Some(NameOutcome::Set(n)) => self.queue.push(Action::SetAnnotator(n)),
+            Some(NameOutcome::Cancel) => self.queue.push(Action::CloseWindow(Window::Name)),
             None => {}
         }
     }
 
     pub(super) fn prompt_window(&mut self, ctx: &egui::Context) {
-        let Some(prompt) = &mut self.prompt else {
+        let Some(prompt) = &mut self.dialogs.prompt else {
             return;
         };
         let title = match prompt.kind {
@@ -130,34 +139,15 @@ impl SpantagApp {
                     .filter(|s| !s.is_empty())
                     .map(PathBuf::from)
                     .collect();
-                let kind = prompt.kind;
-                self.prompt = None;
-                if paths.is_empty() {
-                    return;
-                }
-                match kind {
-                    PromptKind::Open => self.queue.push(Action::OpenPaths(paths)),
-                    PromptKind::Add => self.queue.push(Action::AddPaths(paths)),
-                    PromptKind::Compare => self.queue.push(Action::Compare(paths)),
-                    PromptKind::SaveAs => {
-                        let mut p = paths[0].clone();
-                        if p.extension().is_none() {
-                            p.set_extension("ron");
-                        }
-                        self.queue.push(Action::SaveTo(p));
-                    }
-                }
+                self.queue.push(Action::PromptAnswered(Some(paths)));
             }
-            Some(false) => {
-                self.prompt = None;
-                self.after_save = None;
-            }
+            Some(false) => self.queue.push(Action::PromptAnswered(None)),
             None => {}
         }
     }
 
     pub(super) fn modal_window(&mut self, ctx: &egui::Context) {
-        let Some(modal) = &self.modal else {
+        let Some(modal) = &self.dialogs.modal else {
             return;
         };
         let mut answer: Option<Option<Action>> = None;
@@ -193,15 +183,10 @@ impl SpantagApp {
                     Modal::Unsaved(then) => {
                         if ui.button("Save").clicked() {
                             // Runs once the save succeeds (possibly after a Save As prompt).
-                            self.after_save = Some((**then).clone());
-                            answer = Some(Some(Action::Command(AppCommand::Save)));
+                            answer = Some(Some(Action::SaveThen(then.clone())));
                         }
                         if ui.button("Discard").clicked() {
-                            if let Some(a) = &self.autosaver {
-                                a.clear();
-                            }
-                            self.ws.mark_saved(self.ws.revision());
-                            answer = Some(Some((**then).clone()));
+                            answer = Some(Some(Action::DiscardThen(then.clone())));
                         }
                         if ui.button("Cancel").clicked() {
                             answer = Some(None);
@@ -215,7 +200,6 @@ impl SpantagApp {
                             answer = Some(Some(Action::Command(AppCommand::SaveAs)));
                         }
                         if ui.button("Cancel").clicked() {
-                            self.after_save = None;
                             answer = Some(None);
                         }
                     }
@@ -230,16 +214,15 @@ impl SpantagApp {
                 });
             });
         if let Some(a) = answer {
-            self.modal = None;
-            if let Some(a) = a {
-                self.queue.push(a);
-            }
+            self.queue.push(Action::Answered(a.map(Box::new)));
         }
     }
 
-    pub(super) fn toasts_area(&mut self, ctx: &egui::Context) {
+    /// Gives new toasts their time and removes those whose time is up.
+    pub(super) fn expire_toasts(&mut self, ctx: &egui::Context) {
         let now = ctx.input(|i| i.time);
-        for t in &mut self.toasts {
+        let toasts = &mut self.dialogs.toasts;
+        for t in toasts.iter_mut() {
             if t.until.is_nan() {
                 t.until = now
                     + if t.kind == ToastKind::Error {
@@ -249,19 +232,22 @@ impl SpantagApp {
                     };
             }
         }
-        self.toasts.retain(|t| t.until > now);
-        if self.toasts.is_empty() {
-            return;
-        }
-        if let Some(next) = self.toasts.iter().map(|t| t.until).reduce(f64::min) {
+        toasts.retain(|t| t.until > now);
+        if let Some(next) = toasts.iter().map(|t| t.until).reduce(f64::min) {
             ctx.request_repaint_after(Duration::from_secs_f64((next - now).max(0.05)));
+        }
+    }
+
+    pub(super) fn toasts_area(&mut self, ctx: &egui::Context) {
+        if self.dialogs.toasts.is_empty() {
+            return;
         }
         let mut close = None;
         egui::Area::new(egui::Id::unique("toasts"))
             .anchor(egui::Align2::RIGHT_BOTTOM, [-16.0, -40.0])
             .order(egui::Order::Foreground)
             .show(ctx, |ui| {
-                for (i, t) in self.toasts.iter().enumerate() {
+                for (i, t) in self.dialogs.toasts.iter().enumerate() {
                     egui::Frame::popup(ui.style()).show(ui, |ui| {
                         ui.set_max_width(380.0);
                         ui.horizontal(|ui| {
@@ -279,37 +265,41 @@ impl SpantagApp {
                 }
             });
         if let Some(i) = close {
-            self.toasts.remove(i);
+            self.queue.push(Action::DismissToast(i));
         }
     }
 
-    /// Answers a close request (window close button, Quit): with unsaved changes the window stays
-    /// open and the Save / Discard / Cancel question is asked; otherwise it closes.
+    /// Answers a close request (window close button, Quit) at the end of the frame: with unsaved
+    /// changes the window stays open and the Save / Discard / Cancel question is asked;
+    /// otherwise it closes.
     pub(super) fn handle_close(&mut self, ctx: &egui::Context) {
-        if !std::mem::take(&mut self.close_requested) {
+        if self.shell.closing != Closing::Requested {
             return;
         }
-        if self.ws.is_dirty() && !self.allow_close && self.screenshot.is_none() {
+        if self.ws.is_dirty() && self.shell.screenshot.is_none() {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
             // The close question replaces any other question but the start-up recovery one.
-            if !matches!(self.modal, Some(Modal::Recovery { .. })) {
-                self.after_save = None;
-                self.modal = Some(Modal::Unsaved(Box::new(Action::CloseNow)));
+            if matches!(self.dialogs.modal, Some(Modal::Recovery { .. })) {
+                self.shell.closing = Closing::Open;
+            } else {
+                self.files.after_save = None;
+                self.dialogs.modal =
+                    Some(Modal::Unsaved(Box::new(Action::Command(AppCommand::Quit))));
+                self.shell.closing = Closing::Asked;
             }
         } else {
-            self.allow_close = true;
-            self.closing = true;
+            self.shell.closing = Closing::Allowed;
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
     }
 
     pub(super) fn screenshot_step(&mut self, ctx: &egui::Context) {
-        let busy = self.transfer.busy() || self.compare_busy();
-        let Some(shot) = &mut self.screenshot else {
+        let busy = self.dialogs.transfer.busy() || self.compare_busy();
+        let Some(shot) = &mut self.shell.screenshot else {
             return;
         };
         ctx.request_repaint();
-        if !shot.requested && self.frame_count >= 5 && !busy {
+        if !shot.requested && self.shell.frame_count >= 5 && !busy {
             shot.requested = true;
             let slot = Arc::clone(&shot.result);
             ctx.request_screenshot(move |img| {
@@ -325,7 +315,7 @@ impl SpantagApp {
                 Ok(()) => println!("Saved a screenshot to {}", shot.out.display()),
                 Err(e) => eprintln!("error: could not write {}: {e}", shot.out.display()),
             }
-            self.allow_close = true;
+            self.shell.closing = Closing::Allowed;
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
     }

@@ -235,7 +235,7 @@ pub fn import(a: &ImportArgs) -> anyhow::Result<Outcome> {
     opts.map = a.map.clone();
     opts.author = a.author.clone();
     let summary = formats::import(&mut project, &a.inputs, &opts)?;
-    project_io::save(&mut project, &a.project)?;
+    project_io::save(&project, &a.project)?;
     if created {
         outln!("created {}", a.project.display());
     }

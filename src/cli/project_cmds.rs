@@ -98,7 +98,7 @@ pub fn new(a: &NewArgs) -> anyhow::Result<Outcome> {
             })
             .with_context(|| format!("label {l:?}"))?;
     }
-    project_io::save(&mut project, &a.project)?;
+    project_io::save(&project, &a.project)?;
     outln!(
         "created {} with labels {}",
         a.project.display(),
@@ -159,7 +159,7 @@ pub fn add(a: &AddArgs) -> anyhow::Result<Outcome> {
         project.apply(e)?;
     }
     if added > 0 {
-        project_io::save(&mut project, &a.project)?;
+        project_io::save(&project, &a.project)?;
     }
     // Printed after saving, so that a closed output pipe cannot stop the save.
     for d in &plan.added {

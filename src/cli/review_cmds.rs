@@ -80,14 +80,14 @@ pub fn merge(a: &MergeArgs) -> anyhow::Result<Outcome> {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "gold".into());
-    let (mut gold, summary) = merge_projects(
+    let (gold, summary) = merge_projects(
         &annotators(&projects, &names),
         a.strategy,
         &name,
         &a.reviewer,
         Timestamp::now(),
     );
-    project_io::save(&mut gold, &a.out)?;
+    project_io::save(&gold, &a.out)?;
     outln!(
         "merged {} ({}) with strategy {} into {}",
         names.len(),

@@ -11,9 +11,9 @@ use std::process::Command;
 const T: Timestamp = Timestamp(1_795_000_000);
 
 fn save(dir: &Path, file: &str, author: &str, docs: &[(&str, &str)]) -> String {
-    let mut p = project_from_markup(author, docs, author, T).unwrap();
+    let p = project_from_markup(author, docs, author, T).unwrap();
     let path = dir.join(file);
-    spantag_core::project_io::save(&mut p, &path).unwrap();
+    spantag_core::project_io::save(&p, &path).unwrap();
     path.display().to_string()
 }
 

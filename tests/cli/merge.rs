@@ -2,7 +2,7 @@
 //! and the `merge` command on projects whose documents are in different order and partly missing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use spantag_core::history::Workspace;
+use spantag_core::history::{Cursor, Workspace};
 use spantag_core::markup::{project_from_markup, render};
 use spantag_core::model::{Project, Status};
 use spantag_core::review::compare::{Annotator, compare, match_documents};
@@ -181,7 +181,7 @@ fn conflict_queue_resolves_each_kind_undoably() {
     let (gold, summary) = merge(&anns, Strategy::Intersection, "gold", "rev", T);
     assert_eq!(summary.unresolved, 3);
     let mut ws = Workspace::new(gold);
-    let doc = |ws: &Workspace| ws.project.documents[0].clone();
+    let doc = |ws: &Workspace| ws.project().documents[0].clone();
     let queue = conflicts(&doc(&ws));
     assert_eq!(queue.len(), 3);
     let shown = |ws: &Workspace| {
@@ -199,7 +199,8 @@ fn conflict_queue_resolves_each_kind_undoably() {
         "rev",
         T,
     );
-    ws.apply("take ben", edits).unwrap();
+    ws.apply("take ben", edits, Cursor::default(), Cursor::default())
+        .unwrap();
     // Boundary conflict: edit to a new range.
     let d = doc(&ws);
     let three = d.spans.iter().find(|s| s.text == "3").unwrap().id;
@@ -215,10 +216,12 @@ fn conflict_queue_resolves_each_kind_undoably() {
         "rev",
         T,
     );
-    ws.apply("edit", edits).unwrap();
+    ws.apply("edit", edits, Cursor::default(), Cursor::default())
+        .unwrap();
     // Partial span: drop it.
     let edits = resolve(&doc(&ws), &queue[2], &Resolution::Drop, "rev", T);
-    ws.apply("drop", edits).unwrap();
+    ws.apply("drop", edits, Cursor::default(), Cursor::default())
+        .unwrap();
     assert_eq!(
         shown(&ws),
         "[actor Ilse Varga] met [actor North Quay] staff on [number 3 days] in Lune"
@@ -231,7 +234,8 @@ fn conflict_queue_resolves_each_kind_undoably() {
     assert_eq!(conflicts(&doc(&ws)).len(), 3);
     // Take both.
     let edits = resolve(&doc(&ws), &queue[0], &Resolution::TakeAll, "rev", T);
-    ws.apply("both", edits).unwrap();
+    ws.apply("both", edits, Cursor::default(), Cursor::default())
+        .unwrap();
     let accepted = doc(&ws)
         .spans
         .iter()
@@ -244,14 +248,14 @@ fn conflict_queue_resolves_each_kind_undoably() {
 fn merge_command_on_reordered_partial_projects() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let mut a = project(
+    let a = project(
         "ana",
         &[
             ("one", "First [actor story]."),
             ("two", "Second [place story]."),
         ],
     );
-    let mut b = project(
+    let b = project(
         "ben",
         &[
             ("b2", "Second [place story]."),
@@ -259,8 +263,8 @@ fn merge_command_on_reordered_partial_projects() {
             ("b1", "First story."),
         ],
     );
-    spantag_core::project_io::save(&mut a, &d.join("a.ron")).unwrap();
-    spantag_core::project_io::save(&mut b, &d.join("b.ron")).unwrap();
+    spantag_core::project_io::save(&a, &d.join("a.ron")).unwrap();
+    spantag_core::project_io::save(&b, &d.join("b.ron")).unwrap();
     let run = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_spantag"))
             .args(args)

@@ -33,9 +33,9 @@ fn project(dir: &Path, author: &str, docs: usize) -> PathBuf {
         .iter()
         .map(|(a, b)| (a.as_str(), b.as_str()))
         .collect();
-    let mut p = project_from_markup(author, &refs, author, Timestamp(0)).unwrap();
+    let p = project_from_markup(author, &refs, author, Timestamp(0)).unwrap();
     let path = dir.join(format!("{author}.ron"));
-    spantag_core::project_io::save(&mut p, &path).unwrap();
+    spantag_core::project_io::save(&p, &path).unwrap();
     path
 }
 

@@ -464,8 +464,8 @@ fn label_button_tags_and_span_list_selects() {
 fn save_and_reload_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.ron");
-    let mut p = project();
-    spantag_core::project_io::save(&mut p, &path).unwrap();
+    let p = project();
+    spantag_core::project_io::save(&p, &path).unwrap();
     let app = SpantagApp::new_for_test_with_file(p, "tester", path.clone());
     let mut h = harness(app);
     let monday = find(h.state(), "Monday");
@@ -476,7 +476,7 @@ fn save_and_reload_round_trip() {
     assert!(!h.state().is_dirty(), "{:?}", h.state().toasts());
     assert!(!h.state().window_title().contains("unsaved"));
     let loaded = spantag_core::project_io::load(&path).unwrap();
-    assert_eq!(&loaded, h.state().project());
+    assert_eq!(loaded, as_saved(h.state().project()));
     assert!(loaded.documents[0].spans.iter().any(|s| s.text == "Monday"));
 
     // Someone else changes the file: saving warns instead of overwriting.
@@ -494,7 +494,15 @@ fn save_and_reload_round_trip() {
     h.get_by_label("Overwrite").click();
     h.run_steps(2);
     let loaded = spantag_core::project_io::load(&path).unwrap();
-    assert_eq!(&loaded, h.state().project());
+    assert_eq!(loaded, as_saved(h.state().project()));
+}
+
+/// The project as a file records it: saving derives the annotator list (now including
+/// "tester") without changing the project in the app.
+fn as_saved(p: &spantag_core::model::Project) -> spantag_core::model::Project {
+    let mut p = p.clone();
+    p.normalize();
+    p
 }
 
 #[test]
@@ -589,4 +597,83 @@ fn two_inputs_per_entity_span() {
         .filter(|s| s.label != "claim")
         .count();
     assert_eq!(got, targets.len());
+}
+
+/// Undo puts back the selection that was active before the step, wherever the user went since
+/// (another selection, another document); redo the one right after it.
+#[test]
+fn undo_restores_the_selection_from_before_the_step() {
+    let p = markup_project(
+        "test",
+        &[
+            ("d1", TEXT),
+            ("d2", "Ferries left [place Cale Point] at dawn."),
+        ],
+    );
+    let mut h = harness(SpantagApp::new_for_test(p, "tester"));
+    let north = find(h.state(), "North");
+    let quay = find(h.state(), "Quay");
+    let (a, b) = (center(&h, north + 2), center(&h, quay + 1));
+    drag(&mut h, a, b, Modifiers::NONE);
+    assert_eq!(h.state().selection(), north..quay + 4);
+    key(&mut h, Key::Num2);
+    assert!(has(h.state(), "place", "North Quay"));
+    // Tagging leaves a caret after the new span.
+    assert_eq!(h.state().selection(), quay + 4..quay + 4);
+    // Elsewhere: another selection, then the next document.
+    let monday = find(h.state(), "Monday");
+    click_char(&mut h, monday + 2, 2, Modifiers::NONE);
+    assert_eq!(h.state().selection(), monday..monday + 6);
+    key_mod(&mut h, Modifiers::COMMAND, Key::PageDown);
+    assert_eq!(h.state().current_doc(), 1);
+
+    key_mod(&mut h, Modifiers::COMMAND, Key::Z);
+    assert!(!has(h.state(), "place", "North Quay"));
+    assert_eq!(
+        h.state().current_doc(),
+        0,
+        "back in the document of the step"
+    );
+    assert_eq!(
+        h.state().selection(),
+        north..quay + 4,
+        "the tagged selection"
+    );
+    assert_eq!(h.state().selected_span(), None);
+    key_mod(&mut h, Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    assert!(has(h.state(), "place", "North Quay"));
+    assert_eq!(
+        h.state().selection(),
+        quay + 4..quay + 4,
+        "the caret after it"
+    );
+
+    // A deleted span comes back selected.
+    let council = find(h.state(), "council");
+    click_char(&mut h, council + 2, 1, Modifiers::NONE);
+    let id = h.state().selected_span().expect("span selected");
+    let sel = h.state().selection();
+    key(&mut h, Key::Delete);
+    assert_eq!(h.state().selected_span(), None);
+    key(&mut h, Key::Escape);
+    key(&mut h, Key::Tab);
+    assert_ne!(h.state().selected_span(), Some(id));
+    key_mod(&mut h, Modifiers::COMMAND, Key::Z);
+    assert_eq!(h.state().selected_span(), Some(id));
+    assert_eq!(h.state().selection(), sel);
+    let span_text = |h: &Harness<'_, SpantagApp>| {
+        h.state().project().documents[0]
+            .span(id)
+            .map(|s| s.text.clone())
+    };
+    assert_eq!(span_text(&h).as_deref(), Some("The council"));
+
+    // A resized span, after moving on to another one: undo selects it again.
+    key_mod(&mut h, Modifiers::ALT | Modifiers::SHIFT, Key::ArrowRight);
+    assert_eq!(span_text(&h).as_deref(), Some("The council said"));
+    key(&mut h, Key::Tab);
+    assert_ne!(h.state().selected_span(), Some(id));
+    key_mod(&mut h, Modifiers::COMMAND, Key::Z);
+    assert_eq!(span_text(&h).as_deref(), Some("The council"));
+    assert_eq!(h.state().selected_span(), Some(id));
 }

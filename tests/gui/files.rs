@@ -121,14 +121,14 @@ fn dropped_duplicates_are_skipped_and_named() {
 fn dropped_project_opens_and_bad_project_is_a_toast() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("other.ron");
-    let mut other = project_from_markup(
+    let other = project_from_markup(
         "other",
         &[("x", "[place Cale Point] again")],
         "bo",
         Timestamp(0),
     )
     .unwrap();
-    spantag_core::project_io::save(&mut other, &path).unwrap();
+    spantag_core::project_io::save(&other, &path).unwrap();
     let bad = dir.path().join("bad.ron");
     std::fs::write(&bad, "(schema_version: 1, name: ").unwrap();
 
@@ -150,9 +150,8 @@ fn dropped_project_opens_and_bad_project_is_a_toast() {
 fn opening_with_unsaved_changes_asks_first() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("other.ron");
-    let mut other =
-        project_from_markup("other", &[("x", "text here")], "bo", Timestamp(0)).unwrap();
-    spantag_core::project_io::save(&mut other, &path).unwrap();
+    let other = project_from_markup("other", &[("x", "text here")], "bo", Timestamp(0)).unwrap();
+    spantag_core::project_io::save(&other, &path).unwrap();
     let mut h = harness(SpantagApp::new_for_test(project(), "tester"));
     // Make a change: Tab selects a span, Delete removes it.
     h.key_press(Key::Tab);

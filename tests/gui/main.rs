@@ -9,4 +9,5 @@ mod export;
 mod files;
 mod name;
 mod review;
+mod undo;
 mod window;

@@ -18,7 +18,7 @@ const ARTICLE: &str = "[actor Mayor Lena Ortiz] visited [place North Quay] on Mo
 [actor The council] said [number 40] jobs would go.";
 const SECOND: &str = "[place Saltmarsh] lost [number 12] boats.";
 
-fn project() -> Project {
+pub(crate) fn project() -> Project {
     project_from_markup(
         "review",
         &[("d1", ARTICLE), ("d2", SECOND)],
@@ -28,7 +28,7 @@ fn project() -> Project {
     .unwrap()
 }
 
-fn harness(app: SpantagApp) -> Harness<'static, SpantagApp> {
+pub(crate) fn harness(app: SpantagApp) -> Harness<'static, SpantagApp> {
     let mut h = Harness::builder()
         .with_size([1400.0, 900.0])
         .with_step_dt(0.05)
@@ -38,22 +38,22 @@ fn harness(app: SpantagApp) -> Harness<'static, SpantagApp> {
     h
 }
 
-fn key(h: &mut Harness<'_, SpantagApp>, k: Key) {
+pub(crate) fn key(h: &mut Harness<'_, SpantagApp>, k: Key) {
     h.key_press(k);
     h.run_steps(2);
 }
 
-fn key_mod(h: &mut Harness<'_, SpantagApp>, m: Modifiers, k: Key) {
+pub(crate) fn key_mod(h: &mut Harness<'_, SpantagApp>, m: Modifiers, k: Key) {
     h.key_press_modifiers(m, k);
     h.run_steps(2);
 }
 
-fn undo(h: &mut Harness<'_, SpantagApp>) {
+pub(crate) fn undo(h: &mut Harness<'_, SpantagApp>) {
     key_mod(h, Modifiers::COMMAND, Key::Z);
 }
 
 /// The selected span of the open document.
-fn selected(h: &Harness<'_, SpantagApp>) -> Span {
+pub(crate) fn selected(h: &Harness<'_, SpantagApp>) -> Span {
     let app = h.state();
     let id = app.selected_span().expect("a span is selected");
     app.project().documents[app.current_doc()]
@@ -63,7 +63,7 @@ fn selected(h: &Harness<'_, SpantagApp>) -> Span {
 }
 
 /// The span of document `doc` covering `text`.
-fn span(h: &Harness<'_, SpantagApp>, doc: usize, text: &str) -> Span {
+pub(crate) fn span(h: &Harness<'_, SpantagApp>, doc: usize, text: &str) -> Span {
     h.state().project().documents[doc]
         .spans
         .iter()
@@ -249,7 +249,7 @@ fn review_keys_are_in_help_and_inactive_outside_review_mode() {
 
 // ----- compare mode -----
 
-fn write(dir: &Path, name: &str, p: &mut Project) -> PathBuf {
+pub(crate) fn write(dir: &Path, name: &str, p: &Project) -> PathBuf {
     let path = dir.join(name);
     spantag_core::project_io::save(p, &path).unwrap();
     path
@@ -262,8 +262,8 @@ with [number 12 aides] near the [place old quay] gate, said [place the Harbour B
 
 /// Two annotators over the same articles, in different order and with different ids; one
 /// article only the first has.
-fn compare_files(dir: &Path) -> Vec<PathBuf> {
-    let mut a = project_from_markup(
+pub(crate) fn compare_files(dir: &Path) -> Vec<PathBuf> {
+    let a = project_from_markup(
         "ana",
         &[
             ("quay", QUAY_A),
@@ -274,7 +274,7 @@ fn compare_files(dir: &Path) -> Vec<PathBuf> {
         Timestamp(0),
     )
     .unwrap();
-    let mut b = project_from_markup(
+    let b = project_from_markup(
         "ben",
         &[
             ("b-port", "[place Lune Port] reopened."),
@@ -284,11 +284,11 @@ fn compare_files(dir: &Path) -> Vec<PathBuf> {
         Timestamp(0),
     )
     .unwrap();
-    vec![write(dir, "ana.ron", &mut a), write(dir, "ben.ron", &mut b)]
+    vec![write(dir, "ana.ron", &a), write(dir, "ben.ron", &b)]
 }
 
 /// Types into the app's path prompt (shown when no native file dialog is available).
-fn answer_prompt(h: &mut Harness<'_, SpantagApp>, text: &str) {
+pub(crate) fn answer_prompt(h: &mut Harness<'_, SpantagApp>, text: &str) {
     h.run_steps(4);
     h.get_by_label("Path:");
     h.key_press_modifiers(Modifiers::COMMAND, Key::A);
@@ -299,7 +299,7 @@ fn answer_prompt(h: &mut Harness<'_, SpantagApp>, text: &str) {
 
 /// Runs frames until compare mode is open and its agreement figures are computed (both happen
 /// on background threads), for at most a minute.
-fn wait_compared(h: &mut Harness<'_, SpantagApp>) {
+pub(crate) fn wait_compared(h: &mut Harness<'_, SpantagApp>) {
     let start = Instant::now();
     while !h.state().comparison_ready() {
         assert!(
@@ -313,7 +313,7 @@ fn wait_compared(h: &mut Harness<'_, SpantagApp>) {
     h.run_steps(2);
 }
 
-fn open_compare(h: &mut Harness<'_, SpantagApp>, paths: &[PathBuf]) {
+pub(crate) fn open_compare(h: &mut Harness<'_, SpantagApp>, paths: &[PathBuf]) {
     h.get_by_label("File").click();
     h.run_steps(2);
     h.get_by_label_contains("Compare projects…").click();
@@ -322,7 +322,7 @@ fn open_compare(h: &mut Harness<'_, SpantagApp>, paths: &[PathBuf]) {
     wait_compared(h);
 }
 
-fn candidates(h: &Harness<'_, SpantagApp>) -> Vec<(String, String)> {
+pub(crate) fn candidates(h: &Harness<'_, SpantagApp>) -> Vec<(String, String)> {
     let app = h.state();
     let id = app.selected_span().expect("a conflict is selected");
     let d = &app.project().documents[app.current_doc()];
@@ -335,7 +335,7 @@ fn candidates(h: &Harness<'_, SpantagApp>) -> Vec<(String, String)> {
         .collect()
 }
 
-fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(crate) fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
     v.iter()
         .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
         .collect()
@@ -471,14 +471,14 @@ fn compare_resolves_every_kind_of_conflict_and_saves_gold() {
 #[test]
 fn agreement_window_shows_figures_for_a_small_case() {
     let dir = tempfile::tempdir().unwrap();
-    let mut a = project_from_markup(
+    let a = project_from_markup(
         "a",
         &[("d", "[actor Ana] met [actor Bo] in [place Rome].")],
         "ana",
         Timestamp(0),
     )
     .unwrap();
-    let mut b = project_from_markup(
+    let b = project_from_markup(
         "b",
         &[("d", "[actor Ana] met [place Bo] in Rome.")],
         "ben",
@@ -486,8 +486,8 @@ fn agreement_window_shows_figures_for_a_small_case() {
     )
     .unwrap();
     let files = vec![
-        write(dir.path(), "a.ron", &mut a),
-        write(dir.path(), "b.ron", &mut b),
+        write(dir.path(), "a.ron", &a),
+        write(dir.path(), "b.ron", &b),
     ];
     let mut h = harness(SpantagApp::new_for_test(project(), "gus"));
     assert!(h.query_by_label("Agreement").is_none());
@@ -598,7 +598,7 @@ fn compare_four_annotators_take_the_fourth_and_change_strategy() {
 }
 
 /// (label, text, status) of the first document's spans.
-fn statuses(h: &Harness<'_, SpantagApp>) -> Vec<(String, String, Status)> {
+pub(crate) fn statuses(h: &Harness<'_, SpantagApp>) -> Vec<(String, String, Status)> {
     h.state().project().documents[0]
         .spans
         .iter()
@@ -609,7 +609,7 @@ fn statuses(h: &Harness<'_, SpantagApp>) -> Vec<(String, String, Status)> {
 /// One project per annotator over the article "Bo left Rome.", each labelling "Bo" with its own
 /// label, opened with `spantag --compare FILES... EXTRA... --annotator gus` (and `--screenshot`,
 /// which keeps the test away from the real autosave and recovery directory).
-fn compare_cli(
+pub(crate) fn compare_cli(
     dir: &Path,
     annotators: &[(&str, &str)],
     extra: &[&str],
@@ -617,14 +617,14 @@ fn compare_cli(
     use clap::Parser;
     let mut files = Vec::new();
     for (name, label) in annotators {
-        let mut p = project_from_markup(
+        let p = project_from_markup(
             name,
             &[("d", &format!("[{label} Bo] left [place Rome]."))],
             name,
             Timestamp(0),
         )
         .unwrap();
-        files.push(write(dir, &format!("{name}.ron"), &mut p));
+        files.push(write(dir, &format!("{name}.ron"), &p));
     }
     let mut argv: Vec<String> = vec!["spantag".into(), "--compare".into()];
     argv.extend(files.iter().map(|f| f.display().to_string()));
@@ -686,8 +686,8 @@ fn compare_many_documents_lists_only_the_visible_rows() {
             })
             .collect();
         let refs: Vec<(&str, &str)> = docs.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-        let mut p = project_from_markup(name, &refs, name, Timestamp(0)).unwrap();
-        files.push(write(dir.path(), &format!("{name}.ron"), &mut p));
+        let p = project_from_markup(name, &refs, name, Timestamp(0)).unwrap();
+        files.push(write(dir.path(), &format!("{name}.ron"), &p));
     }
     let mut h = harness(SpantagApp::new_for_test(project(), "gus"));
     open_compare(&mut h, &files);

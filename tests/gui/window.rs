@@ -24,8 +24,8 @@ fn project() -> Project {
 /// A saved project file and an app that has it open.
 fn saved(dir: &Path) -> (PathBuf, Harness<'static, SpantagApp>) {
     let path = dir.join("window.ron");
-    let mut p = project();
-    project_io::save(&mut p, &path).unwrap();
+    let p = project();
+    project_io::save(&p, &path).unwrap();
     let loaded = project_io::load(&path).unwrap();
     let h = harness(SpantagApp::new_for_test_with_file(
         loaded,

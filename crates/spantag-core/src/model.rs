@@ -30,7 +30,8 @@ pub struct Project {
     pub name: String,
     /// The label set, in display order.
     pub labels: Vec<Label>,
-    /// Everyone who created or reviewed a span, sorted (kept up to date on save).
+    /// Everyone who created or reviewed a span, sorted (derived again each time the project is
+    /// written; see [`Project::recorded_annotators`]).
     #[serde(default)]
     pub annotators: Vec<String>,
     /// The next free span id; span ids are never reused within a project.
@@ -280,28 +281,41 @@ impl Project {
         self.documents.iter().map(|d| d.spans.len()).sum()
     }
 
-    /// Brings derived bookkeeping up to date before saving: the annotator list (everyone who
-    /// created or reviewed a span, plus those listed already) and the span id counter.
-    pub fn normalize(&mut self) {
-        let mut names: std::collections::BTreeSet<String> =
-            self.annotators.iter().cloned().collect();
-        let mut max_id = 0;
+    /// The annotator list a project file records: everyone listed already plus everyone who
+    /// created or reviewed a span, sorted, without empty names. Derived when writing, so saving
+    /// never changes the project.
+    pub fn recorded_annotators(&self) -> Vec<String> {
+        let mut names: std::collections::BTreeSet<&str> =
+            self.annotators.iter().map(String::as_str).collect();
         for d in &self.documents {
             for s in &d.spans {
-                max_id = max_id.max(s.id.0);
-                if !names.contains(&s.author) {
-                    names.insert(s.author.clone());
-                }
-                if let Some(r) = &s.review
-                    && !names.contains(&r.reviewer)
-                {
-                    names.insert(r.reviewer.clone());
+                names.insert(&s.author);
+                if let Some(r) = &s.review {
+                    names.insert(&r.reviewer);
                 }
             }
         }
         names.remove("");
-        self.annotators = names.into_iter().collect();
-        self.next_span_id = self.next_span_id.max(max_id + 1);
+        names.into_iter().map(str::to_owned).collect()
+    }
+
+    /// The span id counter a project file records: at least one more than every span id in use.
+    pub fn recorded_next_span_id(&self) -> u64 {
+        let max_id = self
+            .documents
+            .iter()
+            .flat_map(|d| d.spans.iter().map(|s| s.id.0))
+            .max()
+            .unwrap_or(0);
+        self.next_span_id.max(max_id + 1)
+    }
+
+    /// Brings the derived bookkeeping up to date (the annotator list and the span id counter, as
+    /// [`Project::recorded_annotators`] and [`Project::recorded_next_span_id`] compute them), for
+    /// projects built outside a workspace (merges, imports, fixtures).
+    pub fn normalize(&mut self) {
+        self.annotators = self.recorded_annotators();
+        self.next_span_id = self.recorded_next_span_id();
     }
 }
 

@@ -4,7 +4,8 @@
 //! spans sorted, one span per line, and article text kept readable with real line breaks (raw
 //! strings, no escaping). Two saves of the same project are byte-identical.
 
-use crate::model::{Document, Project, SCHEMA_VERSION, SpanId, content_hash};
+use crate::model::{Document, Label, Project, SCHEMA_VERSION, SpanId, content_hash};
+use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::fs;
@@ -92,9 +93,32 @@ fn pretty() -> ron::ser::PrettyConfig {
         .enumerate_arrays(false)
 }
 
-/// Serializes a project exactly as [`save`] writes it.
+/// A project as its file holds it: the fields of [`Project`] in the same order, with the derived
+/// bookkeeping (annotators, span id counter) computed from the project instead of copied, so
+/// writing never has to change the project.
+#[derive(Serialize)]
+struct ProjectFile<'a> {
+    schema_version: u32,
+    name: &'a str,
+    labels: &'a [Label],
+    annotators: Vec<String>,
+    next_span_id: u64,
+    documents: &'a [Document],
+}
+
+/// Serializes a project exactly as [`save`] writes it: the annotator list and the span id counter
+/// are derived from the spans and reviews ([`Project::recorded_annotators`],
+/// [`Project::recorded_next_span_id`]) as they are written.
 pub fn to_ron_string(project: &Project) -> Result<String, ProjectError> {
-    let mut s = ron::ser::to_string_pretty(project, pretty())
+    let file = ProjectFile {
+        schema_version: project.schema_version,
+        name: &project.name,
+        labels: &project.labels,
+        annotators: project.recorded_annotators(),
+        next_span_id: project.recorded_next_span_id(),
+        documents: &project.documents,
+    };
+    let mut s = ron::ser::to_string_pretty(&file, pretty())
         .map_err(|e| ProjectError::Serialize(e.to_string()))?;
     s.push('\n');
     Ok(s)
@@ -102,9 +126,8 @@ pub fn to_ron_string(project: &Project) -> Result<String, ProjectError> {
 
 /// Saves atomically: writes `PATH.tmp`, flushes it to disk, keeps the old file as `PATH.bak`, then
 /// renames the new file into place. A crash at any point leaves either the old or the new file.
-/// The project is normalised first (annotator list, span id counter).
-pub fn save(project: &mut Project, path: &Path) -> Result<(), ProjectError> {
-    project.normalize();
+/// The project itself is not changed (see [`to_ron_string`] for what is derived on the way).
+pub fn save(project: &Project, path: &Path) -> Result<(), ProjectError> {
     let text = to_ron_string(project)?;
     write_atomic(path, text.as_bytes())
 }
@@ -607,7 +630,7 @@ mod tests {
         }
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("big.ron");
-        save(&mut p, &path).expect("saves");
+        save(&p, &path).expect("saves");
         assert!(fs::metadata(&path).expect("written").len() > 8 << 20);
         let loaded = load(&path).expect("loads");
         assert_eq!(loaded.documents.len(), 40);
@@ -628,5 +651,39 @@ mod tests {
             }
             other => panic!("expected a syntax error, got {other:?}"),
         }
+    }
+
+    /// Saving derives the annotator list and the span id counter as it writes, from a `&Project`:
+    /// the project in memory is left as it was, and the file reads back with them filled in.
+    #[test]
+    fn saving_derives_annotators_without_changing_the_project() {
+        let mut p = crate::markup::project_from_markup(
+            "p",
+            &[("d", "[actor Zoë] met [place Tōkyō] 🇯🇵")],
+            "ana",
+            crate::time::Timestamp(0),
+        )
+        .expect("markup");
+        p.annotators = vec!["cy".into()];
+        p.next_span_id = 1;
+        if let Some(s) = p.documents[0].spans.first_mut() {
+            s.review = Some(crate::model::Review {
+                reviewer: "ben".into(),
+                time: crate::time::Timestamp(5),
+                note: None,
+            });
+        }
+        let before = p.clone();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("p.ron");
+        save(&p, &path).expect("saves");
+        assert_eq!(p, before, "saving changed the project");
+        let loaded = load(&path).expect("loads");
+        assert_eq!(loaded.annotators, ["ana", "ben", "cy"]);
+        assert_eq!(loaded.next_span_id, 3);
+        // Saving what was loaded writes the same bytes.
+        let first = fs::read(&path).expect("read");
+        save(&loaded, &path).expect("saves again");
+        assert_eq!(fs::read(&path).expect("read"), first);
     }
 }

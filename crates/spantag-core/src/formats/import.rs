@@ -649,12 +649,13 @@ mod tests {
         assert_eq!(planned, summary);
         assert_eq!(summary.labels_added, vec!["event".to_owned()]);
         let mut ws = crate::history::Workspace::new(project.clone());
-        ws.apply("Import", edits).unwrap();
-        assert_eq!(ws.project.labels, direct.labels);
-        assert_eq!(ws.project.documents, direct.documents);
-        assert_eq!(ws.project.documents[0].spans.len(), 2);
+        let here = crate::history::Cursor::default();
+        ws.apply("Import", edits, here.clone(), here).unwrap();
+        assert_eq!(ws.project().labels, direct.labels);
+        assert_eq!(ws.project().documents, direct.documents);
+        assert_eq!(ws.project().documents[0].spans.len(), 2);
         ws.undo().unwrap();
-        assert_eq!(ws.project.labels, project.labels);
-        assert_eq!(ws.project.documents, project.documents);
+        assert_eq!(ws.project().labels, project.labels);
+        assert_eq!(ws.project().documents, project.documents);
     }
 }

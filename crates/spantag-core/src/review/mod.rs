@@ -1,9 +1,11 @@
-//! Reviewing: comparing annotators, agreement figures, and merging into a gold project.
+//! Reviewing: comparing annotators, agreement figures, merging into a gold project, and the
+//! queues a reviewer walks.
 
 pub mod agreement;
 pub mod compare;
 pub mod merge;
 pub mod metrics;
+pub mod queue;
 
 /// Disjoint sets over `0..n`, for grouping competing spans into one decision.
 pub(crate) struct Groups {

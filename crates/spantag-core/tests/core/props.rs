@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 use spantag_core::edit::Edit;
-use spantag_core::history::Workspace;
+use spantag_core::history::{Cursor, Workspace};
 use spantag_core::markup::project_from_markup;
 use spantag_core::model::{Label, Project, Span, SpanId, Status};
 use spantag_core::project_io;
@@ -342,8 +342,8 @@ proptest! {
                     let mut again = undone;
                     again.apply(redo).expect("the inverse of the inverse applies");
                     prop_assert_eq!(&again.documents, &after.documents);
-                    ws.apply("op", vec![edit]).expect("the same edit applies in the workspace");
-                    prop_assert_eq!(&ws.project.documents, &p.documents);
+                    ws.apply("op", vec![edit], Cursor::default(), Cursor::default()).expect("the same edit applies in the workspace");
+                    prop_assert_eq!(&ws.project().documents, &p.documents);
                     states.push(p.documents.clone());
                     // Spans stay sorted.
                     for d in &p.documents {
@@ -356,12 +356,12 @@ proptest! {
         let end_rev = ws.revision();
         while ws.undo().is_some() {
             states.pop();
-            prop_assert_eq!(Some(&ws.project.documents), states.last());
+            prop_assert_eq!(Some(&ws.project().documents), states.last());
         }
-        prop_assert_eq!(&ws.project.documents, &start.documents);
+        prop_assert_eq!(&ws.project().documents, &start.documents);
         prop_assert!(!ws.is_dirty());
         while ws.redo().is_some() {}
-        prop_assert_eq!(&ws.project.documents, &p.documents);
+        prop_assert_eq!(&ws.project().documents, &p.documents);
         prop_assert_eq!(ws.revision(), end_rev);
     }
 
@@ -389,11 +389,11 @@ fn grouped_edits_undo_as_one_step() {
     let mut ws = Workspace::new(fixture());
     let doc = "a";
     let s1 = ws
-        .project
+        .project()
         .make_span(doc, 0, 3, "actor", "ben")
         .expect("span");
     let mut s2 = ws
-        .project
+        .project()
         .make_span(doc, 4, 9, "place", "ben")
         .expect("span");
     s2.id = SpanId(s1.id.0 + 1);
@@ -409,18 +409,23 @@ fn grouped_edits_undo_as_one_step() {
                 span: s2,
             },
         ],
+        Cursor::default(),
+        Cursor::default(),
     )
     .expect("applies");
     assert!(ws.is_dirty());
-    assert_eq!(ws.project.doc(doc).map(|d| d.spans.len()), Some(6));
-    assert_eq!(ws.undo().as_deref(), Some("two spans"));
-    assert_eq!(ws.project.doc(doc).map(|d| d.spans.len()), Some(4));
+    assert_eq!(ws.project().doc(doc).map(|d| d.spans.len()), Some(6));
+    assert_eq!(
+        ws.undo().map(|c| c.description).as_deref(),
+        Some("two spans")
+    );
+    assert_eq!(ws.project().doc(doc).map(|d| d.spans.len()), Some(4));
     assert!(!ws.is_dirty());
     ws.redo();
-    assert_eq!(ws.project.doc(doc).map(|d| d.spans.len()), Some(6));
+    assert_eq!(ws.project().doc(doc).map(|d| d.spans.len()), Some(6));
     // A group with a failing edit changes nothing and records no step.
     let bad = ws
-        .project
+        .project()
         .make_span(doc, 0, 3, "actor", "ben")
         .expect("span");
     let rev = ws.revision();
@@ -432,9 +437,17 @@ fn grouped_edits_undo_as_one_step() {
         doc: doc.into(),
         span: SpanId(1),
     };
-    assert!(ws.apply("bad", vec![remove, dup]).is_err());
+    assert!(
+        ws.apply(
+            "bad",
+            vec![remove, dup],
+            Cursor::default(),
+            Cursor::default()
+        )
+        .is_err()
+    );
     assert_eq!(ws.revision(), rev);
-    assert_eq!(ws.project.doc(doc).map(|d| d.spans.len()), Some(6));
+    assert_eq!(ws.project().doc(doc).map(|d| d.spans.len()), Some(6));
     assert_eq!(ws.undo_description(), Some("two spans"));
 }
 
@@ -497,4 +510,43 @@ fn markup_fixture_reads_like_the_text() {
             "40"
         ]
     );
+}
+
+/// Replacing every document (merging a comparison again) is one edit whose inverse puts the old
+/// documents back; duplicate ids and unknown labels are refused without a change.
+#[test]
+fn replacing_every_document_inverts_and_is_checked() {
+    let start = fixture();
+    let other = project_from_markup(
+        "other",
+        &[
+            ("x", "[place Zürich] 🇨🇭 and [actor Ōno e\u{301}]"),
+            ("y", "Москва [number 12]"),
+        ],
+        "ben",
+        Timestamp(0),
+    )
+    .expect("markup");
+    let mut p = start.clone();
+    let inverse = p
+        .apply(Edit::ReplaceDocuments {
+            documents: other.documents.clone(),
+        })
+        .expect("replaces");
+    assert_eq!(p.documents, other.documents);
+    assert!(p.next_span_id > other.documents[1].spans[0].id.0);
+    p.apply(inverse).expect("the inverse applies");
+    assert_eq!(p.documents, start.documents);
+
+    let mut twice = other.documents.clone();
+    twice.push(other.documents[0].clone());
+    let err = p.apply(Edit::ReplaceDocuments { documents: twice });
+    assert!(err.is_err(), "duplicate document ids");
+    let mut unknown = other.documents.clone();
+    unknown[1].spans[0].label = "nope".into();
+    assert!(
+        p.apply(Edit::ReplaceDocuments { documents: unknown })
+            .is_err()
+    );
+    assert_eq!(p.documents, start.documents, "refused edits change nothing");
 }

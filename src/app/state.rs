@@ -1,0 +1,214 @@
+//! The app's state besides the workspace, grouped by what it is about: where the user is
+//! ([`SelectionState`]), how the article is shown ([`DocumentView`]), the windows and questions
+//! over it ([`Dialogs`]), the project file ([`Persistence`]) and the window's own life
+//! ([`Shell`], with [`Closing`]). Widgets read these; only the action handler changes them.
+
+use super::actions::Action;
+use super::article::ArticleView;
+use super::name::NameDialog;
+use super::storage::{Autosaver, FileStamp};
+use super::transfer::Transfer;
+use spantag_core::model::{Project, SpanId};
+use spantag_core::movement::Selection;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// Where the user is: the open document, the text selection in it and the selected span.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SelectionState {
+    /// Index of the open document.
+    pub(crate) doc: usize,
+    /// The text selection in code points (`anchor == head`: just a caret).
+    pub(crate) selection: Selection,
+    /// The selected span of the open document.
+    pub(crate) span: Option<SpanId>,
+    /// Where the last span click happened, and how many times (to cycle stacked spans).
+    pub(crate) last_click: Option<(usize, usize)>,
+}
+
+impl SelectionState {
+    /// The selected range, start before end (empty: none).
+    pub(crate) fn range(&self) -> Range<usize> {
+        self.selection.range()
+    }
+
+    /// The caret (the moving end of the selection).
+    pub(crate) fn caret(&self) -> usize {
+        self.selection.head
+    }
+}
+
+/// How the open document is shown: zoom, the span list's label filter, the article view's
+/// layout and the per-label counts.
+pub(crate) struct DocumentView {
+    pub(crate) zoom: f32,
+    /// Show only spans of this label in the span list.
+    pub(crate) filter: Option<String>,
+    pub(crate) article: ArticleView,
+    /// Per-label counts and span-list rows of the current document, rebuilt only when the
+    /// document, the project revision or the filter changes (not every frame).
+    pub(crate) spans: SpanView,
+}
+
+impl Default for DocumentView {
+    fn default() -> Self {
+        DocumentView {
+            zoom: 1.0,
+            filter: None,
+            article: ArticleView::default(),
+            spans: SpanView::default(),
+        }
+    }
+}
+
+/// What the label bar and the span list show, cached by (document, revision, filter).
+#[derive(Default)]
+pub(crate) struct SpanView {
+    pub(crate) key: Option<(usize, u64, Option<String>)>,
+    /// Spans per label, in label-set order.
+    pub(crate) counts: Vec<usize>,
+    /// Indexes into the document's spans that pass the filter.
+    pub(crate) rows: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ToastKind {
+    Info,
+    Error,
+}
+
+/// A message in the corner of the window.
+#[derive(Debug, Clone)]
+pub(crate) struct Toast {
+    pub(crate) text: String,
+    pub(crate) kind: ToastKind,
+    /// When it goes away (NaN until first shown).
+    pub(crate) until: f64,
+}
+
+impl Toast {
+    pub(crate) fn info(text: impl Into<String>) -> Self {
+        Toast {
+            text: text.into(),
+            kind: ToastKind::Info,
+            until: f64::NAN,
+        }
+    }
+
+    pub(crate) fn error(text: impl Into<String>) -> Self {
+        Toast {
+            text: text.into(),
+            kind: ToastKind::Error,
+            until: f64::NAN,
+        }
+    }
+}
+
+/// What the path prompt is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PromptKind {
+    Open,
+    Add,
+    SaveAs,
+    Compare,
+}
+
+/// The app's own path field, shown when no native file dialog can be.
+pub(crate) struct PathPrompt {
+    pub(crate) kind: PromptKind,
+    /// What is typed (the field's own text).
+    pub(crate) text: String,
+}
+
+/// A question the app is waiting for the user to answer.
+pub(crate) enum Modal {
+    /// Unsaved changes; the action runs after Save or Discard.
+    Unsaved(Box<Action>),
+    /// The project file changed on disk.
+    ChangedOnDisk(PathBuf),
+    /// Recovery data found at start-up.
+    Recovery { when: String, path: Option<PathBuf> },
+}
+
+/// The windows that can be closed with their own close button.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Window {
+    Help,
+    Name,
+    Agreement,
+    Export,
+    Import,
+}
+
+/// The windows and questions over the panels, and the toasts.
+#[derive(Default)]
+pub(crate) struct Dialogs {
+    /// The keyboard shortcut list (F1).
+    pub(crate) help: bool,
+    pub(crate) prompt: Option<PathPrompt>,
+    pub(crate) modal: Option<Modal>,
+    /// The "Your name" window, when open.
+    pub(crate) name: Option<NameDialog>,
+    /// Open the "Your name" window once the window is up (first start).
+    pub(crate) ask_name_at_start: bool,
+    /// File › Export… and File › Import… dialogs.
+    pub(crate) transfer: Transfer,
+    pub(crate) toasts: Vec<Toast>,
+}
+
+/// The project file and the work kept safe: where the project is saved, autosave and recovery.
+#[derive(Default)]
+pub(crate) struct Persistence {
+    /// The project file, if the project has one.
+    pub(crate) path: Option<PathBuf>,
+    /// The file as it was when opened or last saved (to notice changes by other programs).
+    pub(crate) stamp: Option<FileStamp>,
+    pub(crate) autosaver: Option<Autosaver>,
+    pub(crate) last_autosave: Option<Instant>,
+    pub(crate) autosaved_revision: Option<u64>,
+    pub(crate) autosave_pending: bool,
+    /// Work found in the recovery folder at start-up, until restored or discarded.
+    pub(crate) recovered: Option<(Project, Option<PathBuf>)>,
+    /// What to do once the next save succeeds (e.g. open another project after "Save" in the
+    /// unsaved-changes question). Closing has its own state, [`Closing`].
+    pub(crate) after_save: Option<Action>,
+    /// Where the settings file lives (`None`: names are not remembered, as in tests).
+    pub(crate) config_dir: Option<PathBuf>,
+}
+
+/// Where the window is in closing. A close request (the window's close button, Quit) is
+/// answered at the end of the frame: at once without unsaved changes, else with the
+/// Save / Discard / Cancel question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Closing {
+    /// The window stays open.
+    #[default]
+    Open,
+    /// Closing was asked for this frame; decided at the end of it.
+    Requested,
+    /// The unsaved-changes question is up.
+    Asked,
+    /// "Save" was chosen: the window closes once the save succeeds (a failed or cancelled save
+    /// goes back to [`Closing::Open`]).
+    SavingThenClose,
+    /// The window was told to close.
+    Allowed,
+}
+
+/// The window itself: its title, screenshot mode, the frame counter and closing.
+#[derive(Default)]
+pub(crate) struct Shell {
+    pub(crate) title: String,
+    pub(crate) screenshot: Option<Screenshot>,
+    pub(crate) frame_count: u64,
+    pub(crate) closing: Closing,
+}
+
+/// Screenshot mode: render, save a PNG, close.
+pub(crate) struct Screenshot {
+    pub(crate) out: PathBuf,
+    pub(crate) result: Arc<Mutex<Option<Arc<egui::ColorImage>>>>,
+    pub(crate) requested: bool,
+}
