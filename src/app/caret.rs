@@ -8,54 +8,38 @@ use super::commands::AppCommand;
 use spantag_core::edit::Edit;
 use spantag_core::history::Cursor;
 use spantag_core::model::SpanId;
-use spantag_core::movement::Selection;
+use spantag_core::movement::{self, Boundary, Dir, Selection, Text, Unit};
 
 impl SpantagApp {
-    /// Caret moves (Left/Right) and selection extension (Shift+Left/Right), by token.
+    /// Caret moves (Left/Right) and selection extension (Shift+Left/Right), by token, through
+    /// the core's movement functions (an extended selection never starts or ends in whitespace).
     pub(super) fn caret_command(&mut self, c: AppCommand) {
-        match c {
+        let Some(d) = self.ws.project().documents.get(self.sel.doc) else {
+            return;
+        };
+        let t = Text::of(d);
+        let dir = match c {
+            AppCommand::CaretLeft | AppCommand::ExtendLeft => Dir::Back,
+            _ => Dir::Forward,
+        };
+        let next = match c {
             AppCommand::CaretLeft | AppCommand::CaretRight => {
-                let Some(d) = self.ws.project().documents.get(self.sel.doc) else {
-                    return;
-                };
-                let toks = d.index().tokens();
-                let at = self.sel.selection.head;
-                let next = if c == AppCommand::CaretRight {
-                    let i = toks.partition_point(|t| t.start <= at);
-                    toks.get(i).map(|t| t.start)
-                } else {
-                    let i = toks.partition_point(|t| t.start < at);
-                    i.checked_sub(1).and_then(|i| toks.get(i)).map(|t| t.start)
-                };
-                if let Some(n) = next {
-                    self.sel.selection = Selection::caret(n);
-                    self.sel.span = None;
-                    self.view.article.scroll_target = Some(n);
-                }
+                movement::move_caret(&t, self.sel.selection, Unit::Token, dir)
             }
             AppCommand::ExtendLeft | AppCommand::ExtendRight => {
-                let Some(d) = self.ws.project().documents.get(self.sel.doc) else {
-                    return;
-                };
-                let toks = d.index().tokens();
-                let at = self.sel.selection.head;
-                let next = if c == AppCommand::ExtendRight {
-                    let i = toks.partition_point(|t| t.end <= at);
-                    toks.get(i).map(|t| t.end)
+                // With a span selected, extending starts afresh from the caret.
+                let from = if self.sel.span.is_some() {
+                    Selection::caret(self.sel.selection.head)
                 } else {
-                    let i = toks.partition_point(|t| t.start < at);
-                    i.checked_sub(1).and_then(|i| toks.get(i)).map(|t| t.start)
+                    self.sel.selection
                 };
-                if let Some(n) = next {
-                    if self.sel.span.take().is_some() {
-                        self.sel.selection.anchor = self.sel.selection.head;
-                    }
-                    self.sel.selection.head = n;
-                    self.view.article.scroll_target = Some(n);
-                }
+                movement::extend(&t, from, Unit::Token, dir)
             }
-            _ => {}
-        }
+            _ => return,
+        };
+        self.sel.selection = next;
+        self.sel.span = None;
+        self.view.article.scroll_target = Some(next.head);
     }
 
     /// Tab and Shift+Tab: the next or previous span in text order.
@@ -102,38 +86,14 @@ impl SpantagApp {
         let Some(s) = d.span(id) else {
             return;
         };
-        let toks = d.index().tokens();
-        let (mut start, mut end) = (s.start, s.end);
-        match c {
-            AppCommand::StartLeft => {
-                let i = toks.partition_point(|t| t.start < start);
-                if let Some(t) = i.checked_sub(1).and_then(|i| toks.get(i)) {
-                    start = t.start;
-                }
-            }
-            AppCommand::StartRight => {
-                let i = toks.partition_point(|t| t.start <= start);
-                if let Some(t) = toks.get(i).filter(|t| t.start < end) {
-                    start = t.start;
-                }
-            }
-            AppCommand::EndLeft => {
-                let i = toks.partition_point(|t| t.end < end);
-                if let Some(t) = i
-                    .checked_sub(1)
-                    .and_then(|i| toks.get(i))
-                    .filter(|t| t.end > start)
-                {
-                    end = t.end;
-                }
-            }
-            _ => {
-                let i = toks.partition_point(|t| t.end <= end);
-                if let Some(t) = toks.get(i) {
-                    end = t.end;
-                }
-            }
-        }
+        let (which, dir) = match c {
+            AppCommand::StartLeft => (Boundary::Start, Dir::Back),
+            AppCommand::StartRight => (Boundary::Start, Dir::Forward),
+            AppCommand::EndLeft => (Boundary::End, Dir::Back),
+            _ => (Boundary::End, Dir::Forward),
+        };
+        let moved = movement::move_boundary(&Text::of(d), s.start..s.end, which, Unit::Token, dir);
+        let (start, end) = (moved.start, moved.end);
         if (start, end) != (s.start, s.end) {
             let edits = vec![Edit::Resize {
                 doc: doc.clone(),
@@ -151,8 +111,15 @@ impl SpantagApp {
         let Some(doc) = self.doc_id() else {
             return;
         };
-        let sel = self.sel.range();
-        if !sel.is_empty() {
+        let Some(d) = self.ws.project().documents.get(self.sel.doc) else {
+            return;
+        };
+        let raw = self.sel.range();
+        // A selection made by mouse (character precision) may hold whitespace at its ends.
+        let sel = movement::trim_to_text(&Text::of(d), raw.clone());
+        if !raw.is_empty() && sel.is_empty() {
+            self.toast("The selection holds only whitespace; nothing to tag");
+        } else if !sel.is_empty() {
             let span =
                 match self
                     .ws

@@ -677,3 +677,52 @@ fn undo_restores_the_selection_from_before_the_step() {
     assert_eq!(span_text(&h).as_deref(), Some("The council"));
     assert_eq!(h.state().selected_span(), Some(id));
 }
+
+/// Shift+Right twice, Shift+Left once: the selection is "Lena", never "Lena " (the stored span
+/// would end in whitespace); once more Shift+Left leaves a caret, and tagging it does nothing.
+#[test]
+fn keyboard_extension_never_ends_in_whitespace() {
+    let mut h = harness(SpantagApp::new_for_test(project(), "tester"));
+    key(&mut h, Key::ArrowRight);
+    let lena = find(h.state(), "Lena");
+    assert_eq!(h.state().selection(), lena..lena);
+    key_mod(&mut h, Modifiers::SHIFT, Key::ArrowRight);
+    key_mod(&mut h, Modifiers::SHIFT, Key::ArrowRight);
+    assert_eq!(h.state().selection(), lena..lena + "Lena Ortiz".len());
+    key_mod(&mut h, Modifiers::SHIFT, Key::ArrowLeft);
+    assert_eq!(h.state().selection(), lena..lena + 4);
+    key(&mut h, Key::Num1);
+    assert!(has(h.state(), "actor", "Lena"), "{:?}", spans(h.state()));
+    // From a fresh caret: right, then back over the anchor leaves "Mayor"-side text only, and
+    // every span stored stays free of whitespace at its ends.
+    key_mod(&mut h, Modifiers::SHIFT, Key::ArrowRight);
+    key_mod(&mut h, Modifiers::SHIFT, Key::ArrowLeft);
+    key_mod(&mut h, Modifiers::SHIFT, Key::ArrowLeft);
+    key(&mut h, Key::Num2);
+    for s in &h.state().project().documents[0].spans {
+        assert_eq!(s.text.trim(), s.text, "span {s:?} has whitespace at an end");
+    }
+}
+
+/// An Alt+drag (exact characters) that takes in the space after a word tags only the word.
+#[test]
+fn exact_drag_over_a_trailing_space_tags_the_word_only() {
+    let mut h = harness(SpantagApp::new_for_test(project(), "tester"));
+    let salt = find(h.state(), "Saltmarsh");
+    let r0 = h.state().char_rect(salt).unwrap();
+    let r1 = h.state().char_rect(salt + 9).unwrap(); // the space after "Saltmarsh"
+    drag(
+        &mut h,
+        pos2(r0.left() + 1.0, r0.center().y),
+        pos2(r1.right() - 1.0, r1.center().y),
+        Modifiers::ALT,
+    );
+    assert_eq!(h.state().selection(), salt..salt + 10);
+    key(&mut h, Key::Num2);
+    assert!(
+        has(h.state(), "place", "Saltmarsh"),
+        "{:?}",
+        spans(h.state())
+    );
+    assert!(!has(h.state(), "place", "Saltmarsh "));
+}
