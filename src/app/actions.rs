@@ -5,96 +5,14 @@
 //! put the selection back ([`SpantagApp::restore_cursor`]).
 
 use super::SpantagApp;
+use super::action::{Action, Window};
 use super::commands::AppCommand;
-use super::state::{Closing, Modal, PromptKind, Toast, Window};
+use super::state::{Closing, Modal, PromptKind};
 use spantag_core::edit::Edit;
-use spantag_core::formats::ImportSummary;
 use spantag_core::history::{Cursor, Workspace};
 use spantag_core::model::{DEFAULT_LABELS, Document, Project, SpanId};
 use spantag_core::movement::Selection;
-use spantag_core::review::merge::Strategy;
-use spantag_core::review::queue::QueueFilter;
 use std::path::PathBuf;
-
-/// Something a widget asks the app to do. Widgets push these; nothing else changes the state.
-#[derive(Debug, Clone)]
-pub(crate) enum Action {
-    Command(AppCommand),
-    /// Tag the selection with a label, or relabel the selected span.
-    Tag(String),
-    OpenDoc(usize),
-    SelectSpan {
-        id: SpanId,
-        scroll: bool,
-    },
-    /// Open document `doc` (if needed) and select its span `id`, scrolled into view.
-    GoToSpan {
-        doc: usize,
-        id: SpanId,
-    },
-    SetSelection {
-        anchor: usize,
-        focus: usize,
-    },
-    ExtendTo(usize),
-    ClickAt {
-        char: Option<usize>,
-        boundary: usize,
-    },
-    /// Show only spans of this label in the span list.
-    SetFilter(Option<String>),
-    OpenPaths(Vec<PathBuf>),
-    AddPaths(Vec<PathBuf>),
-    SaveTo(PathBuf),
-    /// Save even though the file changed on disk.
-    ForceSave(PathBuf),
-    NewProject,
-    Restore,
-    DiscardRecovery,
-    /// Compare these projects (compare mode).
-    Compare(Vec<PathBuf>),
-    /// Apply a planned import (File › Import…) as one undoable step.
-    ApplyImport {
-        description: String,
-        edits: Vec<Edit>,
-        summary: Box<ImportSummary>,
-    },
-    /// The question on screen was answered: it closes, then the action runs (`None`: Cancel,
-    /// which also cancels a close or a save waiting on it).
-    Answered(Option<Box<Action>>),
-    /// "Save" in the unsaved-changes question: save, then run the action.
-    SaveThen(Box<Action>),
-    /// "Discard" in the unsaved-changes question: forget the changes, then run the action.
-    DiscardThen(Box<Action>),
-    /// The path prompt was answered with these paths (`None`: cancelled).
-    PromptAnswered(Option<Vec<PathBuf>>),
-    /// The name recorded on new spans and reviews (and kept in the settings file).
-    SetAnnotator(String),
-    CloseWindow(Window),
-    /// Show a message (a dialog's note or error).
-    Notify(Toast),
-    DismissToast(usize),
-    /// Review mode: the queue's filters.
-    SetReviewFilter(QueueFilter),
-    /// Review mode: the typed note becomes span `span`'s review note (one step).
-    SaveReviewNote {
-        doc: usize,
-        span: SpanId,
-        text: String,
-    },
-    /// Compare mode: settle the current conflict with annotator `k`'s spans.
-    TakeAnnotator(usize),
-    /// Compare mode: merge the compared projects again with another strategy.
-    Remerge(Strategy),
-    /// Compare mode: stop loading a comparison.
-    CancelCompare,
-    /// Compare mode: open the comparison the background thread finished.
-    OpenComparison,
-    /// Agreement window: the labels of the entity layer.
-    SetEntityLabels(Vec<String>),
-    /// Agreement window: whose confusion matrix is shown.
-    SetConfusionPair(usize),
-}
 
 impl SpantagApp {
     /// Applies the actions pushed this frame, and those they push in turn.

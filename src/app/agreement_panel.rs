@@ -7,11 +7,11 @@
 //! projects' labels and can be changed in the window.
 
 use super::SpantagApp;
-use super::actions::Action;
+use super::action::Action;
+use super::action::Window;
 use super::article::short;
 use super::compare::ReportState;
 use super::compare_panel::colors;
-use super::state::Window;
 use egui::{Color32, RichText, Sense, Ui, vec2};
 use spantag_core::review::agreement::{AgreementReport, ConfusionPair};
 use spantag_core::review::metrics::{Figure, NONE_LABEL};

@@ -2,7 +2,7 @@
 //! painted around the text (entities as boxes, claims as bands under the text, overlapping spans
 //! stacked in lanes). It reads the document and emits [`Action`]s; it never changes the project.
 
-use super::actions::Action;
+use super::action::Action;
 use egui::text::{LayoutJob, TextFormat};
 use egui::{
     Color32, CornerRadius, FontId, Galley, Pos2, Rect, Sense, Stroke, StrokeKind, Ui, pos2, vec2,

@@ -3,7 +3,7 @@
 //! by the action handler only.
 
 use super::SpantagApp;
-use super::actions::Action;
+use super::action::Action;
 use super::commands::AppCommand;
 use spantag_core::edit::Edit;
 use spantag_core::history::Cursor;

@@ -17,7 +17,7 @@
 //! Ctrl+Z goes back to the earlier strategy.
 
 use super::SpantagApp;
-use super::actions::Action;
+use super::action::Action;
 use super::commands::AppCommand;
 use super::state::PromptKind;
 use spantag_core::edit::Edit;

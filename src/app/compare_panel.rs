@@ -3,7 +3,7 @@
 //! buttons) and the "Comparing…" window. Everything here reads the state and pushes actions.
 
 use super::SpantagApp;
-use super::actions::Action;
+use super::action::Action;
 use super::article::{SpanMark, short};
 use super::commands::AppCommand;
 use egui::{Color32, RichText, Ui};

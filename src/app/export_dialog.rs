@@ -1,7 +1,7 @@
 //! File → Export…: format and filters, a cached preview of the first records, and an export that
 //! runs on its own thread with a progress bar, Cancel and a summary at the end.
 
-use super::transfer::{
+use super::dialog_kit::{
     self, Context, NO_DIALOG, Outbox, Outcome, PickKind, Picked, counts_grid, error_text, item_list,
 };
 use egui::{Key, RichText, Ui};
@@ -269,7 +269,7 @@ impl ExportDialog {
         self.sync_labels(cx.project);
         self.poll(ctx, out);
         let mut close = false;
-        let open = transfer::dialog_window(
+        let open = dialog_kit::dialog_window(
             ctx,
             "Export training data",
             [680.0, 660.0],
@@ -367,7 +367,7 @@ impl ExportDialog {
         let focus = std::mem::take(&mut self.focus_out);
         let browse = ui
             .add_enabled_ui(!running, |ui| {
-                let (r, browse) = transfer::path_field(
+                let (r, browse) = dialog_kit::path_field(
                     ui,
                     what,
                     &mut self.out,
@@ -402,8 +402,8 @@ impl ExportDialog {
     }
 
     fn option_widgets(&mut self, ui: &mut Ui) {
-        transfer::options_grid(ui, "export-options", |ui| {
-            transfer::format_row(ui, &mut self.format, formats::exporters(), describe);
+        dialog_kit::options_grid(ui, "export-options", |ui| {
+            dialog_kit::format_row(ui, &mut self.format, formats::exporters(), describe);
             let uses =
                 |pick: fn(&formats::Exporter) -> bool| self.format.exporter().is_some_and(pick);
             if uses(|e| e.scheme) {
@@ -486,7 +486,7 @@ impl ExportDialog {
                 file_name: &file_name,
             }
         };
-        match transfer::native_pick(kind, Some(&dir)) {
+        match dialog_kit::native_pick(kind, Some(&dir)) {
             Picked::Chosen(mut v) => {
                 self.out = v.swap_remove(0).display().to_string();
                 self.out_auto = false;
@@ -592,7 +592,7 @@ impl ExportDialog {
     }
 
     fn outcome_section(&mut self, ui: &mut Ui) {
-        transfer::show_outcome(ui, self.outcome.as_ref(), |ui, s| {
+        dialog_kit::show_outcome(ui, self.outcome.as_ref(), |ui, s| {
             show_summary(ui, s, &mut self.reveal);
         });
     }
@@ -603,7 +603,7 @@ impl ExportDialog {
 fn show_summary(ui: &mut Ui, s: &ExportSummary, reveal: &mut bool) {
     let spans: usize = s.spans_per_label.values().sum();
     ui.horizontal(|ui| {
-        transfer::result_heading(ui, "Export finished", reveal);
+        dialog_kit::result_heading(ui, "Export finished", reveal);
         if ui
             .small_button("Copy report")
             .on_hover_text("Copy the full report as text")

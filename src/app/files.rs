@@ -1,7 +1,8 @@
 //! Files: native dialogs (or the app's own path prompt), opening and adding files, saving and
 //! autosave.
 
-use super::state::{Closing, Modal, PathPrompt, PromptKind, Toast};
+use super::action::Toast;
+use super::state::{Closing, Modal, PathPrompt, PromptKind};
 use super::storage::FileStamp;
 use super::{Action, SpantagApp};
 use spantag_core::edit::Edit;

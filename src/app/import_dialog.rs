@@ -2,8 +2,8 @@
 //! what will be imported. The preview is the import itself, planned as edits on a background
 //! thread ([`formats::import_edits`]); Import hands those edits to the app as one undoable step.
 
-use super::actions::Action;
-use super::transfer::{
+use super::action::Action;
+use super::dialog_kit::{
     self, Context, NO_DIALOG, Outbox, Outcome, PickKind, Picked, counts_grid, error_text, item_list,
 };
 use egui::{Key, RichText, Ui};
@@ -126,7 +126,7 @@ impl ImportDialog {
     pub(crate) fn show(&mut self, ctx: &egui::Context, cx: &Context<'_>, out: &mut Outbox) -> bool {
         self.poll(ctx);
         let mut close = false;
-        let open = transfer::dialog_window(
+        let open = dialog_kit::dialog_window(
             ctx,
             "Import annotations",
             [640.0, 600.0],
@@ -217,8 +217,8 @@ impl ImportDialog {
 
     fn body(&mut self, ui: &mut Ui, cx: &Context<'_>) {
         let before = self.format;
-        transfer::options_grid(ui, "import-options", |ui| {
-            transfer::format_row(ui, &mut self.format, formats::importers(), describe);
+        dialog_kit::options_grid(ui, "import-options", |ui| {
+            dialog_kit::format_row(ui, &mut self.format, formats::importers(), describe);
             ui.label("Offsets:");
             if self.has_offsets() {
                 ui.horizontal(|ui| {
@@ -250,7 +250,8 @@ impl ImportDialog {
             ("Add files…", "file(s) to import; separate several with ';'")
         };
         let focus = std::mem::take(&mut self.focus_inputs);
-        let (_, browse) = transfer::path_field(ui, "Input:", &mut self.inputs, hint, button, focus);
+        let (_, browse) =
+            dialog_kit::path_field(ui, "Input:", &mut self.inputs, hint, button, focus);
         if browse {
             self.browse(cx.can_browse);
         }
@@ -279,8 +280,8 @@ impl ImportDialog {
                 }
             }
         }
-        transfer::show_outcome(ui, self.outcome.as_ref(), |ui, s| {
-            transfer::result_heading(ui, "Import finished", &mut self.reveal);
+        dialog_kit::show_outcome(ui, self.outcome.as_ref(), |ui, s| {
+            dialog_kit::result_heading(ui, "Import finished", &mut self.reveal);
             show_summary(ui, s, "import-done");
             ui.weak("Edit › Undo (Ctrl+Z) removes everything this import added.");
         });
@@ -327,7 +328,7 @@ impl ImportDialog {
             },
             Some(Input::Folder) | None => PickKind::Folder,
         };
-        match transfer::native_pick(kind, None) {
+        match dialog_kit::native_pick(kind, None) {
             Picked::Chosen(v) => {
                 let mut parts: Vec<String> = self
                     .input_paths()

@@ -2,7 +2,7 @@
 //! each command does once its action is applied.
 
 use super::SpantagApp;
-use super::actions::Action;
+use super::action::Action;
 use super::commands::{self, AppCommand, commands, hotkey_key};
 use super::files::is_project_file;
 use super::name::NameDialog;

@@ -11,6 +11,7 @@
 //! `review`/`review_panel`, `compare`/`compare_panel` and `agreement_panel` (reviewing), and
 //! `transfer` with the export and import dialogs.
 
+mod action;
 mod actions;
 mod agreement_panel;
 pub mod article;
@@ -18,6 +19,7 @@ mod caret;
 pub mod commands;
 mod compare;
 mod compare_panel;
+mod dialog_kit;
 mod export_dialog;
 mod files;
 pub mod fonts;
@@ -34,7 +36,7 @@ mod windows;
 
 pub use windows::write_png;
 
-use actions::Action;
+use action::{Action, Toast};
 
 use compare::CompareMode;
 use files::format_epoch;
@@ -43,7 +45,7 @@ use spantag_core::history::Workspace;
 use spantag_core::model::{DEFAULT_LABELS, Project, SpanId};
 use spantag_core::project_io;
 use state::{
-    Closing, Dialogs, DocumentView, Modal, Persistence, Screenshot, SelectionState, Shell, Toast,
+    Closing, Dialogs, DocumentView, Modal, Persistence, Screenshot, SelectionState, Shell,
 };
 use std::ops::Range;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! the article itself. Each reads the state and pushes [`Action`]s; nothing here changes the project.
 
 use super::SpantagApp;
-use super::actions::Action;
+use super::action::Action;
 use super::article::{ViewInput, short};
 use super::commands::{AppCommand, MenuGroup, commands, shortcut_text};
 use super::state::SpanView;

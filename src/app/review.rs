@@ -8,7 +8,7 @@
 //! This module also holds the hooks the app shell calls for review and compare mode.
 
 use super::SpantagApp;
-use super::actions::Action;
+use super::action::Action;
 use super::article::SpanMark;
 use super::commands::AppCommand;
 use spantag_core::edit::Edit;

@@ -3,7 +3,7 @@
 //! being typed is the field's own text until Enter saves it (one history step).
 
 use super::SpantagApp;
-use super::actions::Action;
+use super::action::Action;
 use super::article::short;
 use super::commands::AppCommand;
 use egui::{RichText, Ui};

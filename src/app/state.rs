@@ -3,7 +3,7 @@
 //! over it ([`Dialogs`]), the project file ([`Persistence`]) and the window's own life
 //! ([`Shell`], with [`Closing`]). Widgets read these; only the action handler changes them.
 
-use super::actions::Action;
+use super::action::{Action, Toast};
 use super::article::ArticleView;
 use super::name::NameDialog;
 use super::storage::{Autosaver, FileStamp};
@@ -73,39 +73,6 @@ pub(crate) struct SpanView {
     pub(crate) rows: Vec<usize>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ToastKind {
-    Info,
-    Error,
-}
-
-/// A message in the corner of the window.
-#[derive(Debug, Clone)]
-pub(crate) struct Toast {
-    pub(crate) text: String,
-    pub(crate) kind: ToastKind,
-    /// When it goes away (NaN until first shown).
-    pub(crate) until: f64,
-}
-
-impl Toast {
-    pub(crate) fn info(text: impl Into<String>) -> Self {
-        Toast {
-            text: text.into(),
-            kind: ToastKind::Info,
-            until: f64::NAN,
-        }
-    }
-
-    pub(crate) fn error(text: impl Into<String>) -> Self {
-        Toast {
-            text: text.into(),
-            kind: ToastKind::Error,
-            until: f64::NAN,
-        }
-    }
-}
-
 /// What the path prompt is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum PromptKind {
@@ -130,16 +97,6 @@ pub(crate) enum Modal {
     ChangedOnDisk(PathBuf),
     /// Recovery data found at start-up.
     Recovery { when: String, path: Option<PathBuf> },
-}
-
-/// The windows that can be closed with their own close button.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Window {
-    Help,
-    Name,
-    Agreement,
-    Export,
-    Import,
 }
 
 /// The windows and questions over the panels, and the toasts.

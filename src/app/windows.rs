@@ -3,10 +3,11 @@
 //! read the state and push actions.
 
 use super::SpantagApp;
-use super::actions::Action;
+use super::action::Action;
+use super::action::{ToastKind, Window};
 use super::commands::{AppCommand, commands, shortcut_text};
 use super::name::{NameDialog, NameOutcome};
-use super::state::{Closing, Modal, PromptKind, ToastKind, Window};
+use super::state::{Closing, Modal, PromptKind};
 use egui::{Key, RichText};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
