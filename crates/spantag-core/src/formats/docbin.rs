@@ -1746,6 +1746,9 @@ fn char_len(s: &str) -> usize {
 // ---------------------------------------------------------------------------------------------
 
 #[cfg(test)]
+mod roundtrip_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
