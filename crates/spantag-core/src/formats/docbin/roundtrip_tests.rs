@@ -5,6 +5,7 @@
 //!
 //! `DOCBIN_BLESS=1 cargo test -p spantag-core roundtrip` rewrites the expectation.
 
+use super::chunks::CHUNK_SIZE;
 use super::*;
 use rmpv::Value;
 use std::collections::HashMap;
@@ -24,12 +25,14 @@ const LEVELS: [Compression; 4] = [
     Compression::Best,
 ];
 
-/// Tokens `(text, followed by a space)`; spans `(label, start_token, end_token)`: char offsets
-/// are derived from the tokens.
+/// A span as `(label, start_token, end_token)`.
+type SpanSpec = (String, usize, usize);
+
+/// Tokens `(text, followed by a space)` and spans; char offsets are derived from the tokens.
 struct DocSpec {
     tokens: Vec<(String, bool)>,
-    ents: Vec<(String, usize, usize)>,
-    groups: Vec<(String, Vec<(String, usize, usize)>)>,
+    ents: Vec<SpanSpec>,
+    groups: Vec<(String, Vec<SpanSpec>)>,
 }
 
 impl DocSpec {
@@ -56,7 +59,7 @@ impl DocSpec {
             ends.push(start + t.text.chars().count());
             starts.push(start + t.text.chars().count() + usize::from(t.space));
         }
-        let span = |x: &'s (String, usize, usize)| -> SpacySpan<'s> {
+        let span = |x: &'s SpanSpec| -> SpacySpan<'s> {
             let (label, s, e) = (&x.0, x.1, x.2);
             SpacySpan {
                 label,
