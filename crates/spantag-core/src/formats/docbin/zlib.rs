@@ -79,6 +79,12 @@ impl Compression {
 
 /// Compresses byte strings into independent raw-deflate segments with `flate2` at the level of
 /// the [`Compression`] (`Fast` is level 1), each ended by a sync flush.
+///
+/// For `Fast` this replaced a hand-written one-probe LZ77 encoder of the sections after the token
+/// rows. Exporting the 2,000-document benchmark corpus to `.spacy` (callgrind, instructions inside
+/// `formats::export`): 894 million with that encoder, 868 million with `flate2`'s zlib-rs backend
+/// (chosen, see Cargo.toml), 902 million with its miniz_oxide backend. The 20,000-document file is
+/// 85,171,628 bytes against 85,210,394 before.
 pub(super) struct ChunkEncoder {
     level: flate2::Compression,
     deflate: Option<flate2::Compress>,
