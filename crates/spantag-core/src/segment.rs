@@ -644,6 +644,22 @@ mod tests {
         }
     }
 
+    /// The Unicode version of `unicode_segmentation`'s tables when the fast path's properties were
+    /// last checked against them.
+    const CHECKED_UNICODE_VERSION: (u64, u64, u64) = (17, 0, 0);
+
+    #[test]
+    fn unicode_segmentation_tables_are_the_checked_version() {
+        assert_eq!(
+            unicode_segmentation::UNICODE_VERSION,
+            CHECKED_UNICODE_VERSION,
+            "unicode-segmentation now follows another Unicode version: re-run the equality tests \
+             (`cargo test -p spantag-core segment`: the unit tests here and the property in \
+             tests/core/props.rs), check the fast path's break properties in `known` against \
+             the new UAX #29, then update CHECKED_UNICODE_VERSION"
+        );
+    }
+
     #[test]
     fn news_text() {
         check("The mayor said: “It’s done.” Then – at 3.5 p.m. – U.S. officials left.\n\nNext?");
