@@ -261,7 +261,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_unset_or_empty_override_falls_back() {
+    fn an_unset_override_falls_back() {
         let fallback = || Some(PathBuf::from("fallback"));
         let unset = "SPANTAG_TEST_VARIABLE_THAT_IS_NEVER_SET";
         assert_eq!(dir_or(unset, fallback), Some(PathBuf::from("fallback")));

@@ -59,12 +59,11 @@ impl Timestamp {
         {
             return Err(shape());
         }
+        // At most four ASCII digits, so no overflow.
         let num = |r: std::ops::Range<usize>| -> Option<i16> {
-            let digits = s.get(r)?;
-            if !digits.bytes().all(|c| c.is_ascii_digit()) {
-                return None;
-            }
-            digits.parse().ok()
+            b.get(r)?.iter().try_fold(0i16, |n, &c| {
+                c.is_ascii_digit().then(|| n * 10 + i16::from(c - b'0'))
+            })
         };
         let field = |r| num(r).ok_or_else(shape);
         let small = |r| field(r).map(|v| i8::try_from(v).unwrap_or(i8::MAX));
@@ -83,25 +82,12 @@ impl Timestamp {
                 "the zone {rest:?} is not UTC (write Z or +00:00)"
             )));
         }
-        if !(1..=12).contains(&mo) {
-            return Err(fail(format!("there is no month {mo}")));
+        match DateTime::new(y, mo, d, h, mi, se, 0) {
+            Ok(dt) => Ok(Timestamp(dt.duration_since(EPOCH).as_secs())),
+            Err(e) => Err(fail(
+                why_not(y, mo, d, h, mi, se).unwrap_or_else(|| e.to_string()),
+            )),
         }
-        let first = Date::new(y, mo, 1).map_err(|e| fail(e.to_string()))?;
-        if !(1..=first.days_in_month()).contains(&d) {
-            return Err(fail(format!(
-                "{} {y:04} has {} days",
-                first.strftime("%B"),
-                first.days_in_month()
-            )));
-        }
-        if h > 23 || mi > 59 || se > 59 {
-            return Err(fail(format!(
-                "the time {h:02}:{mi:02}:{se:02} does not exist (hours go to 23, minutes and \
-                 seconds to 59)"
-            )));
-        }
-        let dt = DateTime::new(y, mo, d, h, mi, se, 0).map_err(|e| fail(e.to_string()))?;
-        Ok(Timestamp(dt.duration_since(EPOCH).as_secs()))
     }
 
     /// Whether project files can hold this timestamp (years 0000 to 9999).
@@ -117,6 +103,27 @@ impl Timestamp {
             .checked_add(SignedDuration::from_secs(secs))
             .unwrap_or(EPOCH)
     }
+}
+
+/// Why jiff refused a date and time, in words.
+fn why_not(y: i16, mo: i8, d: i8, h: i8, mi: i8, se: i8) -> Option<String> {
+    if !(1..=12).contains(&mo) {
+        return Some(format!("there is no month {mo}"));
+    }
+    let first = Date::new(y, mo, 1).ok()?;
+    if !(1..=first.days_in_month()).contains(&d) {
+        return Some(format!(
+            "{} {y:04} has {} days",
+            first.strftime("%B"),
+            first.days_in_month()
+        ));
+    }
+    (h > 23 || mi > 59 || se > 59).then(|| {
+        format!(
+            "the time {h:02}:{mi:02}:{se:02} does not exist (hours go to 23, minutes and \
+             seconds to 59)"
+        )
+    })
 }
 
 impl fmt::Display for Timestamp {
