@@ -344,7 +344,7 @@ impl SpantagApp {
                 settings.annotator = Some(name.clone());
                 super::storage::save_settings(dir, &settings).map(|_| ())
             }
-            None => Err("no settings folder (set HOME or SPANTAG_CONFIG_DIR)".to_owned()),
+            None => Err("no settings folder (set SPANTAG_CONFIG_DIR)".to_owned()),
         };
         match saved {
             Ok(()) => self.toast(format!("New spans and reviews are recorded as {name}")),

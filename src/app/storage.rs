@@ -9,39 +9,43 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::SystemTime;
 
-/// Persistent user settings (`$XDG_CONFIG_HOME/spantag/settings.ron`).
+/// Persistent user settings (`settings.ron` in [`config_dir`]).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Settings {
     #[serde(default)]
     pub annotator: Option<String>,
 }
 
-/// The settings directory (`$SPANTAG_CONFIG_DIR`, else `$XDG_CONFIG_HOME/spantag`, else
-/// `~/.config/spantag`).
-pub fn config_dir() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("SPANTAG_CONFIG_DIR") {
-        return Some(PathBuf::from(d));
-    }
-    if let Some(d) = std::env::var_os("XDG_CONFIG_HOME") {
-        return Some(PathBuf::from(d).join("spantag"));
-    }
-    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config").join("spantag"))
+/// spantag's folders by the conventions of the system (`None` without a home folder).
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "spantag")
 }
 
-/// Where recovery files live (`$SPANTAG_STATE_DIR`, else `$XDG_STATE_HOME/spantag`, else
-/// `~/.local/state/spantag`).
+/// The folder named by the environment variable `var` if it is set and not empty, else
+/// `fallback`.
+fn dir_or(var: &str, fallback: impl FnOnce() -> Option<PathBuf>) -> Option<PathBuf> {
+    match std::env::var_os(var) {
+        Some(d) if !d.is_empty() => Some(PathBuf::from(d)),
+        _ => fallback(),
+    }
+}
+
+/// The settings folder: `$SPANTAG_CONFIG_DIR`, else the system's configuration folder for
+/// spantag (`$XDG_CONFIG_HOME/spantag` or `~/.config/spantag` on Linux,
+/// `~/Library/Application Support/spantag` on macOS, `%APPDATA%\spantag\config` on Windows).
+pub fn config_dir() -> Option<PathBuf> {
+    dir_or("SPANTAG_CONFIG_DIR", || {
+        project_dirs().map(|p| p.config_dir().to_owned())
+    })
+}
+
+/// Where recovery files live: `$SPANTAG_STATE_DIR`, else the system's state folder for spantag
+/// (`$XDG_STATE_HOME/spantag` or `~/.local/state/spantag` on Linux), or its local data folder
+/// where there is no state folder (`~/Library/Application Support/spantag` on macOS,
+/// `%LOCALAPPDATA%\spantag\data` on Windows).
 pub fn state_dir() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("SPANTAG_STATE_DIR") {
-        return Some(PathBuf::from(d));
-    }
-    if let Some(d) = std::env::var_os("XDG_STATE_HOME") {
-        return Some(PathBuf::from(d).join("spantag"));
-    }
-    std::env::var_os("HOME").map(|h| {
-        PathBuf::from(h)
-            .join(".local")
-            .join("state")
-            .join("spantag")
+    dir_or("SPANTAG_STATE_DIR", || {
+        project_dirs().map(|p| p.state_dir().unwrap_or(p.data_local_dir()).to_owned())
     })
 }
 
@@ -248,5 +252,61 @@ impl FileStamp {
             return true;
         }
         FileStamp::of(path).is_some_and(|s| s.hash == self.hash)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn an_unset_override_falls_back() {
+        let fallback = || Some(PathBuf::from("fallback"));
+        let unset = "SPANTAG_TEST_VARIABLE_THAT_IS_NEVER_SET";
+        assert_eq!(dir_or(unset, fallback), Some(PathBuf::from("fallback")));
+    }
+
+    #[test]
+    fn folders_follow_the_system_conventions() {
+        let Some(p) = project_dirs() else {
+            return; // no home folder here
+        };
+        #[cfg(target_os = "linux")]
+        {
+            let home = std::env::var_os("HOME").map(PathBuf::from);
+            let xdg = |var: &str, default: &str| {
+                std::env::var_os(var)
+                    .map(PathBuf::from)
+                    .filter(|d| d.is_absolute())
+                    .or_else(|| home.as_ref().map(|h| h.join(default)))
+                    .map(|d| d.join("spantag"))
+            };
+            assert_eq!(
+                Some(p.config_dir()),
+                xdg("XDG_CONFIG_HOME", ".config").as_deref()
+            );
+            assert_eq!(
+                p.state_dir(),
+                xdg("XDG_STATE_HOME", ".local/state").as_deref()
+            );
+        }
+        #[cfg(target_os = "macos")]
+        assert!(
+            p.config_dir()
+                .ends_with("Library/Application Support/spantag")
+        );
+        #[cfg(windows)]
+        assert!(p.config_dir().ends_with("spantag\\config"));
+        if std::env::var_os("SPANTAG_CONFIG_DIR").is_none() {
+            assert_eq!(config_dir().as_deref(), Some(p.config_dir()));
+        }
+        if std::env::var_os("SPANTAG_STATE_DIR").is_none() {
+            let state = state_dir().unwrap();
+            // macOS keeps both in Application Support; the file names differ.
+            #[cfg(not(target_os = "macos"))]
+            assert_ne!(state, p.config_dir());
+            assert!(state.ends_with("spantag") || state.ends_with("spantag\\data"));
+        }
     }
 }

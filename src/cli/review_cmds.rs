@@ -33,8 +33,8 @@ pub struct MergeArgs {
 }
 
 pub(crate) fn parse_strategy(s: &str) -> Result<Strategy, String> {
-    Strategy::from_name(s)
-        .ok_or_else(|| format!("unknown strategy {s:?}: use majority, union or intersection"))
+    s.parse()
+        .map_err(|_| format!("unknown strategy {s:?}: use majority, union or intersection"))
 }
 
 /// Loads projects and names each one's annotator (its only author, else its file name).

@@ -143,10 +143,27 @@ pub struct Span {
     pub proposed_by: Vec<String>,
 }
 
-/// Review status of a span.
+/// Review status of a span. Its lower-case name (`pending`, `accepted`, ...) is its
+/// [`Display`](std::fmt::Display) form and parses back ([`FromStr`](std::str::FromStr)) in any
+/// ASCII case.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    Default,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
 )]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum Status {
     #[default]
     Pending,
@@ -170,19 +187,12 @@ impl Status {
 
     /// Lower-case name, as used on the command line.
     pub fn name(self) -> &'static str {
-        match self {
-            Status::Pending => "pending",
-            Status::Accepted => "accepted",
-            Status::Rejected => "rejected",
-            Status::Edited => "edited",
-        }
+        self.into()
     }
 
-    /// Parses a lower-case name.
+    /// Parses a name in any ASCII case (the [`FromStr`](std::str::FromStr) of the type).
     pub fn from_name(s: &str) -> Option<Status> {
-        Status::ALL
-            .into_iter()
-            .find(|st| st.name().eq_ignore_ascii_case(s))
+        s.parse().ok()
     }
 }
 
@@ -619,6 +629,39 @@ mod tests {
         assert_eq!(Color([1, 2, 255]).to_string(), "#0102ff");
         assert_eq!(Color::parse("3b82c4"), None);
         assert_eq!(Color::parse("#3b82cé"), None);
+    }
+
+    #[test]
+    fn status_names() {
+        use strum::IntoEnumIterator;
+        assert_eq!(Status::iter().collect::<Vec<_>>(), Status::ALL);
+        let names: Vec<&str> = Status::ALL.iter().map(|s| s.name()).collect();
+        assert_eq!(names, ["pending", "accepted", "rejected", "edited"]);
+        for s in Status::ALL {
+            assert_eq!(s.to_string(), s.name());
+            assert_eq!(s.name().parse::<Status>(), Ok(s));
+            assert_eq!(s.name().to_uppercase().parse::<Status>(), Ok(s));
+        }
+        assert_eq!("Accepted".parse::<Status>(), Ok(Status::Accepted));
+        assert_eq!("rEjEcTeD".parse::<Status>(), Ok(Status::Rejected));
+        assert_eq!(Status::from_name("EDITED"), Some(Status::Edited));
+        // Exact names only: no trimming, no prefixes, no other scripts' case folding.
+        for bad in [
+            "",
+            " accepted",
+            "accept",
+            "accepted!",
+            "ACCEPTED ",
+            "pendıng",
+            "maybe",
+        ] {
+            assert!(bad.parse::<Status>().is_err(), "{bad:?}");
+        }
+        // The project file keeps the serde names.
+        assert_eq!(
+            serde_json::to_string(&Status::Accepted).ok().as_deref(),
+            Some("\"Accepted\"")
+        );
     }
 
     #[test]

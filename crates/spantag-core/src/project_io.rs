@@ -5,6 +5,7 @@
 //! strings, no escaping). Two saves of the same project are byte-identical.
 
 use crate::model::{Document, Label, Project, SCHEMA_VERSION, SpanId, content_hash};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -185,8 +186,8 @@ pub fn load(path: &Path) -> Result<Project, ProjectError> {
     from_ron_bytes(&bytes, path)
 }
 
-/// Reads a whole file; large files are read as two halves on two threads, which halves the
-/// time spent copying from the page cache into fresh memory.
+/// Reads a whole file; large files are read as two halves in parallel, which halves the time
+/// spent copying from the page cache into fresh memory.
 fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
     #[cfg(unix)]
     {
@@ -200,13 +201,12 @@ fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
             let mut buf = vec![0u8; len];
             let (a, b) = buf.split_at_mut(len / 2);
             let offset = a.len() as u64;
-            let (ra, rb) = std::thread::scope(|scope| {
-                let second = scope.spawn(|| file.read_exact_at(b, offset));
-                let first = file.read_exact_at(a, 0);
-                (first, second.join())
-            });
+            let (ra, rb) = rayon::join(
+                || file.read_exact_at(a, 0),
+                || file.read_exact_at(b, offset),
+            );
             ra?;
-            rb.map_err(|_| std::io::Error::other("reading thread failed"))??;
+            rb?;
             // The file may have grown since its length was taken; read any rest.
             let mut rest = Vec::new();
             let mut f = &file;
@@ -242,12 +242,7 @@ pub fn from_ron_bytes(bytes: &[u8], path: &Path) -> Result<Project, ProjectError
             let text = utf8(bytes, path)?;
             let p = ron::Options::default()
                 .from_str::<Project>(text)
-                .map_err(|e| ProjectError::Syntax {
-                    path: path.to_owned(),
-                    line: e.span.start.line,
-                    col: e.span.start.col,
-                    message: e.code.to_string(),
-                })?;
+                .map_err(|e| parse_error(e, path))?;
             (p, None)
         }
     };
@@ -277,6 +272,28 @@ pub fn from_ron_bytes(bytes: &[u8], path: &Path) -> Result<Project, ProjectError
     Ok(project)
 }
 
+/// A RON error as a project error: a value its type refuses (an impossible timestamp, a malformed
+/// colour) is a problem on its line; anything else is a syntax error.
+fn parse_error(e: ron::error::SpannedError, path: &Path) -> ProjectError {
+    match e.code {
+        ron::Error::Message(message) => ProjectError::Invalid {
+            path: path.to_owned(),
+            problems: vec![Problem {
+                doc: None,
+                span: None,
+                line: Some(e.span.start.line),
+                message,
+            }],
+        },
+        code => ProjectError::Syntax {
+            path: path.to_owned(),
+            line: e.span.start.line,
+            col: e.span.start.col,
+            message: code.to_string(),
+        },
+    }
+}
+
 /// The file as text, or a syntax error at the first byte that is not UTF-8.
 fn utf8<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a str, ProjectError> {
     std::str::from_utf8(bytes).map_err(|e| {
@@ -299,24 +316,17 @@ fn utf8<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a str, ProjectError> {
     })
 }
 
-/// Where `needle` first occurs in `hay` at or after `from`.
+/// Where `needle` first occurs in `hay` at or after `from` (never for an empty needle).
 fn find_bytes(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    let first = *needle.first()?;
-    let mut at = from;
-    while let Some(rest) = hay.get(at..) {
-        let i = rest.iter().position(|&b| b == first)?;
-        let cand = at + i;
-        if hay.get(cand..cand + needle.len()) == Some(needle) {
-            return Some(cand);
-        }
-        at = cand + 1;
+    if needle.is_empty() {
+        return None;
     }
-    None
+    memchr::memmem::find(hay.get(from..)?, needle).map(|i| from + i)
 }
 
 /// Parses a file in the layout [`to_ron_string`] writes, with its documents split across threads
 /// (RON parsing dominates load time). The body is cut into pieces at document starts; each piece
-/// is checked for UTF-8, split into documents, parsed and validated on a worker thread. Returns
+/// is checked for UTF-8, split into documents, parsed and validated on rayon's pool. Returns
 /// `None` when the file is laid out differently or any part fails to parse; the caller then
 /// parses the whole file in one piece, which also gives the exact position of a syntax error.
 fn parse_parallel(bytes: &[u8]) -> Option<(Project, Vec<Vec<Problem>>)> {
@@ -336,10 +346,7 @@ fn parse_parallel(bytes: &[u8]) -> Option<(Project, Vec<Vec<Problem>>)> {
     if !body.starts_with(DOC_START.as_bytes()) {
         return None;
     }
-    let threads = std::thread::available_parallelism()
-        .map(std::num::NonZeroUsize::get)
-        .unwrap_or(1)
-        .clamp(1, 8);
+    let threads = rayon::current_num_threads().clamp(1, 8);
     // Pieces of about 1 MB (at least one per thread), each starting at a document start. The
     // pattern is ASCII, so a match in valid UTF-8 is always on a character boundary.
     let pieces_wanted = (body.len() >> 20).clamp(threads, 256);
@@ -352,58 +359,30 @@ fn parse_parallel(bytes: &[u8]) -> Option<(Project, Vec<Vec<Problem>>)> {
         }
     }
     cuts.push(body.len());
-    let pieces: Vec<&[u8]> = cuts.windows(2).map(|w| &body[w[0]..w[1]]).collect();
     let labels = label_set(&project);
-    let labels = &labels;
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let next = &next;
-    let pieces = &pieces;
-    type Part = Vec<(Document, Vec<Problem>)>;
-    let parse_piece = move |piece: &[u8]| -> Option<Part> {
-        let piece = std::str::from_utf8(piece).ok()?;
-        let mut starts: Vec<usize> = piece.match_indices(DOC_START).map(|(i, _)| i).collect();
+    let doc_start = memchr::memmem::Finder::new(DOC_START);
+    let parse_piece = |piece: &[u8]| -> Option<Vec<(Document, Vec<Problem>)>> {
+        let text = std::str::from_utf8(piece).ok()?;
+        let mut starts: Vec<usize> = doc_start.find_iter(piece).collect();
         starts.push(piece.len());
         let mut docs = Vec::with_capacity(starts.len());
         for w in starts.windows(2) {
-            let chunk = piece[w[0]..w[1]].trim().trim_end_matches(',');
+            let chunk = text[w[0]..w[1]].trim().trim_end_matches(',');
             let mut d: Document = ron::Options::default().from_str(chunk).ok()?;
             d.sort_spans();
-            let problems = validate_document(&d, labels);
+            let problems = validate_document(&d, &labels);
             docs.push((d, problems));
         }
         Some(docs)
     };
-    let done: Vec<Vec<(usize, Option<Part>)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(move || {
-                    let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(piece) = pieces.get(i) else { break };
-                        let part = parse_piece(piece);
-                        let failed = part.is_none();
-                        out.push((i, part));
-                        if failed {
-                            break;
-                        }
-                    }
-                    out
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
-    let mut parts: Vec<Option<Part>> = (0..pieces.len()).map(|_| None).collect();
-    for (i, part) in done.into_iter().flatten() {
-        parts[i] = part;
-    }
+    // In file order; a piece that fails stops the others early.
+    let parts: Vec<Vec<(Document, Vec<Problem>)>> = cuts
+        .par_windows(2)
+        .map(|w| parse_piece(&body[w[0]..w[1]]))
+        .collect::<Option<_>>()?;
     let mut per_doc = Vec::new();
     for part in parts {
-        for (d, problems) in part? {
+        for (d, problems) in part {
             project.documents.push(d);
             per_doc.push(problems);
         }

@@ -12,6 +12,7 @@ use super::metrics::{
     PairReport, PairwiseSpanReport, SpanCounts, SpanRef, mean_scores,
 };
 use crate::model::{Status, is_band_label};
+use rayon::prelude::*;
 use serde::Serialize;
 
 /// The entity labels of the default label set ([`crate::model::DEFAULT_LABELS`]).
@@ -109,22 +110,12 @@ fn pairwise_report(
 /// Finds the tokens of `docs` (cached in each document) on all cores; the first use of a
 /// document's tokens is most of the cost of a first agreement run.
 fn tokenize_in_parallel(docs: &[&crate::model::Document]) {
-    let threads = std::thread::available_parallelism()
-        .map(std::num::NonZeroUsize::get)
-        .unwrap_or(1)
-        .clamp(1, 8);
-    if threads == 1 || docs.len() < 64 {
+    // A few documents are tokenized faster than the pool is woken.
+    if docs.len() < 64 {
         return;
     }
-    let per = docs.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        for part in docs.chunks(per) {
-            scope.spawn(move || {
-                for d in part {
-                    d.index();
-                }
-            });
-        }
+    docs.par_iter().with_min_len(8).for_each(|d| {
+        d.index();
     });
 }
 

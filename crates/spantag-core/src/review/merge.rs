@@ -11,9 +11,23 @@ use crate::model::{Document, Label, Project, Review, Span, SpanId, Status};
 use crate::time::Timestamp;
 use serde::Serialize;
 
-/// Which spans a merge accepts outright.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Which spans a merge accepts outright. Its lower-case name (`majority`, `union`,
+/// `intersection`) is its [`Display`](std::fmt::Display) form and parses back
+/// ([`FromStr`](std::str::FromStr)) in any ASCII case.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum Strategy {
     /// Spans made by more than half of the annotators who have the document.
     Majority,
@@ -26,19 +40,9 @@ pub enum Strategy {
 impl Strategy {
     pub const ALL: [Strategy; 3] = [Strategy::Majority, Strategy::Union, Strategy::Intersection];
 
-    /// Parses a strategy name (`majority`, `union`, `intersection`).
-    pub fn from_name(s: &str) -> Option<Strategy> {
-        Strategy::ALL
-            .into_iter()
-            .find(|st| st.name().eq_ignore_ascii_case(s))
-    }
-
+    /// Lower-case name, as used on the command line and in reports.
     pub fn name(self) -> &'static str {
-        match self {
-            Strategy::Majority => "majority",
-            Strategy::Union => "union",
-            Strategy::Intersection => "intersection",
-        }
+        self.into()
     }
 
     fn accepts(self, votes: usize, voters: usize) -> bool {
@@ -289,4 +293,31 @@ pub fn resolve(
     // Removals first: an edited span may take the place of a removed one.
     edits.sort_by_key(|e| !matches!(e, Edit::RemoveSpan { .. }));
     edits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strum::IntoEnumIterator;
+
+    #[test]
+    fn strategy_names() {
+        assert_eq!(Strategy::iter().collect::<Vec<_>>(), Strategy::ALL);
+        let names: Vec<&str> = Strategy::ALL.iter().map(|s| s.name()).collect();
+        assert_eq!(names, ["majority", "union", "intersection"]);
+        for s in Strategy::ALL {
+            assert_eq!(s.to_string(), s.name());
+            assert_eq!(s.name().parse::<Strategy>(), Ok(s));
+            assert_eq!(s.name().to_uppercase().parse::<Strategy>(), Ok(s));
+            // Reports spell it the same way.
+            assert_eq!(
+                serde_json::to_string(&s).ok(),
+                Some(format!("\"{}\"", s.name()))
+            );
+        }
+        assert_eq!("Union".parse::<Strategy>(), Ok(Strategy::Union));
+        for bad in ["", "majority ", " union", "inter", "all", "maj"] {
+            assert!(bad.parse::<Strategy>().is_err(), "{bad:?}");
+        }
+    }
 }
