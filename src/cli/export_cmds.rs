@@ -86,6 +86,9 @@ pub struct ImportArgs {
     /// Author of spans whose input names none.
     #[arg(long, default_value = "import")]
     pub author: String,
+    /// Largest input file accepted, in bytes.
+    #[arg(long, default_value_t = spantag_core::import::DEFAULT_MAX_BYTES)]
+    pub max_bytes: u64,
 }
 
 /// The `about` line of `export`.
@@ -234,6 +237,7 @@ pub fn import(a: &ImportArgs) -> anyhow::Result<Outcome> {
     opts.offsets = a.offsets;
     opts.map = a.map.clone();
     opts.author = a.author.clone();
+    opts.max_bytes = a.max_bytes;
     let summary = formats::import(&mut project, &a.inputs, &opts)?;
     project_io::save(&project, &a.project)?;
     if created {

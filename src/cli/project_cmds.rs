@@ -110,7 +110,7 @@ pub fn new(a: &NewArgs) -> anyhow::Result<Outcome> {
 /// Loads a project, with an error that says how to create one when the file is missing.
 pub fn load(path: &Path) -> anyhow::Result<Project> {
     match project_io::load(path) {
-        Err(ProjectError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+        Err(ProjectError::Read(e)) if e.is_not_found() => {
             bail!(
                 "{} does not exist (create it with `spantag new {}`)",
                 path.display(),

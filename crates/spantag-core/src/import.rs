@@ -4,31 +4,23 @@
 
 use crate::edit::Edit;
 use crate::model::{Document, LineEndings, Project, Source, content_hash, slug};
+use crate::read::{ReadError, read_bounded};
 use encoding_rs::{Encoding, UTF_8};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
-/// Default largest article accepted: 50 MB.
+/// Default largest article (and import file) accepted: 50 MiB.
 pub const DEFAULT_MAX_BYTES: u64 = 50 * 1024 * 1024;
 
 /// Why an article file could not be imported (that file is not added; see [`plan_add`]).
 #[derive(Debug, Error)]
 pub enum ImportError {
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    /// Not readable, not a regular file, or over the size limit.
+    #[error(transparent)]
+    Read(#[from] ReadError),
     #[error("{path}: the file is empty")]
     Empty { path: PathBuf },
-    #[error("{path}: the file is {size} bytes, over the limit of {limit} bytes")]
-    TooLarge {
-        path: PathBuf,
-        size: u64,
-        limit: u64,
-    },
     #[error("{path}: this looks like a binary file, not text ({why})")]
     Binary { path: PathBuf, why: String },
     #[error("{path}: unsupported file type {ext:?} (articles are .txt or .md)")]
@@ -186,19 +178,7 @@ pub fn read_article(path: &Path, options: &ImportOptions) -> Result<DecodedText,
             ext,
         });
     }
-    let io = |source| ImportError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let size = std::fs::metadata(path).map_err(io)?.len();
-    if size > options.max_bytes {
-        return Err(ImportError::TooLarge {
-            path: path.to_owned(),
-            size,
-            limit: options.max_bytes,
-        });
-    }
-    let bytes = std::fs::read(path).map_err(io)?;
+    let bytes = read_bounded(path, options.max_bytes)?;
     decode_named(&bytes, path)
 }
 

@@ -2,7 +2,7 @@
 //!
 //! [`model`] holds projects, documents, spans and labels; [`text`] converts offsets and finds
 //! tokens and sentences (with [`segment`]); [`edit`] and [`history`] change projects undoably;
-//! [`project_io`] reads and writes project files; [`import`] decodes articles; [`formats`]
+//! [`project_io`] reads and writes project files; [`read`] reads every input file within a limit; [`import`] decodes articles; [`formats`]
 //! exports and imports training data; [`review`] merges annotators and measures agreement;
 //! [`markup`] is the inline span notation of `spantag show` and test fixtures. Offsets inside
 //! the core are Unicode code points (see [`text`]).
@@ -18,6 +18,7 @@ pub mod markup;
 pub mod model;
 pub mod movement;
 pub mod project_io;
+pub mod read;
 pub mod review;
 pub mod segment;
 pub mod stats;

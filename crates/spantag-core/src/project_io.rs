@@ -5,6 +5,9 @@
 //! strings, no escaping). Two saves of the same project are byte-identical.
 
 use crate::model::{Document, Label, Project, SCHEMA_VERSION, SpanId, content_hash};
+use crate::read::ReadError;
+#[cfg(unix)]
+use crate::read::{open_regular, read_rest};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -50,6 +53,9 @@ pub enum ProjectError {
         #[source]
         source: std::io::Error,
     },
+    /// The file could not be read, is not a regular file, or is over [`MAX_PROJECT_BYTES`].
+    #[error(transparent)]
+    Read(#[from] ReadError),
     #[error("{path}:{line}:{col}: syntax error: {message}")]
     Syntax {
         path: PathBuf,
@@ -177,46 +183,57 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProjectError> {
     result.map_err(io)
 }
 
-/// Loads and validates a project file.
+/// Largest project file [`load`] reads: 4 GiB.
+pub const MAX_PROJECT_BYTES: u64 = 4 << 30;
+
+/// Loads and validates a project file (at most [`MAX_PROJECT_BYTES`]; folders, FIFOs and devices
+/// are refused).
 pub fn load(path: &Path) -> Result<Project, ProjectError> {
-    let bytes = read_file(path).map_err(|source| ProjectError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
+    let bytes = read_file(path, MAX_PROJECT_BYTES)?;
     from_ron_bytes(&bytes, path)
 }
 
-/// Reads a whole file; large files are read as two halves in parallel, which halves the time
-/// spent copying from the page cache into fresh memory.
-fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+/// Reads a whole regular file of at most `max` bytes, like [`crate::read::read_bounded`]; large files are read
+/// as two halves in parallel, which halves the time spent copying from the page cache into fresh
+/// memory.
+fn read_file(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileExt;
         const PARALLEL_FROM: u64 = 8 << 20;
-        let file = fs::File::open(path)?;
-        let len = file.metadata()?.len();
+        let (mut file, meta) = open_regular(path)?;
+        let len = meta.len();
+        if len > max {
+            return Err(ReadError::TooLarge {
+                path: path.to_owned(),
+                limit: max,
+            });
+        }
+        let mut buf = Vec::new();
         if len >= PARALLEL_FROM
             && let Ok(len) = usize::try_from(len)
         {
-            let mut buf = vec![0u8; len];
+            let io = |error| ReadError::Io {
+                path: path.to_owned(),
+                error,
+            };
+            buf = vec![0u8; len];
             let (a, b) = buf.split_at_mut(len / 2);
             let offset = a.len() as u64;
             let (ra, rb) = rayon::join(
                 || file.read_exact_at(a, 0),
                 || file.read_exact_at(b, offset),
             );
-            ra?;
-            rb?;
-            // The file may have grown since its length was taken; read any rest.
-            let mut rest = Vec::new();
-            let mut f = &file;
-            std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(len as u64))?;
-            std::io::Read::read_to_end(&mut f, &mut rest)?;
-            buf.extend_from_slice(&rest);
-            return Ok(buf);
+            ra.map_err(io)?;
+            rb.map_err(io)?;
+            // The file may have grown since its length was taken: read the rest, within the limit.
+            std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(len as u64)).map_err(io)?;
         }
+        read_rest(&mut file, path, max, len, &mut buf)?;
+        Ok(buf)
     }
-    fs::read(path)
+    #[cfg(not(unix))]
+    crate::read::read_bounded(path, max)
 }
 
 /// Parses and validates project file content; `path` is only used in messages.

@@ -222,8 +222,8 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), FormatError> {
 
 fn parse_ann(ann_path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
     let txt_path = ann_path.with_extension("txt");
-    let text = super::read_text(&txt_path)?;
-    let ann = super::read_text(ann_path)?;
+    let text = super::read_text(&txt_path, parsed.max_bytes)?;
+    let ann = super::read_text(ann_path, parsed.max_bytes)?;
     let file = ann_path.display().to_string();
     let stem = ann_path
         .file_stem()

@@ -182,7 +182,7 @@ fn export(
 
 /// Reads a CoNLL file (token first column, tag last column).
 fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
-    let text = super::read_text(path)?;
+    let text = super::read_text(path, parsed.max_bytes)?;
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())

@@ -25,7 +25,7 @@ pub(crate) static FORMAT: FormatSpec = FormatSpec {
 };
 
 fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
-    let text = super::read_text(path)?;
+    let text = super::read_text(path, parsed.max_bytes)?;
     let file = path.display().to_string();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {

@@ -1,7 +1,7 @@
 //! The import driver: reads input files through their format's [`super::Importer`] and adds the
 //! documents, spans and labels to a project (see the module documentation of [`super`]).
 
-use super::{CharCursor, Format, FormatError, Importer, io_err};
+use super::{CharCursor, Format, FormatError, Importer};
 use crate::edit::Edit;
 use crate::model::{Document, Label, Project, Source, Span, SpanId, Status, content_hash};
 use crate::time::Timestamp;
@@ -49,6 +49,8 @@ pub struct ImportOptions {
     pub map: Vec<(String, String)>,
     /// Author of spans whose input names none.
     pub author: String,
+    /// Input files larger than this (in bytes) are refused.
+    pub max_bytes: u64,
 }
 
 impl ImportOptions {
@@ -58,6 +60,7 @@ impl ImportOptions {
             offsets: None,
             map: Vec::new(),
             author: "import".into(),
+            max_bytes: crate::import::DEFAULT_MAX_BYTES,
         }
     }
 
@@ -172,6 +175,8 @@ pub(crate) struct Record {
 /// What a format parser returns: records and problems found while parsing.
 #[derive(Default)]
 pub(crate) struct Parsed {
+    /// The size limit of each input file ([`ImportOptions::max_bytes`]).
+    pub max_bytes: u64,
     pub records: Vec<Record>,
     pub problems: Vec<ImportProblem>,
     pub notes: Vec<String>,
@@ -195,7 +200,10 @@ pub fn import(
     opts: &ImportOptions,
 ) -> Result<ImportSummary, FormatError> {
     let importer = importer_of(opts.format)?;
-    let mut parsed = Parsed::default();
+    let mut parsed = Parsed {
+        max_bytes: opts.max_bytes,
+        ..Parsed::default()
+    };
     for path in inputs {
         (importer.read)(path, &mut parsed)?;
     }
@@ -250,9 +258,10 @@ pub fn import_edits(
     Ok((edits, summary))
 }
 
-/// Reads a whole input file as text (BOM and legacy encodings handled; line endings kept).
-pub(crate) fn read_text(path: &Path) -> Result<String, FormatError> {
-    let bytes = std::fs::read(path).map_err(io_err(path))?;
+/// Reads a whole input file of at most `max_bytes` as text (BOM and legacy encodings handled;
+/// line endings kept).
+pub(crate) fn read_text(path: &Path, max_bytes: u64) -> Result<String, FormatError> {
+    let bytes = crate::read::read_bounded(path, max_bytes)?;
     if let Ok(s) = std::str::from_utf8(&bytes) {
         return Ok(s.strip_prefix('\u{feff}').unwrap_or(s).to_owned());
     }

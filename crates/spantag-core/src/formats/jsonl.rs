@@ -151,7 +151,7 @@ fn export(
 /// Reads spaCy/Prodigy JSONL: `text` plus `spans` with `start`/`end`/`label` (or token indices
 /// into `tokens`). Records answered `reject` or `ignore` are reported and skipped.
 fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
-    let text = super::read_text(path)?;
+    let text = super::read_text(path, parsed.max_bytes)?;
     parse_str(&text, &path.display().to_string(), parsed);
     let _ = io_err;
     Ok(())

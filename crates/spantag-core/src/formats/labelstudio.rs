@@ -109,7 +109,7 @@ fn export(
 }
 
 fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
-    let text = super::read_text(path)?;
+    let text = super::read_text(path, parsed.max_bytes)?;
     let file = path.display().to_string();
     let trimmed = text.trim_start();
     let tasks: Vec<(String, Value)> = match serde_json::from_str::<Value>(trimmed) {

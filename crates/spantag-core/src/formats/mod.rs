@@ -330,6 +330,9 @@ pub enum FormatError {
         #[source]
         source: std::io::Error,
     },
+    /// An input file not readable, not a regular file, or over the size limit.
+    #[error(transparent)]
+    Read(#[from] crate::read::ReadError),
     #[error("{0}")]
     Invalid(String),
     #[error("cancelled")]
