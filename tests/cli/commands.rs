@@ -132,7 +132,7 @@ fn add_takes_the_good_files_and_lists_the_bad_ones() {
     let o = spantag(&["add", "p.ron", "big.txt", "--max-bytes", "1000"], d);
     assert_eq!(code(&o), 1);
     assert!(
-        out(&o).contains("big.txt: the file is 5000 bytes, over the limit of 1000 bytes"),
+        out(&o).contains("big.txt: larger than the limit of 1000 bytes"),
         "{}",
         out(&o)
     );

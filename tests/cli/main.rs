@@ -1,4 +1,5 @@
-//! Tests that run the built `spantag` binary: every subcommand, pipes, export/import, agree and merge.
+//! Tests that run the built `spantag` binary: every subcommand, pipes, export/import, agree and merge, and
+//! inputs that are not regular files.
 //! Each module below was its own test file; grouping them links one binary instead of several.
 
 #[path = "../common/mod.rs"]
@@ -9,3 +10,4 @@ mod commands;
 mod formats;
 mod merge;
 mod pipe;
+mod reads;
