@@ -147,9 +147,9 @@ mod tests {
         let dir = temp_dir("limit");
         let at = dir.join("at.txt");
         let over = dir.join("over.txt");
-        std::fs::write(&at, "ünï").expect("write"); // 6 bytes
-        std::fs::write(&over, "ünïc").expect("write"); // 7 bytes
-        assert_eq!(read_bounded(&at, 6).expect("read"), "ünï".as_bytes());
+        std::fs::write(&at, "ünïc").expect("write"); // 6 bytes
+        std::fs::write(&over, "ünïcd").expect("write"); // 7 bytes
+        assert_eq!(read_bounded(&at, 6).expect("read"), "ünïc".as_bytes());
         let e = read_bounded(&over, 6).expect_err("over the limit");
         assert!(matches!(e, ReadError::TooLarge { limit: 6, .. }));
         assert_eq!(
@@ -194,5 +194,17 @@ mod tests {
             "{e}"
         );
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_limit_counts_bytes_read_not_the_size_the_file_claims() {
+        // Files under /proc are regular files that claim a size of 0 bytes.
+        let path = Path::new("/proc/self/status");
+        let claimed = std::fs::metadata(path).expect("metadata").len();
+        assert_eq!(claimed, 0);
+        let e = read_bounded(path, 100).expect_err("over the limit");
+        assert!(matches!(e, ReadError::TooLarge { limit: 100, .. }), "{e}");
+        assert!(read_bounded(path, 1 << 20).expect("read").len() > 100);
     }
 }
