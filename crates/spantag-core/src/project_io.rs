@@ -47,11 +47,12 @@ impl fmt::Display for Problem {
 /// Why a project could not be read or written.
 #[derive(Debug, Error)]
 pub enum ProjectError {
-    #[error("{path}: {source}")]
+    /// Writing failed (the operating system's reason is in the message, not a separate cause,
+    /// so that it is said once).
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The file could not be read, is not a regular file, or is over [`MAX_PROJECT_BYTES`].
     #[error(transparent)]
@@ -141,9 +142,9 @@ pub fn save(project: &Project, path: &Path) -> Result<(), ProjectError> {
 
 /// Writes `bytes` to `path` atomically, keeping the previous version as `path.bak`.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProjectError> {
-    let io = |source| ProjectError::Io {
+    let io = |error| ProjectError::Io {
         path: path.to_owned(),
-        source,
+        error,
     };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),

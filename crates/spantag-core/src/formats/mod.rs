@@ -324,11 +324,12 @@ pub fn parse_import_format(s: &str) -> Result<Format, String> {
 /// Why an export or import failed as a whole (nothing was written).
 #[derive(Debug, Error)]
 pub enum FormatError {
-    #[error("{path}: {source}")]
+    /// Writing failed (the operating system's reason is in the message, not a separate cause,
+    /// so that it is said once).
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// An input file not readable, not a regular file, or over the size limit.
     #[error(transparent)]
@@ -340,9 +341,9 @@ pub enum FormatError {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> FormatError + '_ {
-    move |source| FormatError::Io {
+    move |error| FormatError::Io {
         path: path.to_owned(),
-        source,
+        error,
     }
 }
 
