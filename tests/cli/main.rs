@@ -8,4 +8,5 @@ mod agree;
 mod commands;
 mod formats;
 mod merge;
+mod overwrite;
 mod pipe;
