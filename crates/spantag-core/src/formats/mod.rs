@@ -347,8 +347,12 @@ pub enum FormatError {
     },
     #[error("{0}")]
     Invalid(String),
-    /// The export would replace a file it must not (an existing file without `force`, its own
-    /// project, a device or a folder); nothing was written.
+    /// The export would replace an existing file and was not asked to (`force`); nothing was
+    /// written.
+    #[error("{} already exists; pass --force to replace it", .0.display())]
+    Exists(PathBuf),
+    /// The export would replace something it never replaces (its own project, a device, a FIFO,
+    /// a socket or a folder); nothing was written.
     #[error("{0}")]
     Refused(String),
     #[error("cancelled")]

@@ -55,10 +55,7 @@ fn refusal(path: &Path, rules: &WriteRules) -> Option<FormatError> {
         if rules.force {
             return None;
         }
-        return refused(format!(
-            "{} already exists; pass --force to replace it",
-            path.display()
-        ));
+        return Some(FormatError::Exists(path.to_owned()));
     }
     let what = if kind.is_dir() {
         "a folder"
@@ -231,7 +228,7 @@ mod tests {
         );
         let r = two_files(d).commit(&WriteRules::default());
         assert!(
-            matches!(&r, Err(FormatError::Refused(m)) if m.contains("--force")),
+            matches!(&r, Err(FormatError::Exists(p)) if p.ends_with("a.conll")),
             "{r:?}"
         );
         let force = WriteRules {
