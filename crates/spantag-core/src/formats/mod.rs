@@ -69,7 +69,8 @@
 //! of the line is the format's place in menus, `--help` and error messages.
 //!
 //! The rest of this folder is shared by every format: the export driver (`export.rs`: options,
-//! selection, output files; `layers.rs`: layers and the overlap policy; `split.rs`:
+//! selection; `output.rs`: checking, writing and renaming the output files; `layers.rs`: layers
+//! and the overlap policy; `split.rs`:
 //! train/dev/test splits), the export tokens (`tokens.rs`) and the import driver (`import.rs`:
 //! offsets, CRLF, labels, merging into the project).
 
