@@ -70,8 +70,8 @@
 //!
 //! The rest of this folder is shared by every format: the export driver (`export.rs`: options,
 //! selection; `output.rs`: checking, writing and renaming the output files; `layers.rs`: layers
-//! and the overlap policy; `split.rs`: train/dev/test splits), the export tokens (`tokens.rs`) and the import driver (`import.rs`:
-//! offsets, CRLF, labels, merging into the project).
+//! and the overlap policy; `split.rs`: train/dev/test splits), the export tokens (`tokens.rs`)
+//! and the import driver (`import.rs`: offsets, CRLF, labels, merging into the project).
 
 pub mod docbin;
 mod export;
