@@ -6,7 +6,8 @@ use super::dialog_kit::{
 };
 use egui::{Key, RichText, Ui};
 use spantag_core::formats::{
-    self, ExportFormat, ExportOptions, ExportSummary, FormatError, Layer, Overlap, Progress, Scheme,
+    self, ExportFormat, ExportOptions, ExportSummary, FormatError, Layer, Overlap, Progress,
+    Scheme, WriteRules,
 };
 use spantag_core::model::{Project, Status};
 use std::path::{Path, PathBuf};
@@ -65,6 +66,8 @@ const OVERLAPS: [(Overlap, &str); 2] = [
 const SPLITS: [&str; 3] = ["train", "dev", "test"];
 
 struct Job {
+    /// The options and output path it runs with.
+    target: (ExportOptions, String),
     progress: Arc<Progress>,
     rx: Receiver<Result<ExportSummary, FormatError>>,
 }
@@ -95,6 +98,11 @@ pub(crate) struct ExportDialog {
     outcome: Option<Outcome<ExportSummary>>,
     /// Scroll the outcome into view (it just arrived).
     reveal: bool,
+    /// The project file, which an export never writes onto.
+    project_path: Option<PathBuf>,
+    /// The options and output path of an export refused because its output exists: while they
+    /// are unchanged the dialog offers to overwrite.
+    overwrite: Option<(ExportOptions, String)>,
 }
 
 impl ExportDialog {
@@ -137,6 +145,8 @@ impl ExportDialog {
             job: None,
             outcome: None,
             reveal: false,
+            project_path: path.map(Path::to_owned),
+            overwrite: None,
         };
         d.out = d.suggested_out();
         d
@@ -259,7 +269,8 @@ impl ExportDialog {
             let name = name.file_name().map(|n| n.to_owned()).unwrap_or_default();
             self.out = std::env::temp_dir().join(name).display().to_string();
             self.out_auto = false;
-            self.start(project, self.options()?);
+            // Screenshots reuse one temporary name.
+            self.start(project, self.options()?, true);
         }
         Ok(())
     }
@@ -309,6 +320,14 @@ impl ExportDialog {
                 ));
                 Outcome::Done(Box::new(summary))
             }
+            Ok(Err(FormatError::Exists(path))) => {
+                self.overwrite = Some(job.target.clone());
+                Outcome::Failed(format!(
+                    "Nothing was written: {} already exists. Choose another name, or Overwrite \
+                     to replace it.",
+                    path.display()
+                ))
+            }
             Ok(Err(FormatError::Cancelled)) => {
                 Outcome::Failed("Export cancelled; nothing was written.".into())
             }
@@ -328,8 +347,15 @@ impl ExportDialog {
         self.job = None;
     }
 
-    fn start(&mut self, project: &Project, opts: ExportOptions) {
+    /// Starts the export; `force` replaces existing regular files (never the project file).
+    fn start(&mut self, project: &Project, opts: ExportOptions, force: bool) {
         let target = PathBuf::from(self.out.trim());
+        let rules = WriteRules {
+            force,
+            protected: self.project_path.iter().cloned().collect(),
+        };
+        let job_target = (opts.clone(), self.out.clone());
+        self.overwrite = None;
         let progress = Arc::new(Progress::default());
         let (tx, rx) = mpsc::channel();
         let project = project.clone();
@@ -337,12 +363,16 @@ impl ExportDialog {
         let spawned = std::thread::Builder::new()
             .name("spantag-export".into())
             .spawn(move || {
-                let r = formats::export(&project, &opts, &target, &p);
+                let r = formats::export_with(&project, &opts, &target, &p, &rules);
                 let _ = tx.send(r);
             });
         match spawned {
             Ok(_) => {
-                self.job = Some(Job { progress, rx });
+                self.job = Some(Job {
+                    target: job_target,
+                    progress,
+                    rx,
+                });
                 self.outcome = None;
             }
             Err(e) => {
@@ -578,9 +608,21 @@ impl ExportDialog {
                 .add_enabled(ready, egui::Button::new(RichText::new("Export").strong()))
                 .on_hover_text("Write the files (on a background thread)")
                 .clicked()
-                && let Ok(o) = opts
+                && let Ok(o) = &opts
             {
-                self.start(cx.project, o);
+                self.start(cx.project, o.clone(), false);
+            }
+            if let Ok(o) = &opts
+                && self
+                    .overwrite
+                    .as_ref()
+                    .is_some_and(|(ro, out)| ro == o && *out == self.out)
+                && ui
+                    .button("Overwrite")
+                    .on_hover_text("Replace the existing files (never the project file)")
+                    .clicked()
+            {
+                self.start(cx.project, o.clone(), true);
             }
             if ui.button("Close").clicked() {
                 *close = true;

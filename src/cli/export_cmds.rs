@@ -6,10 +6,11 @@ use anyhow::{Context, bail};
 use clap::Args;
 use spantag_core::formats::{
     self, ExportOptions, Format, ImportOptions, Layer, OffsetUnit, Overlap, Progress, Scheme,
-    parse_name,
+    WriteRules, parse_name,
 };
 use spantag_core::model::{DEFAULT_LABELS, Project, Status};
 use spantag_core::project_io;
+use std::io::Write as _;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
@@ -23,10 +24,17 @@ pub struct ExportArgs {
     )]
     pub format: Format,
     #[arg(long, help = format!(
-        "Output file (a folder for {}, and for every format with --split)",
-        list(&exporters_where(|e| e.folder), "and")
+        "Output file (a folder for {}, and for every format with --split); - writes to standard \
+         output when the export is one file (not {}; {} with --layer entities or claims)",
+        list(&exporters_where(|e| e.folder), "and"),
+        list(&exporters_where(|e| e.folder || e.finish_files()), "or"),
+        list(&exporters_where(|e| e.layered && !e.finish_files()), "and"),
     ))]
     pub out: PathBuf,
+    /// Replace existing regular files at --out and its companions (never the project itself, a
+    /// device or a folder).
+    #[arg(long)]
+    pub force: bool,
     /// Only spans with these labels (comma-separated).
     #[arg(long, value_delimiter = ',')]
     pub labels: Vec<String>,
@@ -208,8 +216,23 @@ pub fn export(a: &ExportArgs) -> anyhow::Result<Outcome> {
             }
         }
     }
-    let summary = formats::export(&project, &opts, &a.out, &Progress::default())?;
-    out!("{}", summary.to_text());
+    let summary = if a.out.as_os_str() == "-" {
+        let (summary, bytes) = formats::export_to_bytes(&project, &opts, &Progress::default())?;
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(&bytes)?;
+        stdout.flush()?;
+        // Standard output holds the data; the report goes to standard error.
+        eprint!("{}", summary.to_text());
+        summary
+    } else {
+        let rules = WriteRules {
+            force: a.force,
+            protected: vec![a.project.clone()],
+        };
+        let summary = formats::export_with(&project, &opts, &a.out, &Progress::default(), &rules)?;
+        out!("{}", summary.to_text());
+        summary
+    };
     Ok(if summary.is_complete() {
         Outcome::Ok
     } else {

@@ -9,5 +9,6 @@ mod agree;
 mod commands;
 mod formats;
 mod merge;
+mod overwrite;
 mod pipe;
 mod reads;

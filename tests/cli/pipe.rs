@@ -73,6 +73,8 @@ fn output_into_a_closed_pipe_ends_quietly() {
         vec!["agree", &a, &b, "--json"],
         vec!["show", &a],
         vec!["stats", &a, "--json"],
+        // The data goes to stdout and the report to stderr only after it: nothing on stderr.
+        vec!["export", &a, "--format", "jsonl", "--out", "-"],
     ] {
         let (line, status, stderr) = first_line_then_close(&args);
         assert!(!line.is_empty(), "{args:?}: no output at all");

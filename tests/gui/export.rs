@@ -303,3 +303,35 @@ fn import_adds_spans_to_a_matching_document_and_reports_bad_input() {
     );
     assert_eq!(h.state().project().documents.len(), 3);
 }
+
+#[test]
+fn export_to_an_existing_file_asks_before_overwriting() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("data.csv");
+    std::fs::write(&out, "mine 🙂\n").unwrap();
+    let mut h = harness(SpantagApp::new_for_test(project(), "tester"));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::E);
+    h.run_steps(2);
+    h.get_by_label("csv").click();
+    h.run_steps(2);
+    type_into(&mut h, "Output file:", out.to_str().unwrap());
+    assert!(h.query_by_label("Overwrite").is_none());
+    h.get_by_label("Export").click();
+    run_until(&mut h, "the refusal", |h| {
+        h.query_by_label_contains("already exists").is_some()
+    });
+    h.get_by_label_contains("Nothing was written");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "mine 🙂\n");
+    // Changing the output path withdraws the offer; changing it back restores it.
+    type_into(&mut h, "Output file:", "elsewhere.csv");
+    assert!(h.query_by_label("Overwrite").is_none());
+    type_into(&mut h, "Output file:", out.to_str().unwrap());
+    h.get_by_label("Overwrite").click();
+    run_until(&mut h, "the export summary", |h| {
+        h.query_by_label("Export finished").is_some()
+    });
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.lines().count() > 1 && !text.contains("mine"), "{text}");
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(names.len(), 1, "no temporary file is left");
+}

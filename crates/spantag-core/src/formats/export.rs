@@ -2,7 +2,9 @@
 //! output files (see the module documentation of [`super`]). The formats render through their
 //! [`super::Exporter`].
 
-use super::{Ctx, Exporter, Format, FormatError, Prepared, Reports, assign_splits, io_err};
+use super::{
+    Ctx, Exporter, Format, FormatError, Output, Prepared, Reports, WriteRules, assign_splits,
+};
 use crate::model::{Project, SpanId, Status};
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
@@ -341,48 +343,6 @@ fn select<'p>(
     out
 }
 
-/// Files produced by an export, written only when everything succeeded.
-#[derive(Default)]
-pub(crate) struct Output {
-    pub files: Vec<(PathBuf, Vec<u8>)>,
-}
-
-impl Output {
-    pub fn add(&mut self, path: PathBuf, bytes: Vec<u8>) {
-        self.files.push((path, bytes));
-    }
-
-    /// Writes every file to a temporary name, then renames them all into place.
-    fn commit(self) -> Result<Vec<PathBuf>, FormatError> {
-        let mut tmps: Vec<(PathBuf, PathBuf)> = Vec::new();
-        let result = (|| {
-            for (path, bytes) in &self.files {
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(io_err(dir))?;
-                }
-                let name = path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let tmp = path.with_file_name(format!(".{name}.tmp{}", std::process::id()));
-                std::fs::write(&tmp, bytes).map_err(io_err(&tmp))?;
-                tmps.push((tmp, path.clone()));
-            }
-            for (tmp, path) in &tmps {
-                std::fs::rename(tmp, path).map_err(io_err(path))?;
-            }
-            Ok(())
-        })();
-        if let Err(e) = result {
-            for (tmp, _) in &tmps {
-                let _ = std::fs::remove_file(tmp);
-            }
-            return Err(e);
-        }
-        Ok(self.files.into_iter().map(|(p, _)| p).collect())
-    }
-}
-
 /// Inserts `.tag` before the extension of a file name: `x.conll` -> `x.claims.conll`.
 pub(crate) fn companion(path: &Path, tag: &str, ext: &str) -> PathBuf {
     let stem = path
@@ -392,18 +352,66 @@ pub(crate) fn companion(path: &Path, tag: &str, ext: &str) -> PathBuf {
     path.with_file_name(format!("{stem}.{tag}.{ext}"))
 }
 
-/// Exports `project` to `out` (see the module documentation for the layout). Returns the summary;
-/// fails without writing anything when a file cannot be written or `progress.cancel` is set.
+/// Exports `project` to `out` (see the module documentation for the layout) without replacing
+/// any existing file. Returns the summary; fails without writing anything when a file exists or
+/// cannot be written or `progress.cancel` is set. [`export_with`] can replace files.
 pub fn export(
     project: &Project,
     opts: &ExportOptions,
     out: &Path,
     progress: &Progress,
 ) -> Result<ExportSummary, FormatError> {
-    let (summary, files) = export_to_memory(project, opts, out, progress)?;
-    let mut summary = summary;
-    summary.files = files.commit()?;
+    export_with(project, opts, out, progress, &WriteRules::default())
+}
+
+/// [`export`] under `rules`: existing regular files are replaced only with
+/// [`WriteRules::force`], the [`WriteRules::protected`] files never, and devices, FIFOs, sockets
+/// and folders never. Every target is checked before anything is written.
+pub fn export_with(
+    project: &Project,
+    opts: &ExportOptions,
+    out: &Path,
+    progress: &Progress,
+    rules: &WriteRules,
+) -> Result<ExportSummary, FormatError> {
+    let (mut summary, files) = export_to_memory(project, opts, out, progress)?;
+    summary.files = files.commit(rules)?;
     Ok(summary)
+}
+
+/// Whether an export with `opts` writes exactly one file and no companions, so it can go to
+/// standard output: no split, not a folder format, no files written for the whole export (hf's
+/// label names) and, for layered formats, one layer only.
+pub fn writes_one_file(opts: &ExportOptions) -> bool {
+    opts.split.is_none()
+        && opts.format.exporter().is_some_and(|e| {
+            !e.folder && e.finish.is_none() && !(e.layered && opts.layer == Layer::Both)
+        })
+}
+
+/// Renders an export that [`writes_one_file`] to memory instead of a file: the summary and the
+/// bytes of the file (for `--out -`).
+pub fn export_to_bytes(
+    project: &Project,
+    opts: &ExportOptions,
+    progress: &Progress,
+) -> Result<(ExportSummary, Vec<u8>), FormatError> {
+    if !writes_one_file(opts) {
+        return Err(FormatError::Invalid(format!(
+            "{} with these options writes more than one file (a split, a folder, companion files \
+             or label names), so it cannot go to standard output; name a file with --out",
+            opts.format
+        )));
+    }
+    let (summary, files) = export_to_memory(project, opts, Path::new("-"), progress)?;
+    let mut files = files.files.into_iter();
+    match (files.next(), files.next()) {
+        (Some((_, bytes)), None) => Ok((summary, bytes)),
+        _ => Err(FormatError::Invalid(format!(
+            "{} did not produce exactly one file; name a file with --out",
+            opts.format
+        ))),
+    }
 }
 
 /// The exporter of `format`, or why there is none.

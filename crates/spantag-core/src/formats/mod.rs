@@ -36,8 +36,11 @@
 //! `train/`, `dev/`, `test/`). Companion files: CoNLL's claims layer goes to `NAME.claims.conll`
 //! beside `NAME.conll`; hf writes the label names (ClassLabel order, a JSON list) to
 //! `NAME.labels.json` beside `NAME.jsonl`, or `labels.json` in the split folder (and
-//! `claims.labels.json` for the claims layer). Every file is written to a temporary name and
-//! renamed into place only when the whole export succeeded.
+//! `claims.labels.json` for the claims layer). Every file is written to a temporary name
+//! (`.NAME.spantag-tmp` beside it, replacing one a killed run left) and renamed into place only
+//! when the whole export succeeded; a failed export removes its temporary files. [`export`]
+//! replaces no existing file; [`export_with`] replaces regular files when asked
+//! ([`WriteRules`]), never the project it reads, a device, a FIFO, a socket or a folder.
 //!
 //! # Import
 //!
@@ -66,27 +69,31 @@
 //! of the line is the format's place in menus, `--help` and error messages.
 //!
 //! The rest of this folder is shared by every format: the export driver (`export.rs`: options,
-//! selection, output files; `layers.rs`: layers and the overlap policy; `split.rs`:
-//! train/dev/test splits), the export tokens (`tokens.rs`) and the import driver (`import.rs`:
-//! offsets, CRLF, labels, merging into the project).
+//! selection; `output.rs`: checking, writing and renaming the output files; `layers.rs`: layers
+//! and the overlap policy; `split.rs`: train/dev/test splits), the export tokens (`tokens.rs`)
+//! and the import driver (`import.rs`: offsets, CRLF, labels, merging into the project).
 
 pub mod docbin;
 mod export;
 mod import;
 mod layers;
+mod output;
 mod split;
 mod tokens;
 
 pub use export::{
-    ExportOptions, ExportSummary, Layer, Overlap, Progress, Scheme, Unrepresented, export, preview,
+    ExportOptions, ExportSummary, Layer, Overlap, Progress, Scheme, Unrepresented, export,
+    export_to_bytes, export_with, preview, writes_one_file,
 };
 pub use import::{ImportOptions, ImportProblem, ImportSummary, OffsetUnit, import, import_edits};
+pub use output::{WriteRules, temp_path};
 pub use split::{assign_splits, parse_split, splitmix64};
 pub use tokens::{Prepared, Tok, export_tokens, is_space};
 
-pub(crate) use export::{Output, companion};
+pub(crate) use export::companion;
 pub(crate) use import::{Parsed, RawSpan, Record, json_str, json_usize, read_text};
 pub(crate) use layers::{Ctx, LayerSpans, Reports};
+pub(crate) use output::Output;
 pub(crate) use tokens::{CharCursor, NOT_ALIGNED, each_document};
 
 use std::path::{Path, PathBuf};
@@ -250,6 +257,14 @@ impl std::fmt::Debug for Importer {
     }
 }
 
+impl Exporter {
+    /// Whether the format writes files for the whole export besides its output (hf's label
+    /// names), so it never goes to standard output.
+    pub fn finish_files(&self) -> bool {
+        self.finish.is_some()
+    }
+}
+
 impl Format {
     /// The name used on the command line and in reports.
     pub fn name(self) -> &'static str {
@@ -336,6 +351,14 @@ pub enum FormatError {
     Read(#[from] crate::read::ReadError),
     #[error("{0}")]
     Invalid(String),
+    /// The export would replace an existing file and was not asked to (`force`); nothing was
+    /// written.
+    #[error("{} already exists; pass --force to replace it", .0.display())]
+    Exists(PathBuf),
+    /// The export would replace something it never replaces (its own project, a device, a FIFO,
+    /// a socket or a folder); nothing was written.
+    #[error("{0}")]
+    Refused(String),
     #[error("cancelled")]
     Cancelled,
 }
