@@ -95,7 +95,7 @@ pub struct ImportArgs {
     #[arg(long, default_value = "import")]
     pub author: String,
     /// Largest input file accepted, in bytes.
-    #[arg(long, default_value_t = spantag_core::import::DEFAULT_MAX_BYTES)]
+    #[arg(long, default_value_t = spantag_core::formats::DEFAULT_IMPORT_MAX_BYTES)]
     pub max_bytes: u64,
 }
 

@@ -38,6 +38,11 @@ impl OffsetUnit {
     }
 }
 
+/// The default size limit of one import input file: 1 GiB. A dataset file (a whole corpus as
+/// jsonl, say) is much larger than one article, so imports get a larger bound than `add`'s
+/// [`crate::import::DEFAULT_MAX_BYTES`]; the limit still counts the bytes actually read.
+pub const DEFAULT_IMPORT_MAX_BYTES: u64 = 1024 * 1024 * 1024;
+
 /// Everything that controls an import.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportOptions {
@@ -60,7 +65,7 @@ impl ImportOptions {
             offsets: None,
             map: Vec::new(),
             author: "import".into(),
-            max_bytes: crate::import::DEFAULT_MAX_BYTES,
+            max_bytes: DEFAULT_IMPORT_MAX_BYTES,
         }
     }
 

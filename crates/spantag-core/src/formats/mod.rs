@@ -85,7 +85,10 @@ pub use export::{
     ExportOptions, ExportSummary, Layer, Overlap, Progress, Scheme, Unrepresented, export,
     export_to_bytes, export_with, preview, writes_one_file,
 };
-pub use import::{ImportOptions, ImportProblem, ImportSummary, OffsetUnit, import, import_edits};
+pub use import::{
+    DEFAULT_IMPORT_MAX_BYTES, ImportOptions, ImportProblem, ImportSummary, OffsetUnit, import,
+    import_edits,
+};
 pub use output::{WriteRules, temp_path};
 pub use split::{assign_splits, parse_split, splitmix64};
 pub use tokens::{Prepared, Tok, export_tokens, is_space};
