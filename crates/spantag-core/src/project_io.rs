@@ -4,6 +4,7 @@
 //! spans sorted, one span per line, and article text kept readable with real line breaks (raw
 //! strings, no escaping). Two saves of the same project are byte-identical.
 
+use crate::formats::{TempFile, remove_if_there, sync_dir, temp_path};
 use crate::model::{Document, Label, Project, SCHEMA_VERSION, SpanId, content_hash};
 use crate::read::ReadError;
 #[cfg(unix)]
@@ -13,7 +14,6 @@ use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -80,6 +80,12 @@ pub enum ProjectError {
     },
     #[error("could not write the project: {0}")]
     Serialize(String),
+    /// The file to write has no write permission for its owner: saving would undo that choice.
+    #[error("{path} is read-only; make it writable to save, or Save As")]
+    ReadOnly { path: PathBuf },
+    /// The path to write is a folder, FIFO, socket or device: only regular files are replaced.
+    #[error("{path}: this is {kind}; a project is only written over a regular file")]
+    NotAFile { path: PathBuf, kind: &'static str },
 }
 
 fn list(problems: &[Problem]) -> String {
@@ -132,56 +138,166 @@ pub fn to_ron_string(project: &Project) -> Result<String, ProjectError> {
     Ok(s)
 }
 
-/// Saves atomically: writes `PATH.tmp`, flushes it to disk, keeps the old file as `PATH.bak`, then
-/// renames the new file into place. A crash at any point leaves either the old or the new file.
-/// The project itself is not changed (see [`to_ron_string`] for what is derived on the way).
+/// Saves atomically (see [`write_atomic`]): a crash at any point leaves either the old or the new
+/// file, and the old one is kept as `NAME.bak`. The project itself is not changed (see
+/// [`to_ron_string`] for what is derived on the way).
 pub fn save(project: &Project, path: &Path) -> Result<(), ProjectError> {
     let text = to_ron_string(project)?;
     write_atomic(path, text.as_bytes())
 }
 
-/// Writes `bytes` to `path` atomically, keeping the previous version as `path.bak`.
+/// Writes `bytes` to `path` atomically, keeping the previous version as `NAME.bak` beside it.
+/// Used for project files, settings and recovery files.
+///
+/// - The new content goes to `.NAME.spantag-tmp` beside the file (the name exports use too,
+///   [`crate::formats::temp_path`]), is flushed to the disk and renamed over the file. The name
+///   is fixed, so a temporary file left by a save that was killed is replaced by the next save;
+///   a save that fails removes its own. Two processes saving the same file at once take turns.
+/// - A symbolic link is saved through: its final target is written (the temporary file beside
+///   the target, renamed over it) and the link stays a link. `NAME.bak` sits beside the target.
+/// - The previous file becomes `NAME.bak` by a hard link, or where the file system has none, by
+///   a copy written to `.NAME.bak.spantag-tmp` and renamed. A `NAME.bak` that is a link is
+///   replaced, never written through.
+/// - The new file (and a copied `.bak`) keeps the old file's permission bits, and its owner and
+///   group where the process may set them: only the superuser may give a file to another user,
+///   so a permission error while restoring the owner is ignored (the file then belongs to the
+///   user who saved it, keeping the group where that user may); any other error fails the save.
+///   A new file gets the usual mode (0666 less the umask).
+/// - A file its owner may not write (no owner write bit) is refused with
+///   [`ProjectError::ReadOnly`] and left untouched, as is anything that is not a regular file
+///   ([`ProjectError::NotAFile`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProjectError> {
-    let io = |error| ProjectError::Io {
+    let target = final_target(path).map_err(|error| ProjectError::Io {
         path: path.to_owned(),
         error,
+    })?;
+    let io = |error| ProjectError::Io {
+        path: target.clone(),
+        error,
     };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
+    let old = match fs::symlink_metadata(&target) {
+        Ok(meta) => Some(meta),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io(e)),
     };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "project.ron".into());
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        if path.exists() {
-            // Keep the old version as NAME.bak: a hard link is instant and never leaves `path`
-            // missing; where links are not supported, copy.
-            let bak = dir.join(format!("{name}.bak"));
-            let bak_tmp = dir.join(format!(".{name}.bak.tmp{}", std::process::id()));
-            let _ = fs::remove_file(&bak_tmp);
-            if fs::hard_link(path, &bak_tmp).is_ok() {
-                fs::rename(&bak_tmp, &bak)?;
-            } else {
-                fs::copy(path, &bak)?;
+    if let Some(meta) = &old {
+        if let Some(kind) = crate::read::not_regular(meta) {
+            return Err(ProjectError::NotAFile { path: target, kind });
+        }
+        if is_read_only(meta) {
+            return Err(ProjectError::ReadOnly { path: target });
+        }
+    }
+    let mut tmp = TempFile::create(&temp_path(&target), old.is_some()).map_err(io)?;
+    if let Some(meta) = &old {
+        keep_owner_and_mode(tmp.file(), meta).map_err(io)?;
+    }
+    tmp.write_all(bytes).and_then(|()| tmp.sync()).map_err(io)?;
+    // The backup is made while the temporary file's lock is held: one save at a time.
+    if let Some(meta) = &old {
+        keep_backup(&target, meta)?;
+    }
+    tmp.persist(&target).map_err(io)?;
+    sync_dir(target.parent().unwrap_or(Path::new(".")));
+    Ok(())
+}
+
+/// Where `path` leads: itself, or the final target of the chain of symbolic links it is (which
+/// need not exist yet). A relative link is read from its own folder.
+fn final_target(path: &Path) -> std::io::Result<PathBuf> {
+    let mut p = path.to_owned();
+    // Linux gives up after 40 links too (ELOOP).
+    for _ in 0..40 {
+        match fs::symlink_metadata(&p) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let link = fs::read_link(&p)?;
+                p = match p.parent() {
+                    Some(dir) => dir.join(link),
+                    None => link,
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(std::io::Error::other(
+        "too many levels of symbolic links (a loop?)",
+    ))
+}
+
+/// Whether the file's owner has taken away its own write permission.
+fn is_read_only(meta: &fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.permissions().mode() & 0o200 == 0
+    }
+    #[cfg(not(unix))]
+    {
+        meta.permissions().readonly()
+    }
+}
+
+/// Gives `file` the owner, group and permission bits of `old` (see [`write_atomic`]: a permission
+/// error while setting the owner is ignored; the group is then kept where the user may set it).
+fn keep_owner_and_mode(file: &fs::File, old: &fs::Metadata) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::io::ErrorKind::PermissionDenied;
+        use std::os::unix::fs::{MetadataExt, PermissionsExt, fchown};
+        let now = file.metadata()?;
+        if (now.uid(), now.gid()) != (old.uid(), old.gid()) {
+            match fchown(file, Some(old.uid()), Some(old.gid())) {
+                Err(e) if e.kind() == PermissionDenied => {
+                    match fchown(file, None, Some(old.gid())) {
+                        Err(e) if e.kind() == PermissionDenied => {}
+                        other => other?,
+                    }
+                }
+                other => other?,
             }
         }
-        fs::rename(&tmp, path)?;
-        if let Ok(d) = fs::File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+        // After the owner: changing the owner clears the set-user-id and set-group-id bits.
+        file.set_permissions(fs::Permissions::from_mode(old.mode() & 0o7777))
     }
-    result.map_err(io)
+    #[cfg(not(unix))]
+    {
+        let _ = (file, old);
+        Ok(())
+    }
+}
+
+/// Keeps the file at `target` (described by `old`) as `NAME.bak` beside it.
+fn keep_backup(target: &Path, old: &fs::Metadata) -> Result<(), ProjectError> {
+    keep_backup_by(target, old, true)
+}
+
+/// [`keep_backup`]; `link`: try a hard link first (tests pass `false` to reach the copy).
+fn keep_backup_by(target: &Path, old: &fs::Metadata, link: bool) -> Result<(), ProjectError> {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let bak = target.with_file_name(format!("{name}.bak"));
+    let bak_tmp = temp_path(&bak);
+    let io = |error| ProjectError::Io {
+        path: bak.clone(),
+        error,
+    };
+    remove_if_there(&bak_tmp).map_err(io)?;
+    // A hard link is instant and never leaves the project missing.
+    if link && fs::hard_link(target, &bak_tmp).is_ok() {
+        return fs::rename(&bak_tmp, &bak).map_err(|e| {
+            let _ = fs::remove_file(&bak_tmp);
+            io(e)
+        });
+    }
+    // No hard links here: copy, with the old file's owner and mode.
+    let mut copy = TempFile::create(&bak_tmp, true).map_err(io)?;
+    keep_owner_and_mode(copy.file(), old).map_err(io)?;
+    let mut from = fs::File::open(target).map_err(io)?;
+    copy.copy_from(&mut from).map_err(io)?;
+    copy.sync().map_err(io)?;
+    copy.persist(&bak).map_err(io)
 }
 
 /// Largest project file [`load`] reads: 4 GiB.
@@ -682,5 +798,237 @@ mod tests {
         let first = fs::read(&path).expect("read");
         save(&loaded, &path).expect("saves again");
         assert_eq!(fs::read(&path).expect("read"), first);
+    }
+
+    // ----- write_atomic -----
+
+    /// The names in `dir`, sorted.
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[cfg(unix)]
+    fn mode(p: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        fs::symlink_metadata(p)
+            .expect("exists")
+            .permissions()
+            .mode()
+            & 0o7777
+    }
+
+    #[cfg(unix)]
+    fn set_mode(p: &Path, m: u32) {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(p, fs::Permissions::from_mode(m)).expect("chmod");
+    }
+
+    #[test]
+    fn stale_temporary_files_are_replaced_and_none_is_left() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        let p = d.join("p.ron");
+        fs::write(&p, "old 🙂\n").expect("write");
+        // What a killed save leaves: both temporary names, one of them half written.
+        fs::write(d.join(".p.ron.spantag-tmp"), "half").expect("write");
+        fs::write(d.join(".p.ron.bak.spantag-tmp"), "half").expect("write");
+        write_atomic(&p, "new é\n".as_bytes()).expect("saves");
+        assert_eq!(fs::read_to_string(&p).expect("read"), "new é\n");
+        assert_eq!(
+            fs::read_to_string(d.join("p.ron.bak")).expect("bak"),
+            "old 🙂\n"
+        );
+        assert_eq!(names(d), ["p.ron", "p.ron.bak"]);
+    }
+
+    #[test]
+    fn a_failed_save_removes_its_temporary_file_and_keeps_the_project() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        let p = d.join("p.ron");
+        fs::write(&p, "old\n").expect("write");
+        // A folder that is not empty where the backup goes: the backup step fails.
+        fs::create_dir_all(d.join("p.ron.bak/x")).expect("mkdir");
+        let e = write_atomic(&p, b"new\n").expect_err("the backup cannot be made");
+        assert!(e.to_string().contains("p.ron.bak"), "{e}");
+        assert_eq!(fs::read_to_string(&p).expect("read"), "old\n");
+        assert_eq!(names(d), ["p.ron", "p.ron.bak"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_is_saved_through_and_stays_a_link() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        fs::create_dir(d.join("real")).expect("mkdir");
+        fs::create_dir(d.join("links")).expect("mkdir");
+        let real = d.join("real/q.ron");
+        fs::write(&real, "old\n").expect("write");
+        // A relative link, through a second link: the chain is followed to its end.
+        let link = d.join("links/p.ron");
+        std::os::unix::fs::symlink("../real/q.ron", &link).expect("link");
+        let outer = d.join("outer.ron");
+        std::os::unix::fs::symlink(&link, &outer).expect("link");
+        write_atomic(&outer, b"new\n").expect("saves");
+        for l in [&outer, &link] {
+            assert!(
+                fs::symlink_metadata(l)
+                    .expect("there")
+                    .file_type()
+                    .is_symlink()
+            );
+        }
+        assert_eq!(fs::read_to_string(&real).expect("read"), "new\n");
+        assert_eq!(names(&d.join("real")), ["q.ron", "q.ron.bak"]);
+        assert_eq!(
+            fs::read_to_string(d.join("real/q.ron.bak")).expect("bak"),
+            "old\n"
+        );
+        assert_eq!(names(&d.join("links")), ["p.ron"]);
+        // A link to a file not there yet creates the file, and still stays a link.
+        let dangling = d.join("dangling.ron");
+        std::os::unix::fs::symlink("real/new.ron", &dangling).expect("link");
+        write_atomic(&dangling, b"first\n").expect("saves");
+        assert!(
+            fs::symlink_metadata(&dangling)
+                .expect("there")
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(
+            fs::read_to_string(d.join("real/new.ron")).expect("read"),
+            "first\n"
+        );
+        // A loop of links is an error, not a hang.
+        std::os::unix::fs::symlink("loop-b", d.join("loop-a")).expect("link");
+        std::os::unix::fs::symlink("loop-a", d.join("loop-b")).expect("link");
+        assert!(write_atomic(&d.join("loop-a"), b"x").is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_bak_link_is_replaced_never_followed_also_when_copying() {
+        for link in [true, false] {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let d = dir.path();
+            let p = d.join("p.ron");
+            fs::write(&p, "old\n").expect("write");
+            set_mode(&p, 0o600);
+            let victim = d.join("victim.txt");
+            fs::write(&victim, "keep me\n").expect("write");
+            std::os::unix::fs::symlink(&victim, d.join("p.ron.bak")).expect("link");
+            let meta = fs::symlink_metadata(&p).expect("there");
+            keep_backup_by(&p, &meta, link).expect("backup");
+            let bak = d.join("p.ron.bak");
+            assert!(
+                fs::symlink_metadata(&bak).expect("there").is_file(),
+                "link: {link}"
+            );
+            assert_eq!(fs::read_to_string(&bak).expect("bak"), "old\n");
+            assert_eq!(fs::read_to_string(&victim).expect("victim"), "keep me\n");
+            assert_eq!(
+                mode(&bak),
+                0o600,
+                "a private project's backup stays private"
+            );
+            assert_eq!(names(d), ["p.ron", "p.ron.bak", "victim.txt"]);
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn permission_bits_are_kept_and_a_new_file_gets_the_default() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        let p = d.join("p.ron");
+        fs::write(&p, "old\n").expect("write");
+        for m in [0o600, 0o640, 0o664, 0o700] {
+            set_mode(&p, m);
+            write_atomic(&p, b"new\n").expect("saves");
+            assert_eq!(mode(&p), m);
+        }
+        // A new file: what any new file in this folder gets (0666 less the umask).
+        fs::write(d.join("plain"), "x").expect("write");
+        write_atomic(&d.join("fresh.ron"), b"x").expect("saves");
+        assert_eq!(mode(&d.join("fresh.ron")), mode(&d.join("plain")));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn owner_and_group_are_kept_where_allowed() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let p = dir.path().join("p.ron");
+        fs::write(&p, "old\n").expect("write");
+        // Only the superuser may give a file away; others check that saving keeps their own.
+        let given = std::os::unix::fs::chown(&p, Some(4242), Some(4343)).is_ok();
+        let before = fs::metadata(&p).expect("there");
+        write_atomic(&p, b"new\n").expect("saves");
+        let after = fs::metadata(&p).expect("there");
+        assert_eq!((after.uid(), after.gid()), (before.uid(), before.gid()));
+        if given {
+            assert_eq!((after.uid(), after.gid()), (4242, 4343));
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_read_only_file_is_refused_and_untouched() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        let p = d.join("p.ron");
+        fs::write(&p, "mine\n").expect("write");
+        set_mode(&p, 0o444);
+        let e = write_atomic(&p, b"new\n").expect_err("refused");
+        assert!(matches!(e, ProjectError::ReadOnly { .. }), "{e:?}");
+        assert!(
+            e.to_string()
+                .ends_with("p.ron is read-only; make it writable to save, or Save As"),
+            "{e}"
+        );
+        assert_eq!(fs::read_to_string(&p).expect("read"), "mine\n");
+        assert_eq!(mode(&p), 0o444);
+        assert_eq!(names(d), ["p.ron"]);
+        // Folders and devices are not replaced either.
+        let e = write_atomic(d, b"x").expect_err("a folder");
+        assert!(matches!(e, ProjectError::NotAFile { .. }), "{e:?}");
+        let e = write_atomic(Path::new("/dev/null"), b"x").expect_err("a device");
+        assert!(matches!(e, ProjectError::NotAFile { .. }), "{e:?}");
+    }
+
+    /// Saves of the same file at the same moment take turns: the file is always one whole
+    /// version, and no temporary file is left.
+    #[test]
+    fn simultaneous_saves_take_turns() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        let p = d.join("p.ron");
+        let versions: Vec<Vec<u8>> = (0..4u8)
+            .map(|i| {
+                let mut v = format!("version {i} 🙂 ").repeat(200_000).into_bytes();
+                v.push(b'\n');
+                v
+            })
+            .collect();
+        std::thread::scope(|s| {
+            for v in &versions {
+                let p = &p;
+                s.spawn(move || {
+                    for _ in 0..5 {
+                        write_atomic(p, v).expect("saves");
+                    }
+                });
+            }
+        });
+        let now = fs::read(&p).expect("read");
+        assert!(versions.contains(&now), "a whole version");
+        let bak = fs::read(d.join("p.ron.bak")).expect("bak");
+        assert!(versions.contains(&bak), "a whole version");
+        assert_eq!(names(d), ["p.ron", "p.ron.bak"]);
     }
 }
