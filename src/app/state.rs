@@ -95,6 +95,8 @@ pub(crate) enum Modal {
     Unsaved(Box<Action>),
     /// The project file changed on disk.
     ChangedOnDisk(PathBuf),
+    /// Save As chose a file that exists (and is not the project's own): replace it?
+    Replace(PathBuf),
     /// Recovery data found at start-up.
     Recovery { when: String, path: Option<PathBuf> },
 }
