@@ -99,11 +99,14 @@ pub fn new(a: &NewArgs) -> anyhow::Result<Outcome> {
             .with_context(|| format!("label {l:?}"))?;
     }
     project_io::save(&project, &a.project)?;
-    outln!(
-        "created {} with labels {}",
-        a.project.display(),
-        labels.join(", ")
-    );
+    super::report_after_save(&a.project, || {
+        outln!(
+            "created {} with labels {}",
+            a.project.display(),
+            labels.join(", ")
+        );
+        Ok(())
+    })?;
     Ok(Outcome::Ok)
 }
 
@@ -162,27 +165,35 @@ pub fn add(a: &AddArgs) -> anyhow::Result<Outcome> {
         project_io::save(&project, &a.project)?;
     }
     // Printed after saving, so that a closed output pipe cannot stop the save.
-    for d in &plan.added {
+    let report = || {
+        for d in &plan.added {
+            outln!(
+                "added {} as {:?}: {} characters, {}",
+                d.path.display(),
+                d.id,
+                d.chars,
+                d.how
+            );
+        }
+        for line in plan.skipped_lines() {
+            outln!("skipped {line}");
+        }
+        for (_, e) in &plan.failed {
+            eprintln!("error: {e}");
+        }
         outln!(
-            "added {} as {:?}: {} characters, {}",
-            d.path.display(),
-            d.id,
-            d.chars,
-            d.how
+            "{}; {} now has {} document(s)",
+            plan.summary(),
+            a.project.display(),
+            project.documents.len()
         );
+        Ok(())
+    };
+    if added > 0 {
+        super::report_after_save(&a.project, report)?;
+    } else {
+        report()?;
     }
-    for line in plan.skipped_lines() {
-        outln!("skipped {line}");
-    }
-    for (_, e) in &plan.failed {
-        eprintln!("error: {e}");
-    }
-    outln!(
-        "{}; {} now has {} document(s)",
-        plan.summary(),
-        a.project.display(),
-        project.documents.len()
-    );
     Ok(if plan.is_clean() {
         Outcome::Ok
     } else {

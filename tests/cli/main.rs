@@ -12,3 +12,4 @@ mod merge;
 mod overwrite;
 mod pipe;
 mod reads;
+mod saves;
