@@ -656,7 +656,6 @@ fn probe_version(bytes: &[u8]) -> Option<&str> {
     let len = rest
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(rest.len());
-    // A run that reaches the end of the head may go on: too long to be a version this build knows.
     Some(&rest[..len]).filter(|d| !d.is_empty())
 }
 
