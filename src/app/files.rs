@@ -99,11 +99,13 @@ impl SpantagApp {
         if !clean {
             self.toast(format!("Articles: {summary}"));
         }
-        for line in skipped {
+        // Capped like every problem list: a folder of bad files must not bury the window.
+        for line in spantag_core::listing::capped_lines(&skipped) {
             self.toast(format!("Skipped {line}"));
         }
-        for (_, e) in plan.failed {
-            self.toast_error(e.to_string());
+        let failed: Vec<String> = plan.failed.iter().map(|(_, e)| e.to_string()).collect();
+        for line in spantag_core::listing::capped_lines(&failed) {
+            self.toast_error(line);
         }
     }
 

@@ -114,8 +114,10 @@ pub enum Command {
     New(project_cmds::NewArgs),
     /// Import article files (.txt, .md) into a project.
     Add(project_cmds::AddArgs),
-    /// Check a project file and list every problem.
+    /// Check a project file and list every problem (also spans that begin or end in whitespace).
     Validate(project_cmds::ProjectArg),
+    /// Trim spans that begin or end in whitespace (one save; the old file is kept as .bak).
+    Fix(project_cmds::ProjectArg),
     /// Count documents and spans per label, annotator and document.
     Stats(project_cmds::StatsArgs),
     /// Print documents with their spans as inline markup.
@@ -201,6 +203,7 @@ pub fn run(command: Command) -> anyhow::Result<Outcome> {
         Command::New(a) => project_cmds::new(&a),
         Command::Add(a) => project_cmds::add(&a),
         Command::Validate(a) => project_cmds::validate(&a),
+        Command::Fix(a) => project_cmds::fix(&a),
         Command::Stats(a) => project_cmds::stats(&a),
         Command::Show(a) => project_cmds::show(&a),
         Command::Export(a) => export_cmds::export(&a),

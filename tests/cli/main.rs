@@ -8,6 +8,7 @@ mod common;
 mod agree;
 mod commands;
 mod formats;
+mod loading;
 mod merge;
 mod overwrite;
 mod pipe;

@@ -3,14 +3,23 @@
 //! A project file is the [`Project`] struct written as pretty RON: fields in declaration order,
 //! spans sorted, one span per line, and article text kept readable with real line breaks (raw
 //! strings, no escaping). Two saves of the same project are byte-identical.
+//!
+//! Loading is strict, so that saving never drops anything: a field this build does not know, text
+//! after the project's closing `)`, or an id beyond [`MAX_SPAN_ID`] is a problem with its line. It
+//! is also forgiving where that loses nothing: a UTF-8 byte-order mark is skipped, and a file
+//! whose every line ends in CRLF (git's `core.autocrlf`, a Windows editor) is read as if its line
+//! breaks were LF; spantag writes LF only and stores article text with LF, so the conversion only
+//! undoes what that tool did, and each document's content hash confirms its text.
 
 use crate::formats::{TempFile, remove_if_there, sync_dir, temp_path};
-use crate::model::{Document, Label, Project, SCHEMA_VERSION, SpanId, content_hash};
+use crate::listing::capped_lines;
+use crate::model::{Document, Label, MAX_SPAN_ID, Project, SCHEMA_VERSION, SpanId, content_hash};
 use crate::read::ReadError;
 #[cfg(unix)]
 use crate::read::{open_regular, read_rest};
 use rayon::prelude::*;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::fs;
@@ -27,6 +36,19 @@ pub struct Problem {
     /// The line of the file, where it could be found.
     pub line: Option<usize>,
     pub message: String,
+    /// Where to find the line of a problem that concerns no document.
+    anchor: Anchor,
+}
+
+/// What a problem that concerns no document or span is about, to find its line.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+enum Anchor {
+    #[default]
+    None,
+    /// A top-level field of the project, e.g. `next_span_id`.
+    Field(&'static str),
+    /// The `nth` (from 0) label definition named `name`.
+    Label { name: String, nth: usize },
 }
 
 impl fmt::Display for Problem {
@@ -57,12 +79,14 @@ pub enum ProjectError {
     /// The file could not be read, is not a regular file, or is over [`MAX_PROJECT_BYTES`].
     #[error(transparent)]
     Read(#[from] ReadError),
-    #[error("{path}:{line}:{col}: syntax error: {message}")]
+    #[error("{path}:{line}:{col}: syntax error: {message}{}", hint_text(hint))]
     Syntax {
         path: PathBuf,
         line: usize,
         col: usize,
         message: String,
+        /// What probably happened to the file (CRLF line endings, a git conflict), if it shows.
+        hint: Option<String>,
     },
     #[error(
         "{path}: written by a newer spantag (schema version {found}; this build reads up to {supported}). \
@@ -70,13 +94,16 @@ pub enum ProjectError {
     )]
     FutureVersion {
         path: PathBuf,
-        found: u32,
+        /// The version number as the file writes it (it may be too large for any integer type).
+        found: String,
         supported: u32,
     },
-    #[error("{path}: {} problem(s):\n{}", problems.len(), list(problems))]
+    #[error("{path}: {} problem(s):\n{}{}", problems.len(), list(problems), hint_text(hint))]
     Invalid {
         path: PathBuf,
         problems: Vec<Problem>,
+        /// What probably happened to the file (CRLF line endings, a git conflict), if it shows.
+        hint: Option<String>,
     },
     #[error("could not write the project: {0}")]
     Serialize(String),
@@ -89,8 +116,20 @@ pub enum ProjectError {
 }
 
 fn list(problems: &[Problem]) -> String {
-    problems
-        .iter()
+    list_problems(problems)
+}
+
+fn hint_text(hint: &Option<String>) -> String {
+    hint.as_ref()
+        .map(|h| format!("\nhint: {h}"))
+        .unwrap_or_default()
+}
+
+/// Problems as an indented list (`  - line 12: ...`), one per line: the first
+/// [`crate::listing::MAX_LISTED`] and then how many more there are.
+pub fn list_problems(problems: &[Problem]) -> String {
+    capped_lines(problems)
+        .into_iter()
         .map(|p| format!("  - {p}"))
         .collect::<Vec<_>>()
         .join("\n")
@@ -358,32 +397,159 @@ pub fn from_ron_str(text: &str, path: &Path) -> Result<Project, ProjectError> {
     from_ron_bytes(text.as_bytes(), path)
 }
 
-/// Parses and validates project file bytes (which must be UTF-8); `path` is only used in
-/// messages.
+/// Parses and validates project file bytes (which must be UTF-8, a byte-order mark allowed);
+/// `path` is only used in messages.
 pub fn from_ron_bytes(bytes: &[u8], path: &Path) -> Result<Project, ProjectError> {
+    let bytes = without_bom(bytes);
     if let Some(found) = probe_version(bytes)
-        && found > SCHEMA_VERSION
+        && is_future(found)
     {
         return Err(ProjectError::FutureVersion {
             path: path.to_owned(),
-            found,
+            found: found.to_owned(),
             supported: SCHEMA_VERSION,
         });
     }
+    let bytes = crlf_to_lf(bytes);
+    parse_and_validate(&bytes, path).map_err(|e| with_hint(e, &bytes))
+}
+
+/// Loads a project like [`load`], and also lists what `spantag validate` reports but loading
+/// accepts ([`lint`]: spans that begin or end in whitespace), with their lines.
+pub fn load_and_lint(path: &Path) -> Result<(Project, Vec<Problem>), ProjectError> {
+    let bytes = read_file(path, MAX_PROJECT_BYTES)?;
+    let project = from_ron_bytes(&bytes, path)?;
+    let mut found = lint(&project);
+    if !found.is_empty()
+        && let Ok(text) = std::str::from_utf8(without_bom(&bytes))
+    {
+        locate(&mut found, text);
+    }
+    Ok((project, found))
+}
+
+/// What a project may hold and still load, but should not: spans that begin or end in
+/// whitespace (projects like that exist; the app opens them, and `spantag fix` trims them; see
+/// [`crate::fix`]). `spantag validate` reports these.
+pub fn lint(project: &Project) -> Vec<Problem> {
+    crate::fix::whitespace_edged(project)
+        .into_iter()
+        .map(|e| problem(Some(&e.doc), Some(e.span), e.to_string()))
+        .collect()
+}
+
+/// The UTF-8 byte-order mark some Windows editors put first.
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// `bytes` without a leading UTF-8 byte-order mark.
+fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(BOM).unwrap_or(bytes)
+}
+
+/// A file whose every line ends in CRLF, with LF line breaks instead; any other file as it is.
+///
+/// spantag writes LF only (article text is stored with LF; the original line endings are in
+/// `Source.line_endings`), so in an all-CRLF file every CR before an LF was put there by a tool
+/// (git's `core.autocrlf`, an editor) and removing it gives back the file spantag wrote. A CR that
+/// is part of the content stays: `\r\r\n` becomes `\r\n`. A file with both kinds of line break
+/// is left alone (and gets a hint if it does not load).
+fn crlf_to_lf(bytes: &[u8]) -> Cow<'_, [u8]> {
+    let Some(first) = memchr::memchr(b'\n', bytes) else {
+        return Cow::Borrowed(bytes);
+    };
+    if first == 0 || bytes[first - 1] != b'\r' {
+        return Cow::Borrowed(bytes);
+    }
+    let lf = memchr::memchr_iter(b'\n', bytes).count();
+    let crlf = memchr::memmem::find_iter(bytes, b"\r\n").count();
+    if crlf != lf {
+        return Cow::Borrowed(bytes);
+    }
+    let mut out = Vec::with_capacity(bytes.len() - crlf);
+    let mut from = 0;
+    for at in memchr::memmem::find_iter(bytes, b"\r\n") {
+        out.extend_from_slice(&bytes[from..at]);
+        from = at + 1;
+    }
+    out.extend_from_slice(&bytes[from..]);
+    Cow::Owned(out)
+}
+
+/// Adds to a syntax error or a list of problems what probably happened to the file, where that
+/// shows: a git conflict left in it, or line endings converted to CRLF on some lines only.
+fn with_hint(e: ProjectError, bytes: &[u8]) -> ProjectError {
+    let line_of = |at: usize| bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+    let marker = [b"<<<<<<<".as_slice(), b">>>>>>>"]
+        .iter()
+        .filter_map(|m| {
+            if bytes.starts_with(m) {
+                return Some(0);
+            }
+            find_bytes(bytes, &[b"\n", *m].concat(), 0).map(|at| at + 1)
+        })
+        .min();
+    let hint = if let Some(at) = marker {
+        Some(format!(
+            "line {} is a git conflict marker: finish the merge in this file first (keep one \
+             side, or `git checkout --ours`/`--theirs` it), then load it again",
+            line_of(at)
+        ))
+    } else if let Some(at) = find_bytes(bytes, b"\r\n", 0) {
+        let crlf = memchr::memmem::find_iter(bytes, b"\r\n").count();
+        let lf = memchr::memchr_iter(b'\n', bytes).count();
+        Some(format!(
+            "{crlf} of the file's {lf} lines end in CRLF (Windows line endings), the first line \
+             {}; spantag writes LF only. If git (core.autocrlf) or an editor converted them, \
+             convert them back (`dos2unix FILE`, or `git config core.autocrlf input` and check \
+             the file out again)",
+            line_of(at)
+        ))
+    } else {
+        None
+    };
+    match e {
+        ProjectError::Syntax {
+            path,
+            line,
+            col,
+            message,
+            hint: None,
+        } => ProjectError::Syntax {
+            path,
+            line,
+            col,
+            message,
+            hint,
+        },
+        ProjectError::Invalid {
+            path,
+            problems,
+            hint: None,
+        } => ProjectError::Invalid {
+            path,
+            problems,
+            hint,
+        },
+        e => e,
+    }
+}
+
+/// Parses and validates (the file as [`from_ron_bytes`] has prepared it).
+fn parse_and_validate(bytes: &[u8], path: &Path) -> Result<Project, ProjectError> {
     let (mut project, per_doc) = match parse_parallel(bytes) {
         Some((p, per_doc)) => (p, Some(per_doc)),
         None => {
             let text = utf8(bytes, path)?;
             let p = ron::Options::default()
                 .from_str::<Project>(text)
-                .map_err(|e| parse_error(e, path))?;
+                .map_err(|e| parse_error(e, path, text))?;
             (p, None)
         }
     };
     if project.schema_version > SCHEMA_VERSION {
         return Err(ProjectError::FutureVersion {
             path: path.to_owned(),
-            found: project.schema_version,
+            found: project.schema_version.to_string(),
             supported: SCHEMA_VERSION,
         });
     }
@@ -400,6 +566,7 @@ pub fn from_ron_bytes(bytes: &[u8], path: &Path) -> Result<Project, ProjectError
         return Err(ProjectError::Invalid {
             path: path.to_owned(),
             problems,
+            hint: None,
         });
     }
     project.normalize();
@@ -407,25 +574,72 @@ pub fn from_ron_bytes(bytes: &[u8], path: &Path) -> Result<Project, ProjectError
 }
 
 /// A RON error as a project error: a value its type refuses (an impossible timestamp, a malformed
-/// colour) is a problem on its line; anything else is a syntax error.
-fn parse_error(e: ron::error::SpannedError, path: &Path) -> ProjectError {
+/// colour) or a field this build does not know is a problem on its line; anything else is a
+/// syntax error.
+fn parse_error(e: ron::error::SpannedError, path: &Path, text: &str) -> ProjectError {
+    let (mut line, mut col) = (e.span.start.line, e.span.start.col);
+    if e.code == ron::Error::TrailingCharacters {
+        // RON reports the end of the project; point at the text that follows it.
+        (line, col) = next_text_after(text, line, col).unwrap_or((line, col));
+    }
+    let invalid = |message: String| ProjectError::Invalid {
+        path: path.to_owned(),
+        problems: vec![Problem {
+            line: Some(line),
+            ..problem(None, None, message)
+        }],
+        hint: None,
+    };
     match e.code {
-        ron::Error::Message(message) => ProjectError::Invalid {
-            path: path.to_owned(),
-            problems: vec![Problem {
-                doc: None,
-                span: None,
-                line: Some(e.span.start.line),
-                message,
-            }],
-        },
+        ron::Error::Message(message) => invalid(message),
+        ron::Error::NoSuchStructField {
+            expected,
+            found,
+            outer,
+        } => {
+            let place = outer.map(|o| format!(" in {o}")).unwrap_or_default();
+            let known = expected
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            invalid(format!(
+                "unknown field `{found}`{place} (known: {known}); saving would drop it (is it \
+                 misspelt? a newer spantag's fields come with a newer schema_version)"
+            ))
+        }
         code => ProjectError::Syntax {
             path: path.to_owned(),
-            line: e.span.start.line,
-            col: e.span.start.col,
-            message: code.to_string(),
+            line,
+            col,
+            message: match code {
+                ron::Error::TrailingCharacters => "text after the end of the project (its \
+                    closing `)`); saving would drop it"
+                    .to_owned(),
+                code => code.to_string(),
+            },
+            hint: None,
         },
     }
+}
+
+/// The line and column (from 1, in characters) of the first character that is not whitespace at
+/// or after `line`:`col`.
+fn next_text_after(text: &str, line: usize, col: usize) -> Option<(usize, usize)> {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        memchr::memchr_iter(b'\n', text.as_bytes()).nth(line - 2)? + 1
+    };
+    let from = line_start
+        + text[line_start..]
+            .char_indices()
+            .nth(col.saturating_sub(1))
+            .map_or(text.len() - line_start, |(i, _)| i);
+    let at = from + text[from..].find(|c: char| !c.is_whitespace())?;
+    let line = line + text[from..at].matches('\n').count();
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    Some((line, text[start..at].chars().count() + 1))
 }
 
 /// The file as text, or a syntax error at the first byte that is not UTF-8.
@@ -446,6 +660,7 @@ fn utf8<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a str, ProjectError> {
             line,
             col,
             message: "the file is not valid UTF-8 text".to_owned(),
+            hint: None,
         }
     })
 }
@@ -471,6 +686,14 @@ fn parse_parallel(bytes: &[u8]) -> Option<(Project, Vec<Vec<Problem>>)> {
     let body_start = at + LIST.len() - 1; // keep the newline: every document starts at "\n    (\n"
     let tail_from = bytes.len().saturating_sub(64);
     let body_end = find_bytes(bytes, END, tail_from)?;
+    // Only whitespace may follow the closing `)`. Anything else (a git conflict marker, a second
+    // project) is left to the whole-file parse, which reports it with its line.
+    if !bytes[body_end + END.len()..]
+        .iter()
+        .all(u8::is_ascii_whitespace)
+    {
+        return None;
+    }
     let body = bytes.get(body_start..=body_end)?;
     let header = format!(
         "{}\n  documents: [],\n)",
@@ -535,7 +758,9 @@ fn migrate(project: &mut Project) {
 
 /// Reads `schema_version: N` from the start of a file without parsing the rest, so that a file
 /// from a newer spantag is refused with a clear message even if its fields are unknown here.
-fn probe_version(bytes: &[u8]) -> Option<u32> {
+/// Returns the digits as written, however many: every version above this build's is refused the
+/// same way, also one too large for any integer type.
+fn probe_version(bytes: &[u8]) -> Option<&str> {
     let head = &bytes[..bytes.len().min(4096)];
     let head = match std::str::from_utf8(head) {
         Ok(s) => s,
@@ -544,8 +769,20 @@ fn probe_version(bytes: &[u8]) -> Option<u32> {
     let at = head.find("schema_version")?;
     let rest = head[at + "schema_version".len()..].trim_start();
     let rest = rest.strip_prefix(':')?.trim_start();
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
+    let len = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    Some(&rest[..len]).filter(|d| !d.is_empty())
+}
+
+/// Whether a version number (ASCII digits) is newer than [`SCHEMA_VERSION`].
+fn is_future(digits: &str) -> bool {
+    let d = digits.trim_start_matches('0');
+    match d.parse::<u64>() {
+        Ok(v) => v > u64::from(SCHEMA_VERSION),
+        // Too many digits for a u64 (the empty string, all zeros, is version 0).
+        Err(_) => !d.is_empty(),
+    }
 }
 
 /// Checks everything the type system cannot: ranges, covered text, labels, unique ids.
@@ -569,6 +806,15 @@ fn problem(doc: Option<&str>, span: Option<SpanId>, message: String) -> Problem 
         span,
         line: None,
         message,
+        anchor: Anchor::None,
+    }
+}
+
+/// A problem about the project as a whole, found on the line of `anchor`.
+fn problem_at(anchor: Anchor, message: String) -> Problem {
+    Problem {
+        anchor,
+        ..problem(None, None, message)
     }
 }
 
@@ -576,29 +822,43 @@ fn problem(doc: Option<&str>, span: Option<SpanId>, message: String) -> Problem 
 /// already found in each document.
 fn validate_project(project: &Project, per_doc: Vec<Vec<Problem>>) -> Vec<Problem> {
     let mut problems = Vec::new();
-    let mut label_names = HashSet::new();
+    if project.next_span_id > MAX_SPAN_ID + 1 {
+        problems.push(problem_at(
+            Anchor::Field("next_span_id"),
+            format!(
+                "next_span_id {} is over the largest allowed, {} (2^53: span ids must stay \
+                 exact for JSON readers)",
+                project.next_span_id,
+                MAX_SPAN_ID + 1
+            ),
+        ));
+    }
+    let mut label_names: HashMap<&str, usize> = HashMap::new();
     let mut hotkeys = HashMap::new();
     for l in &project.labels {
-        if !label_names.insert(l.name.as_str()) {
-            problems.push(problem(
-                None,
-                None,
+        let seen = label_names.entry(l.name.as_str()).or_default();
+        let anchor = Anchor::Label {
+            name: l.name.clone(),
+            nth: *seen,
+        };
+        *seen += 1;
+        if *seen == 2 {
+            problems.push(problem_at(
+                anchor.clone(),
                 format!("label {:?} is defined twice", l.name),
             ));
         }
         if l.name.is_empty() || l.name.chars().any(char::is_whitespace) {
-            problems.push(problem(
-                None,
-                None,
+            problems.push(problem_at(
+                anchor.clone(),
                 format!("label name {:?} is empty or has whitespace", l.name),
             ));
         }
         if let Some(k) = l.hotkey
             && let Some(other) = hotkeys.insert(k, l.name.as_str())
         {
-            problems.push(problem(
-                None,
-                None,
+            problems.push(problem_at(
+                anchor,
                 format!("hotkey {k:?} is used by both {other:?} and {:?}", l.name),
             ));
         }
@@ -651,6 +911,15 @@ fn validate_document(d: &Document, labels: &HashSet<String>) -> Vec<Problem> {
     }
     for s in &d.spans {
         let span = Some(s.id);
+        if s.id.0 > MAX_SPAN_ID {
+            push(
+                span,
+                format!(
+                    "span id {} is over the largest allowed, {MAX_SPAN_ID} (2^53 - 1)",
+                    s.id
+                ),
+            );
+        }
         if !labels.contains(&s.label) {
             push(span, format!("unknown label {:?}", s.label));
         }
@@ -692,16 +961,81 @@ fn validate_document(d: &Document, labels: &HashSet<String>) -> Vec<Problem> {
     problems
 }
 
-/// Fills in the file line of each problem where the file makes it easy to find.
+/// Fills in the file line of each problem where the file makes it easy to find, in one pass over
+/// the lines: a span's line (`(id: 7, start: ...`) within its document, a document's `id:` line,
+/// a label's `name:` line, a top-level field's line.
 fn locate(problems: &mut [Problem], text: &str) {
-    for p in problems.iter_mut() {
-        let needle = match (&p.span, &p.doc) {
-            (Some(id), _) => format!("(id: {id}, start:"),
-            (None, Some(doc)) => format!("id: {doc:?},"),
-            _ => continue,
-        };
-        if let Some(at) = text.find(&needle) {
-            p.line = Some(text[..at].matches('\n').count() + 1);
+    let mut spans: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut docs: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut fields: HashMap<&'static str, Vec<usize>> = HashMap::new();
+    let mut labels: HashMap<(String, usize), Vec<usize>> = HashMap::new();
+    for (i, p) in problems.iter().enumerate() {
+        if p.line.is_some() {
+            continue;
+        }
+        match (&p.span, &p.doc, &p.anchor) {
+            (Some(id), _, _) => spans.entry(id.0).or_default().push(i),
+            (None, Some(doc), _) => docs.entry(doc.clone()).or_default().push(i),
+            (None, None, Anchor::Field(f)) => fields.entry(f).or_default().push(i),
+            (None, None, Anchor::Label { name, nth }) => {
+                labels.entry((name.clone(), *nth)).or_default().push(i);
+            }
+            (None, None, Anchor::None) => {}
+        }
+    }
+    if spans.is_empty() && docs.is_empty() && fields.is_empty() && labels.is_empty() {
+        return;
+    }
+    let mut set = |is: Option<&Vec<usize>>, doc: Option<&str>, line: usize| {
+        for &i in is.into_iter().flatten() {
+            let p = &mut problems[i];
+            if p.line.is_none() && (p.span.is_none() || p.doc.as_deref() == doc) {
+                p.line = Some(line);
+            }
+        }
+    };
+    // A string value as the line writes it: alone (`name: "actor",`) or first of several.
+    let string = |value: &str| -> Option<String> {
+        ron::from_str::<String>(value.trim_end().trim_end_matches(','))
+            .ok()
+            .or_else(|| ron::from_str::<String>(value.split(',').next()?).ok())
+    };
+    let mut doc: Option<String> = None;
+    let (mut in_labels, mut in_documents) = (false, false);
+    let mut label_seen: HashMap<String, usize> = HashMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        if in_documents {
+            if let Some(rest) = t.strip_prefix("(id: ") {
+                let len = rest
+                    .find(|c: char| !c.is_ascii_digit())
+                    .unwrap_or(rest.len());
+                if let Ok(id) = rest[..len].parse::<u64>() {
+                    set(spans.get(&id), doc.as_deref(), n + 1);
+                }
+            } else if let Some(rest) = t.strip_prefix("id: ") {
+                doc = string(rest);
+                if let Some(d) = &doc {
+                    set(docs.get(d), None, n + 1);
+                }
+            }
+        } else if t.starts_with("documents:") {
+            in_documents = true;
+        } else if t.starts_with("labels:") {
+            in_labels = true;
+        } else if in_labels
+            && let Some(rest) = t
+                .trim_start_matches('(')
+                .trim_start()
+                .strip_prefix("name: ")
+        {
+            if let Some(name) = string(rest) {
+                let seen = label_seen.entry(name.clone()).or_default();
+                set(labels.get(&(name, *seen)), None, n + 1);
+                *seen += 1;
+            }
+        } else if let Some((key, _)) = t.split_once(':') {
+            set(fields.get(key), None, n + 1);
         }
     }
 }
@@ -764,6 +1098,329 @@ mod tests {
             }
             other => panic!("expected a syntax error, got {other:?}"),
         }
+    }
+
+    fn sample() -> &'static str {
+        include_str!("../../../projects/sample.ron")
+    }
+
+    /// The line (from 1) of the first occurrence of `needle`.
+    fn line_of(text: &str, needle: &str) -> usize {
+        let at = text.find(needle).expect("needle in text");
+        text[..at].matches('\n').count() + 1
+    }
+
+    /// `text` with `insert` put in right after the first `after`, and the line it lands on.
+    fn inserted(text: &str, after: &str, insert: &str) -> (String, usize) {
+        let at = text.find(after).expect("in text") + after.len();
+        let line = text[..at].matches('\n').count() + 1;
+        (format!("{}{insert}{}", &text[..at], &text[at..]), line)
+    }
+
+    /// A project with reviews, notes, emoji, combining marks and non-Latin text, as saved.
+    fn varied() -> (Project, String) {
+        let mut p = crate::markup::project_from_markup(
+            "Ünïcode 🌍",
+            &[
+                (
+                    "zoë",
+                    "[actor Zoë] met [place 東京] 🇯🇵\n\n[claim [actor e\u{301}mile] said no]\n",
+                ),
+                ("مرحبا", "[actor مرحبا] بالعالم\nПривет, [place мир]!\n"),
+            ],
+            "ana",
+            crate::time::Timestamp(0),
+        )
+        .expect("markup");
+        let s = &mut p.documents[0].spans[0];
+        s.review = Some(crate::model::Review {
+            reviewer: "ben".into(),
+            time: crate::time::Timestamp(5),
+            note: Some("ok 👍".into()),
+        });
+        s.status = crate::model::Status::Accepted;
+        // A lone CR in a note is content: it survives every conversion below.
+        s.note = Some("line\rbreak é".into());
+        p.documents[1].source.line_endings = crate::model::LineEndings::Crlf;
+        p.normalize();
+        let text = to_ron_string(&p).expect("serializes");
+        (p, text)
+    }
+
+    fn load_text(text: &str) -> Result<Project, ProjectError> {
+        from_ron_bytes(text.as_bytes(), Path::new("p.ron"))
+    }
+
+    #[test]
+    fn text_after_the_project_is_a_syntax_error_on_its_line() {
+        let text = sample();
+        let last = text.lines().count();
+        for (tail, line) in [
+            (">>>>>>> feature\n".to_owned(), last + 1),
+            ("\n\n<<<<<<< HEAD x\n".to_owned(), last + 3),
+            ("x".to_owned(), last + 1),
+            // Longer than the tail the fast parser looks at.
+            (format!("{}\n", "ünïcode 🌍 ".repeat(20)), last + 1),
+        ] {
+            let err = load_text(&format!("{text}{tail}")).expect_err("refused");
+            let msg = err.to_string();
+            let ProjectError::Syntax { line: at, hint, .. } = &err else {
+                panic!("expected a syntax error, got {err:?}");
+            };
+            assert_eq!(*at, line, "{msg}");
+            assert!(msg.contains("text after the end of the project"), "{msg}");
+            if tail.contains("<<<<<<<") || tail.contains(">>>>>>>") {
+                let hint = hint.as_deref().expect("a hint");
+                assert!(
+                    hint.contains(&format!("line {line} is a git conflict marker")),
+                    "{hint}"
+                );
+            }
+        }
+        // Whitespace after the project is fine.
+        let p = load_text(&format!("{text}\n  \n\t\n")).expect("loads");
+        assert_eq!(p, load_text(text).expect("loads"));
+    }
+
+    #[test]
+    fn unknown_fields_are_problems_on_their_lines() {
+        let (_, text) = varied();
+        for (after, insert, field) in [
+            (
+                "  name: \"Ünïcode 🌍\",\n",
+                "  colour: \"red\",\n",
+                "colour",
+            ),
+            (
+                "      name: \"place\",\n",
+                "      shortcut: 'p',\n",
+                "shortcut",
+            ),
+            ("      done: false,\n", "      pinned: true,\n", "pinned"),
+            (
+                "        encoding: \"UTF-8\",\n",
+                "        bom: false,\n",
+                "bom",
+            ),
+            ("(id: 2, ", "weight: 2, ", "weight"),
+            ("reviewer: \"ben\", ", "mood: \"😀\", ", "mood"),
+        ] {
+            let (edited, line) = inserted(&text, after, insert);
+            let err = load_text(&edited).expect_err(field);
+            let msg = err.to_string();
+            let ProjectError::Invalid { problems, .. } = &err else {
+                panic!("expected a problem, got {err:?}");
+            };
+            assert_eq!(problems.len(), 1, "{msg}");
+            assert_eq!(problems[0].line, Some(line), "{msg}");
+            assert!(msg.contains(&format!("unknown field `{field}`")), "{msg}");
+        }
+    }
+
+    #[test]
+    fn span_ids_stay_within_two_to_the_53() {
+        let text = sample();
+        let line = line_of(text, "next_span_id: 113");
+        for big in [u64::MAX.to_string(), (MAX_SPAN_ID + 2).to_string()] {
+            let err =
+                load_text(&text.replace("next_span_id: 113", &format!("next_span_id: {big}")))
+                    .expect_err("refused");
+            let ProjectError::Invalid { problems, .. } = &err else {
+                panic!("expected a problem, got {err:?}");
+            };
+            assert_eq!(problems.len(), 1, "{err}");
+            assert_eq!(problems[0].line, Some(line), "{err}");
+            assert!(err.to_string().contains("9007199254740992"), "{err}");
+        }
+        // Over u64: a syntax error on that line.
+        let err =
+            load_text(&text.replace("next_span_id: 113", "next_span_id: 18446744073709551616"))
+                .expect_err("refused");
+        assert!(
+            matches!(err, ProjectError::Syntax { line: l, .. } if l == line),
+            "{err}"
+        );
+        // 2^53 itself loads, but no span can be made any more.
+        let mut p = load_text(&text.replace("next_span_id: 113", "next_span_id: 9007199254740992"))
+            .expect("loads");
+        assert_eq!(p.next_span_id, MAX_SPAN_ID + 1);
+        let doc = p.documents[0].id.clone();
+        assert_eq!(
+            p.make_span(&doc, 0, 4, "actor", "ana"),
+            Err(crate::model::EditError::NoSpanIdLeft)
+        );
+        // A span id over the limit is refused on its own line, also by edits.
+        let span_line = line_of(text, "(id: 2, ");
+        let err =
+            load_text(&text.replace("(id: 2, ", "(id: 9007199254740992, ")).expect_err("refused");
+        let ProjectError::Invalid { problems, .. } = &err else {
+            panic!("expected a problem, got {err:?}");
+        };
+        assert_eq!(problems.len(), 1, "{err}");
+        assert_eq!(
+            (problems[0].line, problems[0].span),
+            (Some(span_line), Some(SpanId(MAX_SPAN_ID + 1)))
+        );
+        p.next_span_id = 1;
+        let mut span = p.make_span(&doc, 0, 4, "actor", "ana").expect("a span");
+        span.id = SpanId(MAX_SPAN_ID + 1);
+        assert_eq!(
+            p.apply(crate::edit::Edit::AddSpan { doc, span }),
+            Err(crate::model::EditError::SpanIdTooLarge(SpanId(
+                MAX_SPAN_ID + 1
+            )))
+        );
+    }
+
+    #[test]
+    fn every_future_version_is_refused_the_same_way() {
+        let text = sample();
+        for v in [
+            "2",
+            "4294967295",
+            "4294967296",
+            "18446744073709551616",
+            "9".repeat(60).as_str(),
+        ] {
+            let edited = text.replace("schema_version: 1,", &format!("schema_version: {v},"));
+            match load_text(&edited) {
+                Err(ProjectError::FutureVersion {
+                    found, supported, ..
+                }) => {
+                    assert_eq!((found.as_str(), supported), (v, SCHEMA_VERSION));
+                }
+                other => panic!("version {v}: expected FutureVersion, got {other:?}"),
+            }
+        }
+        // Version 0 and leading zeros are not the future.
+        for v in ["0", "00", "01"] {
+            let edited = text.replace("schema_version: 1,", &format!("schema_version: {v},"));
+            assert!(
+                !matches!(load_text(&edited), Err(ProjectError::FutureVersion { .. })),
+                "{v}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let (p, text) = varied();
+        let mut bytes = BOM.to_vec();
+        bytes.extend_from_slice(text.as_bytes());
+        let loaded = from_ron_bytes(&bytes, Path::new("p.ron")).expect("loads");
+        assert_eq!(loaded, p);
+        assert_eq!(to_ron_string(&loaded).expect("serializes"), text);
+    }
+
+    #[test]
+    fn an_all_crlf_file_reads_as_the_lf_file_it_was() {
+        let (p, text) = varied();
+        assert!(text.contains("line\rbreak"));
+        let crlf = text.replace('\n', "\r\n");
+        let loaded = load_text(&crlf).expect("loads");
+        assert_eq!(loaded, p);
+        for (a, b) in loaded.documents.iter().zip(&p.documents) {
+            assert_eq!(a.text, b.text);
+            assert!(!a.text.contains('\r'));
+        }
+        assert_eq!(
+            loaded.documents[0].spans[0].note.as_deref(),
+            Some("line\rbreak é")
+        );
+        // Saved again, it is the LF file byte for byte; with a BOM too.
+        assert_eq!(to_ron_string(&loaded).expect("serializes"), text);
+        let mut bytes = BOM.to_vec();
+        bytes.extend_from_slice(crlf.as_bytes());
+        assert_eq!(
+            from_ron_bytes(&bytes, Path::new("p.ron")).expect("loads"),
+            p
+        );
+        // A CR before a converted line break is kept.
+        assert_eq!(&*crlf_to_lf(b"a\r\r\nb\r\n"), b"a\r\nb\n");
+    }
+
+    #[test]
+    fn a_file_with_some_crlf_lines_fails_with_a_hint() {
+        let text = sample();
+        let half = text.len() / 2;
+        let cut = half + text[half..].find('\n').expect("a line break");
+        let mixed = format!("{}{}", &text[..cut], text[cut..].replace('\n', "\r\n"));
+        let err = load_text(&mixed).expect_err("text changed");
+        let msg = err.to_string();
+        assert!(msg.contains("does not match the text"), "{msg}");
+        assert!(msg.contains("end in CRLF"), "{msg}");
+        // The first CRLF ends the line the cut is on.
+        let first = text[..cut].matches('\n').count() + 1;
+        assert!(msg.contains(&format!("the first line {first};")), "{msg}");
+    }
+
+    #[test]
+    fn long_problem_lists_show_the_first_hundred() {
+        let marked = "[actor Zoë] ".repeat(150);
+        let p = crate::markup::project_from_markup(
+            "p",
+            &[("d", &marked)],
+            "ana",
+            crate::time::Timestamp(0),
+        )
+        .expect("markup");
+        let text = to_ron_string(&p)
+            .expect("serializes")
+            .replace("name: \"actor\"", "name: \"person\"");
+        let err = load_text(&text).expect_err("unknown label");
+        let msg = err.to_string();
+        assert!(msg.contains("150 problem(s)"), "{msg}");
+        assert_eq!(
+            msg.lines().filter(|l| l.starts_with("  - line ")).count(),
+            100,
+            "{msg}"
+        );
+        assert!(msg.ends_with("  - … and 50 more"), "{msg}");
+    }
+
+    #[test]
+    fn problems_are_found_on_their_lines() {
+        // A span id used in two documents is reported in the second, on its own line; a label
+        // defined twice on the second definition.
+        let (_, text) = varied();
+        let second_doc = text.find("id: \"مرحبا\"").expect("second document");
+        let (head, tail) = text.split_at(second_doc);
+        let first_span_of_second = tail.find("(id: ").expect("a span");
+        let id_end = tail[first_span_of_second..].find(',').expect("id") + first_span_of_second;
+        let edited = format!(
+            "{head}{}(id: 1{}",
+            &tail[..first_span_of_second],
+            &tail[id_end..]
+        );
+        let line = edited[..second_doc + first_span_of_second]
+            .matches('\n')
+            .count()
+            + 1;
+        let err = load_text(&edited).expect_err("duplicate id");
+        let ProjectError::Invalid { problems, .. } = &err else {
+            panic!("expected problems, got {err:?}");
+        };
+        let dup = problems
+            .iter()
+            .find(|p| p.message.contains("also used in document"))
+            .expect("reported");
+        assert_eq!(
+            (dup.doc.as_deref(), dup.line),
+            (Some("مرحبا"), Some(line)),
+            "{err}"
+        );
+        let label = "    (\n      name: \"actor\",\n      color: \"#3b82c4\",\n      hotkey: None,\n    ),\n";
+        let (edited, line) = inserted(
+            &text,
+            "  labels: [\n    (\n      name: \"actor\",\n      color: \"#3b82c4\",\n      hotkey: Some('1'),\n    ),\n",
+            label,
+        );
+        let err = load_text(&edited).expect_err("label twice");
+        let ProjectError::Invalid { problems, .. } = &err else {
+            panic!("expected problems, got {err:?}");
+        };
+        assert_eq!(problems.len(), 1, "{err}");
+        assert_eq!(problems[0].line, Some(line + 1), "{err}");
     }
 
     /// Saving derives the annotator list and the span id counter as it writes, from a `&Project`:
