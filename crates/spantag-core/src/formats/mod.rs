@@ -78,6 +78,7 @@ mod export;
 mod import;
 mod layers;
 mod output;
+mod sniff;
 mod split;
 mod tokens;
 
@@ -86,8 +87,8 @@ pub use export::{
     export_to_bytes, export_with, preview, writes_one_file,
 };
 pub use import::{
-    DEFAULT_IMPORT_MAX_BYTES, ImportOptions, ImportProblem, ImportSummary, OffsetUnit, import,
-    import_edits,
+    DEFAULT_IMPORT_MAX_BYTES, ImportOptions, ImportProblem, ImportSummary, NotKept, OffsetUnit,
+    import, import_edits,
 };
 pub use output::{WriteRules, temp_path};
 pub use split::{assign_splits, parse_split, splitmix64};
@@ -97,6 +98,7 @@ pub(crate) use export::companion;
 pub(crate) use import::{Parsed, RawSpan, Record, json_str, json_usize, read_text};
 pub(crate) use layers::{Ctx, LayerSpans, Reports};
 pub(crate) use output::Output;
+pub(crate) use sniff::{FirstRecords, Shape};
 pub(crate) use tokens::{CharCursor, NOT_ALIGNED, each_document};
 
 use std::path::{Path, PathBuf};
