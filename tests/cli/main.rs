@@ -8,6 +8,7 @@ mod common;
 mod agree;
 mod commands;
 mod formats;
+mod imports;
 mod merge;
 mod overwrite;
 mod pipe;

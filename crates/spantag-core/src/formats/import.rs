@@ -331,12 +331,32 @@ pub fn import(
         ..Parsed::default()
     };
     for path in inputs {
+        if matches!(importer.input, super::Input::Files { .. }) && path.is_dir() {
+            return Err(folder_given(path, opts.format));
+        }
         (importer.read)(path, &mut parsed)?;
     }
     let warning = check_offset_unit(&parsed.records, opts)?;
     let mut summary = apply_records(project, parsed, opts);
     summary.warnings.extend(warning);
     Ok(summary)
+}
+
+/// The refusal of a folder given to an importer that reads files.
+fn folder_given(path: &Path, format: Format) -> FormatError {
+    let has_ann = std::fs::read_dir(path).is_ok_and(|mut d| {
+        d.any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "ann")))
+    });
+    let hint = if has_ann {
+        "; it holds .ann files, so it looks like brat standoff: try --format brat"
+    } else {
+        ""
+    };
+    FormatError::Invalid(format!(
+        "{} is a folder; {} reads files{hint}. Nothing was imported.",
+        path.display(),
+        super::sniff::long_name(format)
+    ))
 }
 
 /// How many span boundaries, placed differently by the two offset units, must be seen before

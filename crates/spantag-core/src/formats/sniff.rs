@@ -108,18 +108,17 @@ pub(crate) fn is_conll_tag(tag: &str) -> bool {
     }
 }
 
-/// Whether a line of a brat `.ann` file has the shape of an annotation: an id (`T1`, `R2`,
-/// `#3`, `*`, ...) and a tab.
+/// Whether a line of a brat `.ann` file has the shape of an annotation: an id (a kind letter
+/// and a number: `T1`, `R2`, `#3`; or `*`), a tab and more.
 pub(crate) fn is_ann_line(line: &str) -> bool {
     let Some((id, rest)) = line.split_once('\t') else {
         return false;
     };
-    let mut chars = id.chars();
-    let kind_ok = matches!(
-        chars.next(),
-        Some('T' | 'R' | 'E' | 'A' | 'M' | 'N' | '#' | '*')
-    );
-    kind_ok && chars.all(|c| c.is_ascii_alphanumeric() || c == '_') && !rest.is_empty()
+    let id_ok = id == "*"
+        || id
+            .strip_prefix(['T', 'R', 'E', 'A', 'M', 'N', '#'])
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+    id_ok && !rest.is_empty()
 }
 
 /// What an input looks like.
