@@ -561,6 +561,7 @@ pub(crate) fn read_text(path: &Path, max_bytes: u64) -> Result<String, FormatErr
     if let Ok(s) = std::str::from_utf8(&bytes) {
         return Ok(s.strip_prefix('\u{feff}').unwrap_or(s).to_owned());
     }
+    let mut body: &[u8] = &bytes;
     if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(&bytes) {
         let (cow, bad) = enc.decode_without_bom_handling(&bytes[bom..]);
         if !bad {
@@ -568,13 +569,14 @@ pub(crate) fn read_text(path: &Path, max_bytes: u64) -> Result<String, FormatErr
         }
         if enc != encoding_rs::UTF_8 {
             return Err(FormatError::Invalid(format!(
-                "{}: it has a {} byte-order mark but is not valid {0}; nothing was imported",
+                "{}: it has a {enc} byte-order mark but is not valid {enc}; nothing was imported",
                 path.display(),
-                enc.name()
+                enc = enc.name()
             )));
         }
+        body = &bytes[bom..];
     }
-    let report = crate::import::Utf8Report::of(&bytes);
+    let report = crate::import::Utf8Report::of(body);
     let what = if report.mostly_utf8() {
         "it is UTF-8 except for".to_owned()
     } else {

@@ -253,7 +253,7 @@ pub(crate) fn parse_str(text: &str, file: &str, parsed: &mut Parsed) -> FirstRec
         };
         let not_a_list = ["spans", "tokens"]
             .into_iter()
-            .find_map(|k| v.get(k).filter(|x| !x.is_array()).map(|x| (k, json_type(x))));
+            .find_map(|k| v.get(k).filter(|x| !x.is_array() && !x.is_null()).map(|x| (k, json_type(x))));
         if let Some((k, ty)) = not_a_list {
             first.record(false, || format!("a task whose {k:?} is {ty}"));
             parsed.problems.push(ImportProblem {

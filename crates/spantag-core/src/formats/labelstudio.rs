@@ -211,7 +211,7 @@ fn parse_task(location: &str, t: &Value, parsed: &mut Parsed, first: &mut FirstR
     };
     let not_a_list = ["annotations", "completions", "predictions"]
         .into_iter()
-        .find_map(|k| t.get(k).filter(|x| !x.is_array()).map(|x| (k, super::jsonl::json_type(x))));
+        .find_map(|k| t.get(k).filter(|x| !x.is_array() && !x.is_null()).map(|x| (k, super::jsonl::json_type(x))));
     if let Some((k, ty)) = not_a_list {
         first.record(false, || format!("a task whose {k:?} is {ty}"));
         parsed.problems.push(ImportProblem {

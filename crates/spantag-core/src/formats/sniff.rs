@@ -135,23 +135,24 @@ pub(crate) enum Guess {
 }
 
 impl Guess {
-    /// "it looks like …; try …" for a refusal message.
+    /// "; it looks like …: try …" for a refusal message (empty when it looks like the chosen
+    /// format after all, with records too broken to read).
     pub(crate) fn advice(&self, chosen: Format) -> String {
         match self {
             Guess::Format(f, why) if *f != chosen => {
                 format!(
-                    "it looks like {} ({why}): try --format {}",
+                    "; it looks like {} ({why}): try --format {}",
                     long_name(*f),
                     f
                 )
             }
-            Guess::Format(_, why) => format!("({why})"),
+            Guess::Format(..) => String::new(),
             Guess::Prose => {
-                "it looks like plain text (prose): add articles with `spantag add`".into()
+                "; it looks like plain text (prose): add articles with `spantag add`".into()
             }
-            Guess::Empty => "it is empty".into(),
+            Guess::Empty => "; it is empty".into(),
             Guess::Unknown => format!(
-                "nor does it look like another format spantag imports (formats: {})",
+                "; nor does it look like another format spantag imports ({})",
                 names()
             ),
         }
@@ -309,7 +310,7 @@ fn looks_like_prose(t: &str) -> bool {
 pub(crate) fn wrong_format(path: &Path, chosen: Format, why: &str, text: &str) -> FormatError {
     let g = guess(text, path);
     FormatError::Invalid(format!(
-        "{} does not look like {} ({why}); {}. Nothing was imported.",
+        "{} does not look like {} ({why}){}. Nothing was imported.",
         path.display(),
         long_name(chosen),
         g.advice(chosen)
