@@ -362,9 +362,31 @@ fn show_summary(ui: &mut Ui, s: &ImportSummary, id: &str) {
     for (a, b, why) in &s.labels_mapped {
         ui.weak(format!("Label {a:?} imported as {b:?} ({why})"));
     }
+    if s.trimmed > 0 {
+        ui.weak(format!(
+            "Trimmed whitespace off the ends of {} span(s), e.g. {}",
+            s.trimmed,
+            s.trimmed_examples.join("; ")
+        ));
+    }
     for n in &s.notes {
         ui.weak(format!("Note: {n}"));
     }
+    item_list(
+        ui,
+        &format!("{id}-warnings"),
+        "Warnings:".to_owned(),
+        &s.warnings,
+        true,
+    );
+    let not_kept: Vec<String> = s.not_kept.iter().map(ToString::to_string).collect();
+    item_list(
+        ui,
+        &format!("{id}-not-kept"),
+        "Not kept (spantag has no place for them yet):".to_owned(),
+        &not_kept,
+        true,
+    );
     let problems: Vec<String> = s.problems.iter().map(ToString::to_string).collect();
     item_list(
         ui,

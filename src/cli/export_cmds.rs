@@ -84,7 +84,8 @@ pub struct ImportArgs {
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
     #[arg(long, value_parser = parse_name::<OffsetUnit>, help = format!(
-        "Offset unit of the input: codepoints or utf16 (default: utf16 for {}, else codepoints)",
+        "Offset unit of the input: codepoints or utf16 (default: utf16 for {}, else codepoints; \
+         without this option, offsets that fit the texts only in the other unit are refused)",
         list(&importers_where(|i| i.offsets == Some(OffsetUnit::Utf16)), "and")
     ))]
     pub offsets: Option<OffsetUnit>,

@@ -8,6 +8,7 @@ mod common;
 mod agree;
 mod commands;
 mod formats;
+mod imports;
 mod loading;
 mod merge;
 mod overwrite;

@@ -7,6 +7,7 @@ mod common;
 mod annotate;
 mod export;
 mod files;
+mod imports;
 mod name;
 mod review;
 mod undo;

@@ -29,6 +29,105 @@ pub enum ImportError {
     Unsupported { path: PathBuf, ext: String },
     #[error("{path}: this is a spantag project, not an article (open it instead)")]
     Project { path: PathBuf },
+    /// Mostly UTF-8 with a few invalid bytes: refused rather than decoded whole as a legacy
+    /// encoding (which would garble every other non-ASCII character).
+    #[error("{path}: {why}")]
+    BadUtf8 { path: PathBuf, why: String },
+}
+
+/// Where bytes are not UTF-8, and how much of them is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Utf8Report {
+    /// The first few invalid byte sequences: line and column (1-based; the column counts
+    /// characters, an invalid sequence as one) and the bytes.
+    pub bad: Vec<(usize, usize, Vec<u8>)>,
+    /// How many invalid sequences there are.
+    pub bad_total: usize,
+    /// How many valid multi-byte UTF-8 characters there are.
+    pub multibyte: usize,
+}
+
+impl Utf8Report {
+    /// How many invalid sequences [`Utf8Report::bad`] lists.
+    const LISTED: usize = 5;
+
+    /// Scans `bytes`.
+    pub fn of(bytes: &[u8]) -> Self {
+        let mut r = Utf8Report {
+            bad: Vec::new(),
+            bad_total: 0,
+            multibyte: 0,
+        };
+        let (mut line, mut col) = (1usize, 1usize);
+        for chunk in bytes.utf8_chunks() {
+            for c in chunk.valid().chars() {
+                if c == '\n' {
+                    line += 1;
+                    col = 1;
+                } else {
+                    col += 1;
+                }
+                if c.len_utf8() > 1 {
+                    r.multibyte += 1;
+                }
+            }
+            let invalid = chunk.invalid();
+            if !invalid.is_empty() {
+                r.bad_total += 1;
+                if r.bad.len() < Self::LISTED {
+                    r.bad.push((line, col, invalid.to_vec()));
+                }
+                col += 1;
+            }
+        }
+        r
+    }
+
+    /// Whether the text is UTF-8 with a few bad bytes rather than a legacy encoding: it has more
+    /// valid multi-byte characters than invalid sequences. (A windows-1252 or Latin-1 text
+    /// almost never forms a valid multi-byte sequence; a UTF-8 text with accents or other
+    /// scripts is full of them.)
+    pub fn mostly_utf8(&self) -> bool {
+        self.bad_total > 0 && self.multibyte > self.bad_total
+    }
+
+    /// E.g. `2 invalid byte sequence(s): line 3, column 5 (0xE9), line 9, column 1 (0xC3)`.
+    pub fn describe(&self) -> String {
+        let places: Vec<String> = self
+            .bad
+            .iter()
+            .map(|(l, c, b)| {
+                let hex: Vec<String> = b.iter().map(|x| format!("0x{x:02X}")).collect();
+                format!("line {l}, column {c} ({})", hex.join(" "))
+            })
+            .collect();
+        let more = self.bad_total.saturating_sub(self.bad.len());
+        let tail = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        format!(
+            "{} invalid UTF-8 byte sequence(s): {}{tail}",
+            self.bad_total,
+            places.join(", ")
+        )
+    }
+}
+
+/// The legacy encoding chardetng guesses for `bytes` (its name).
+pub fn guess_legacy(bytes: &[u8]) -> &'static str {
+    let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    det.feed(bytes, true);
+    det.guess(None, chardetng::Utf8Detection::Deny).name()
+}
+
+/// Why bytes could not be decoded.
+enum DecodeFailure {
+    /// Not text at all.
+    NotText(String),
+    /// UTF-8 with invalid bytes.
+    BadUtf8(String),
 }
 
 /// Decoded article text and what was done to it.
@@ -77,45 +176,72 @@ impl Default for ImportOptions {
 }
 
 /// Decodes raw bytes: BOM (UTF-8, UTF-16LE/BE) first, then strict UTF-8, then a legacy encoding
-/// guessed by chardetng. Returns `Err(reason)` for content that is not text.
+/// guessed by chardetng. Returns `Err(reason)` for content that is not text, and for a text that
+/// is UTF-8 but for a few invalid bytes (named by line and column): such a file is not decoded
+/// whole as a legacy encoding.
 pub fn decode(bytes: &[u8]) -> Result<DecodedText, String> {
+    decode_inner(bytes).map_err(|e| match e {
+        DecodeFailure::NotText(s) | DecodeFailure::BadUtf8(s) => s,
+    })
+}
+
+fn decode_inner(bytes: &[u8]) -> Result<DecodedText, DecodeFailure> {
+    use DecodeFailure::{BadUtf8, NotText};
     let (text, encoding, had_bom) = if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
         let body = &bytes[bom_len..];
         let (cow, had_errors) = enc.decode_without_bom_handling(body);
         if had_errors {
-            return Err(format!(
+            if enc == UTF_8 {
+                return Err(BadUtf8(format!(
+                    "it has a UTF-8 byte-order mark but {}",
+                    Utf8Report::of(body).describe()
+                )));
+            }
+            return Err(NotText(format!(
                 "it has a {} byte-order mark but invalid {0} content",
                 enc.name()
-            ));
+            )));
         }
         (cow.into_owned(), enc.name(), true)
     } else {
         if bytes.contains(&0) {
-            return Err("it contains NUL bytes".into());
+            return Err(NotText("it contains NUL bytes".into()));
         }
         match std::str::from_utf8(bytes) {
             Ok(s) => (s.to_owned(), UTF_8.name(), false),
             Err(_) => {
+                let report = Utf8Report::of(bytes);
+                if report.mostly_utf8() {
+                    return Err(BadUtf8(format!(
+                        "it is UTF-8 except for {} (it was not read as a legacy encoding, which \
+                         would garble its {} other non-ASCII characters); fix those bytes",
+                        report.describe(),
+                        report.multibyte
+                    )));
+                }
                 let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
                 det.feed(bytes, true);
                 let enc = det.guess(None, chardetng::Utf8Detection::Deny);
                 let (cow, had_errors) = enc.decode_without_bom_handling(bytes);
                 if had_errors {
-                    return Err(format!("it is neither UTF-8 nor valid {}", enc.name()));
+                    return Err(NotText(format!(
+                        "it is neither UTF-8 nor valid {}",
+                        enc.name()
+                    )));
                 }
                 (cow.into_owned(), enc.name(), false)
             }
         }
     };
     if text.contains('\0') {
-        return Err("it contains NUL characters".into());
+        return Err(NotText("it contains NUL characters".into()));
     }
     let control = text
         .chars()
         .filter(|&c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}'))
         .count();
     if control * 20 > text.chars().count().max(1) {
-        return Err("too many control characters".into());
+        return Err(NotText("too many control characters".into()));
     }
     let (text, line_endings) = normalize_line_endings(text);
     Ok(DecodedText {
@@ -191,9 +317,15 @@ pub fn decode_named(bytes: &[u8], path: &Path) -> Result<DecodedText, ImportErro
             path: path.to_owned(),
         });
     }
-    let decoded = decode(bytes).map_err(|why| ImportError::Binary {
-        path: path.to_owned(),
-        why,
+    let decoded = decode_inner(bytes).map_err(|e| match e {
+        DecodeFailure::NotText(why) => ImportError::Binary {
+            path: path.to_owned(),
+            why,
+        },
+        DecodeFailure::BadUtf8(why) => ImportError::BadUtf8 {
+            path: path.to_owned(),
+            why,
+        },
     })?;
     if decoded.text.is_empty() {
         // Only a byte-order mark.

@@ -9,9 +9,10 @@
 //! tabs in a note are written as spaces, and reported).
 //!
 //! Import reads `.ann` files (or folders of them, recursively) with the `.txt` beside them.
-//! Discontinuous annotations with other text between the fragments are imported as one span per
-//! fragment, with a note naming the original annotation. Relations, events, attributes and
-//! normalisations cannot be represented in spantag: each such line is reported.
+//! Notes (`#` lines of any type, in any order) attach to the span they name. Discontinuous
+//! annotations with other text between the fragments are imported as one span per fragment,
+//! with a note naming the original annotation, and reported as not kept (spantag's spans have no
+//! fragments yet), as are relations, events, attributes, normalisations and equivalences.
 
 use super::{
     Ctx, Exporter, FormatError, FormatSpec, ImportProblem, Importer, Input, Output, Parsed,
@@ -185,14 +186,58 @@ fn export(
 }
 
 /// Reads `.ann` files: `path` is a folder (searched recursively), an `.ann` or a `.txt` file.
+/// Anything else is refused (naming what it looks like), and so is a folder without `.ann` files;
+/// `.txt` files in a folder without an `.ann` beside them are reported as not imported.
 fn parse_path(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
     let mut anns = Vec::new();
-    collect(path, &mut anns)?;
-    if anns.is_empty() {
-        return Err(FormatError::Invalid(format!(
-            "{}: no .ann files found",
-            path.display()
-        )));
+    let mut orphans = Vec::new();
+    if path.is_dir() {
+        collect(path, &mut anns, &mut orphans)?;
+        if anns.is_empty() {
+            let more = if orphans.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; it has {} .txt file(s) without annotations (articles: add them with \
+                     `spantag add`)",
+                    orphans.len()
+                )
+            };
+            return Err(FormatError::Invalid(format!(
+                "{}: no .ann files found (brat standoff is a folder of DOC.txt and DOC.ann \
+                 files){more}. Nothing was imported.",
+                path.display()
+            )));
+        }
+    } else if path.extension().is_some_and(|x| x == "ann") {
+        anns.push(path.to_owned());
+    } else {
+        let ann = path.with_extension("ann");
+        let is_txt = path.extension().is_some_and(|x| x == "txt");
+        if is_txt && ann.is_file() {
+            anns.push(ann);
+        } else {
+            let text = super::read_text(path, parsed.max_bytes)?;
+            let why = if is_txt {
+                format!("there is no {} beside it", ann.display())
+            } else {
+                "brat standoff is a folder of DOC.txt and DOC.ann files, or .ann files".into()
+            };
+            return Err(super::sniff::wrong_format(
+                path,
+                super::Format::Brat,
+                &why,
+                &text,
+            ));
+        }
+    }
+    for o in orphans {
+        parsed.not_kept(
+            ".txt files without an .ann file".into(),
+            "brat documents are DOC.txt with DOC.ann; add plain articles with `spantag add`",
+            &o.display().to_string(),
+            1,
+        );
     }
     for a in anns {
         parse_ann(&a, parsed)?;
@@ -200,30 +245,63 @@ fn parse_path(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
     Ok(())
 }
 
-fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), FormatError> {
-    if path.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-            .map_err(io_err(path))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
-        for e in entries {
-            if e.is_dir() || e.extension().is_some_and(|x| x == "ann") {
-                collect(&e, out)?;
-            }
+/// The `.ann` files under a folder, and the `.txt` files that have none beside them.
+fn collect(dir: &Path, anns: &mut Vec<PathBuf>, orphans: &mut Vec<PathBuf>) -> Result<(), FormatError> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io_err(dir))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for e in entries {
+        if e.is_dir() {
+            collect(&e, anns, orphans)?;
+        } else if e.extension().is_some_and(|x| x == "ann") {
+            anns.push(e);
+        } else if e.extension().is_some_and(|x| x == "txt") && !e.with_extension("ann").is_file() {
+            orphans.push(e);
         }
-    } else if path.extension().is_some_and(|x| x == "txt") {
-        out.push(path.with_extension("ann"));
-    } else {
-        out.push(path.to_owned());
     }
     Ok(())
 }
 
+/// What an annotation id's first character makes it, and why spantag cannot keep it.
+fn kind_of(id: &str) -> (&'static str, &'static str) {
+    match id.chars().next() {
+        Some('R') => ("relations", super::jsonl::NO_RELATIONS),
+        Some('E') => (
+            "events (their trigger spans are imported)",
+            "spantag has no events yet",
+        ),
+        Some('A' | 'M') => ("attributes", "spans have no attributes yet"),
+        Some('N') => (
+            "normalisations",
+            "spans have no links to knowledge bases yet",
+        ),
+        Some('*') => ("equivalences", "spantag has no relations yet"),
+        _ => ("annotations of an unknown kind", "brat standoff defines no such kind"),
+    }
+}
+
 fn parse_ann(ann_path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
     let txt_path = ann_path.with_extension("txt");
-    let text = super::read_text(&txt_path, parsed.max_bytes)?;
     let ann = super::read_text(ann_path, parsed.max_bytes)?;
+    let nonblank: Vec<&str> = ann
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(super::sniff::FIRST_RECORDS)
+        .collect();
+    if !nonblank.is_empty() && !nonblank.iter().any(|l| super::sniff::is_ann_line(l)) {
+        return Err(super::sniff::wrong_format(
+            ann_path,
+            super::Format::Brat,
+            &format!(
+                "none of its first {} line(s) is a brat annotation such as `T1<TAB>LABEL 0 5<TAB>text`",
+                nonblank.len()
+            ),
+            &ann,
+        ));
+    }
+    let text = super::read_text(&txt_path, parsed.max_bytes)?;
     let file = ann_path.display().to_string();
     let stem = ann_path
         .file_stem()
@@ -237,7 +315,9 @@ fn parse_ann(ann_path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
         ..Record::default()
     };
     let mut chars: Option<Vec<char>> = None;
+    // Text-bound annotations first (a note may come before its target), then the rest.
     let mut by_t: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut others: HashSet<&str> = HashSet::new();
     for (i, line) in ann.lines().enumerate() {
         let location = format!("{file}:{}", i + 1);
         if line.trim().is_empty() {
@@ -251,116 +331,156 @@ fn parse_ann(ann_path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
             location: location.clone(),
             message,
         };
-        if id.starts_with('T') {
-            let Some((label, frags)) = mid.split_once(' ') else {
-                parsed
-                    .problems
-                    .push(problem(format!("malformed text-bound annotation {line:?}")));
+        if !id.starts_with('T') {
+            if !id.starts_with('#') {
+                others.insert(id);
+            }
+            continue;
+        }
+        let Some((label, frags)) = mid.split_once(' ') else {
+            parsed
+                .problems
+                .push(problem(format!("malformed text-bound annotation {line:?}")));
+            continue;
+        };
+        let mut ranges = Vec::new();
+        let mut ok = true;
+        for f in frags.split(';') {
+            let mut it = f.split_whitespace().map(str::parse::<usize>);
+            match (it.next(), it.next(), it.next()) {
+                (Some(Ok(a)), Some(Ok(b)), None) => ranges.push((a, b)),
+                _ => ok = false,
+            }
+        }
+        if !ok || ranges.is_empty() {
+            parsed
+                .problems
+                .push(problem(format!("malformed offsets {frags:?}")));
+            continue;
+        }
+        let span = |start, end, text: Option<String>, note: Option<String>| RawSpan {
+            start,
+            end,
+            label: label.to_owned(),
+            text,
+            note,
+            location: location.clone(),
+            codepoints: true,
+            ..RawSpan::default()
+        };
+        let mut idx = Vec::new();
+        if ranges.len() == 1 {
+            idx.push(rec.spans.len());
+            rec.spans.push(span(
+                ranges[0].0,
+                ranges[0].1,
+                tail.map(str::to_owned),
+                None,
+            ));
+        } else {
+            let cs = chars.get_or_insert_with(|| rec.text.chars().collect());
+            let gap_is_breaks = ranges.windows(2).all(|w| {
+                w[0].1 <= w[1].0
+                    && cs.get(w[0].1..w[1].0).is_some_and(|g| {
+                        !g.is_empty() && g.iter().all(|c| matches!(c, '\n' | '\r'))
+                    })
+            });
+            let joined: Option<String> = ranges
+                .iter()
+                .map(|&(a, b)| cs.get(a..b).map(|v| v.iter().collect::<String>()))
+                .collect::<Option<Vec<String>>>()
+                .map(|v| v.join(" "));
+            if let (Some(t), Some(j)) = (tail, &joined)
+                && t != j
+            {
+                parsed.problems.push(problem(format!(
+                    "fragments {frags:?} cover {j:?} but the file says {t:?}"
+                )));
                 continue;
-            };
-            let mut ranges = Vec::new();
-            let mut ok = true;
-            for f in frags.split(';') {
-                let mut it = f.split_whitespace().map(str::parse::<usize>);
-                match (it.next(), it.next(), it.next()) {
-                    (Some(Ok(a)), Some(Ok(b)), None) => ranges.push((a, b)),
-                    _ => ok = false,
+            }
+            if gap_is_breaks {
+                // Fragments split only at line breaks (as brat writes a span across lines):
+                // one span, nothing lost.
+                idx.push(rec.spans.len());
+                let (a, b) = (ranges[0].0, ranges[ranges.len() - 1].1);
+                rec.spans.push(span(a, b, None, None));
+            } else {
+                // Other text between the fragments: spantag's spans cannot have fragments yet.
+                // Each fragment becomes a span, with a note that links them, and the annotation
+                // is reported (exit code 1) so that nobody trains on them unawares.
+                parsed.not_kept(
+                    "discontinuous annotations".into(),
+                    "spans cannot have fragments yet: each fragment was imported as a span of \
+                     its own, with a note naming the annotation and its fragments",
+                    &format!("{location} {id}"),
+                    1,
+                );
+                let n = ranges.len();
+                for (k, &(a, b)) in ranges.iter().enumerate() {
+                    idx.push(rec.spans.len());
+                    let note = format!("fragment {} of {n} of brat annotation {id}", k + 1);
+                    rec.spans.push(span(a, b, None, Some(note)));
                 }
             }
-            if !ok || ranges.is_empty() {
-                parsed
-                    .problems
-                    .push(problem(format!("malformed offsets {frags:?}")));
-                continue;
-            }
-            let span = |start, end, text: Option<String>, note: Option<String>| RawSpan {
-                start,
-                end,
-                label: label.to_owned(),
-                text,
-                note,
-                location: location.clone(),
-                codepoints: true,
-                ..RawSpan::default()
-            };
-            let mut idx = Vec::new();
-            if ranges.len() == 1 {
-                idx.push(rec.spans.len());
-                rec.spans.push(span(
-                    ranges[0].0,
-                    ranges[0].1,
-                    tail.map(str::to_owned),
-                    None,
-                ));
-            } else {
-                let cs = chars.get_or_insert_with(|| rec.text.chars().collect());
-                let gap_is_breaks = ranges.windows(2).all(|w| {
-                    w[0].1 <= w[1].0
-                        && cs.get(w[0].1..w[1].0).is_some_and(|g| {
-                            !g.is_empty() && g.iter().all(|c| matches!(c, '\n' | '\r'))
-                        })
-                });
-                let joined: Option<String> = ranges
-                    .iter()
-                    .map(|&(a, b)| cs.get(a..b).map(|v| v.iter().collect::<String>()))
-                    .collect::<Option<Vec<String>>>()
-                    .map(|v| v.join(" "));
-                if let (Some(t), Some(j)) = (tail, &joined)
-                    && t != j
-                {
-                    parsed.problems.push(problem(format!(
-                        "fragments {frags:?} cover {j:?} but the file says {t:?}"
-                    )));
+        }
+        by_t.insert(id.to_owned(), idx);
+    }
+    for (i, line) in ann.lines().enumerate() {
+        let location = format!("{file}:{}", i + 1);
+        if line.trim().is_empty() {
+            continue;
+        }
+        let mut cols = line.splitn(3, '\t');
+        let id = cols.next().unwrap_or("");
+        let mid = cols.next().unwrap_or("");
+        let tail = cols.next();
+        if id.starts_with('T') {
+            continue;
+        }
+        if !id.starts_with('#') {
+            let (what, why) = kind_of(id);
+            parsed.not_kept(what.into(), why, &format!("{location} {id}"), 1);
+            continue;
+        }
+        // A note of any type: `#1<TAB>AnnotatorNotes T1<TAB>text` (brat's own comments) or
+        // another type, on any annotation.
+        let Some((ty, target)) = mid.trim().split_once(' ').map(|(a, b)| (a, b.trim())) else {
+            parsed.problems.push(ImportProblem {
+                location,
+                message: format!("malformed note {line:?}: expected `#ID<TAB>TYPE TARGET<TAB>text`"),
+            });
+            continue;
+        };
+        let body = tail.unwrap_or("").trim();
+        let note = match (ty, body.is_empty()) {
+            ("AnnotatorNotes", _) => body.to_owned(),
+            (_, true) => ty.to_owned(),
+            (_, false) => format!("{ty}: {body}"),
+        };
+        match by_t.get(target) {
+            Some(idx) => {
+                if note.is_empty() {
                     continue;
                 }
-                if gap_is_breaks {
-                    idx.push(rec.spans.len());
-                    let (a, b) = (ranges[0].0, ranges[ranges.len() - 1].1);
-                    rec.spans.push(span(a, b, None, None));
-                } else {
-                    parsed.notes.push(format!(
-                        "{location}: discontinuous {label} annotation {id} imported as {} separate spans",
-                        ranges.len()
-                    ));
-                    let n = ranges.len();
-                    for (k, &(a, b)) in ranges.iter().enumerate() {
-                        idx.push(rec.spans.len());
-                        let note = format!("fragment {} of {n} of brat annotation {id}", k + 1);
-                        rec.spans.push(span(a, b, None, Some(note)));
+                for &k in idx {
+                    if let Some(s) = rec.spans.get_mut(k) {
+                        s.note = Some(match s.note.take() {
+                            Some(old) => format!("{old}; {note}"),
+                            None => note.clone(),
+                        });
                     }
                 }
             }
-            by_t.insert(id.to_owned(), idx);
-        } else if id.starts_with('#') {
-            let target = mid.strip_prefix("AnnotatorNotes ").map(str::trim);
-            match target.and_then(|t| by_t.get(t)) {
-                Some(idx) => {
-                    for &k in idx {
-                        if let Some(s) = rec.spans.get_mut(k) {
-                            let note = tail.unwrap_or("").to_owned();
-                            s.note = Some(match s.note.take() {
-                                Some(old) => format!("{old}; {note}"),
-                                None => note,
-                            });
-                        }
-                    }
-                }
-                None => parsed.problems.push(problem(format!(
-                    "note {line:?} does not refer to a text-bound annotation read before it"
-                ))),
-            }
-        } else {
-            let kind = match id.chars().next() {
-                Some('R') => "a relation",
-                Some('E') => "an event",
-                Some('A' | 'M') => "an attribute",
-                Some('N') => "a normalisation",
-                Some('*') => "an equivalence",
-                _ => "an unknown annotation",
-            };
-            parsed.problems.push(problem(format!(
-                "{kind} ({id}) cannot be represented in spantag; not imported"
-            )));
+            None if others.contains(target) => parsed.not_kept(
+                "notes on relations, events, attributes or normalisations".into(),
+                "only notes on text-bound annotations are kept (their targets are not imported)",
+                &format!("{location} {id}"),
+                1,
+            ),
+            None => parsed.problems.push(ImportProblem {
+                location,
+                message: format!("note {id} is on {target:?}, which this file does not define"),
+            }),
         }
     }
     parsed.records.push(rec);

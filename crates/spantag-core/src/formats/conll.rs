@@ -187,6 +187,25 @@ fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "conll".into());
+    // Refuse what is not CoNLL (prose, JSON, brat) before anything is added: most of the first
+    // token lines must have a tag in the last column.
+    let (n, good) = super::sniff::conll_lines(&text);
+    if n == 0 || good * 2 <= n {
+        let why = if n == 0 {
+            "it holds no token lines".to_owned()
+        } else {
+            format!(
+                "only {good} of its first {n} lines have two or more columns and a tag (O, B-X, \
+                 I-X, ...) in the last one"
+            )
+        };
+        return Err(super::sniff::wrong_format(
+            path,
+            super::Format::Conll,
+            &why,
+            &text,
+        ));
+    }
     parse_str(&text, &path.display().to_string(), &stem, parsed);
     Ok(())
 }
@@ -287,6 +306,8 @@ pub(crate) fn parse_str(text: &str, file: &str, stem: &str, parsed: &mut Parsed)
     let mut n_docs = 1;
     let mut b = Builder::new(format!("{file}:1"), format!("{stem}-1"));
     let mut scheme = "iob2";
+    // Token lines with columns between the token and the tag (POS, chunk), which are not kept.
+    let mut middle: Option<(usize, String)> = None;
     for (i, line) in text.lines().enumerate() {
         let line_no = i + 1;
         let t = line.trim();
@@ -308,6 +329,10 @@ pub(crate) fn parse_str(text: &str, file: &str, stem: &str, parsed: &mut Parsed)
         let (Some(tok), Some(tag)) = (cols.first(), cols.last()) else {
             continue;
         };
+        if cols.len() > 2 {
+            let m = middle.get_or_insert_with(|| (0, format!("{file}:{line_no}")));
+            m.0 += 1;
+        }
         let tag = if cols.len() < 2 {
             parsed.problems.push(ImportProblem {
                 location: format!("{file}:{line_no}"),
@@ -340,6 +365,14 @@ pub(crate) fn parse_str(text: &str, file: &str, stem: &str, parsed: &mut Parsed)
         b.token(tok, tag, format!("{file}:{line_no}"));
     }
     b.finish(parsed);
+    if let Some((count, at)) = middle {
+        parsed.not_kept(
+            "token lines' middle columns (e.g. POS and chunk tags)".into(),
+            "only the token (first column) and the tag (last column) are read",
+            &at,
+            count,
+        );
+    }
     parsed.notes.push(format!(
         "{file}: tagging scheme detected as {scheme}; text rebuilt with single spaces between tokens and a line break between sentences"
     ));

@@ -1,12 +1,14 @@
 //! doccano sequence-labelling JSONL: `{"text", "label": [[start, end, "LABEL"], ...]}` (older
 //! exports: `"labels"`), or the relation mode's `"entities": [{"id", "start_offset",
 //! "end_offset", "label"}]`. doccano counts offsets in UTF-16 code units, so that is the default
-//! here (`--offsets codepoints` for files written otherwise). Relations are reported, not
-//! imported.
+//! here (`--offsets codepoints` for files written otherwise; the import refuses offsets that fit
+//! the text only in the other unit, see `check_offset_unit` in `import.rs`). Relations and keys
+//! the project cannot hold are counted and reported as not kept.
 
+use super::jsonl::{NO_PLACE, NO_RELATIONS};
 use super::{
-    FormatError, FormatSpec, ImportProblem, Importer, Input, OffsetUnit, Parsed, RawSpan, Record,
-    json_str, json_usize,
+    FirstRecords, FormatError, FormatSpec, ImportProblem, Importer, Input, OffsetUnit, Parsed,
+    RawSpan, Record, Shape, json_str, json_usize,
 };
 use serde_json::Value;
 use std::path::Path;
@@ -24,9 +26,18 @@ pub(crate) static FORMAT: FormatSpec = FormatSpec {
     }),
 };
 
+/// Top-level keys the import reads (besides `relations`, counted as not kept).
+const KNOWN_KEYS: &[&str] = &["id", "text", "label", "labels", "entities", "relations"];
+/// Keys of an entity the import reads (its id links relations).
+const KNOWN_ENTITY_KEYS: &[&str] = &["id", "start_offset", "end_offset", "label"];
+
+/// Reads doccano JSONL; relations and keys the project cannot hold are reported, other formats'
+/// records are not imported, and a file whose first records are none of them doccano records is
+/// refused.
 fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
     let text = super::read_text(path, parsed.max_bytes)?;
     let file = path.display().to_string();
+    let mut first = FirstRecords::default();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
@@ -35,6 +46,7 @@ fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
         let v: Value = match serde_json::from_str(line) {
             Ok(v) => v,
             Err(e) => {
+                first.record(false, || "not JSON".into());
                 parsed.problems.push(ImportProblem {
                     location,
                     message: format!("not JSON: {e}"),
@@ -42,13 +54,37 @@ fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
                 continue;
             }
         };
+        let sh = super::sniff::shape(&v);
+        if !matches!(sh, Shape::Doccano | Shape::PlainText) {
+            first.record(false, || sh.describe().into());
+            let message = if sh == Shape::Other {
+                "no \"text\" string; not imported".to_owned()
+            } else {
+                format!("this is {}, not a doccano record; not imported", sh.describe())
+            };
+            parsed.problems.push(ImportProblem { location, message });
+            continue;
+        }
         let Some(doc_text) = v.get("text").and_then(Value::as_str) else {
-            parsed.problems.push(ImportProblem {
-                location,
-                message: "no \"text\" string".into(),
-            });
             continue;
         };
+        let not_a_list = ["label", "labels", "entities", "relations"]
+            .into_iter()
+            .find_map(|k| {
+                v.get(k)
+                    .filter(|x| !x.is_array() && !x.is_null())
+                    .map(|x| (k, super::jsonl::json_type(x)))
+            });
+        if let Some((k, ty)) = not_a_list {
+            first.record(false, || format!("a record whose {k:?} is {ty}"));
+            parsed.problems.push(ImportProblem {
+                location,
+                message: format!("{k:?} is {ty}, not a list; the record was not imported"),
+            });
+            continue;
+        }
+        first.record(true, String::new);
+        parsed.unknown_keys(Some(&v), KNOWN_KEYS, "top-level key", NO_PLACE, &location);
         let mut rec = Record {
             location: location.clone(),
             id: json_str(v.get("id")).map(|id| format!("doccano-{id}")),
@@ -69,13 +105,23 @@ fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
             let a = item.as_array();
             let get = |j: usize| a.and_then(|a| a.get(j));
             match (json_usize(get(0)), json_usize(get(1)), json_str(get(2))) {
-                (Some(start), Some(end), Some(label)) => rec.spans.push(RawSpan {
-                    start,
-                    end,
-                    label,
-                    location: format!("{location} (label {})", k + 1),
-                    ..RawSpan::default()
-                }),
+                (Some(start), Some(end), Some(label)) => {
+                    if a.is_some_and(|a| a.len() > 3) {
+                        parsed.not_kept(
+                            "values after [start, end, label] in a label".into(),
+                            NO_PLACE,
+                            &location,
+                            1,
+                        );
+                    }
+                    rec.spans.push(RawSpan {
+                        start,
+                        end,
+                        label,
+                        location: format!("{location} (label {})", k + 1),
+                        ..RawSpan::default()
+                    });
+                }
                 _ => parsed.problems.push(bad(k)),
             }
         }
@@ -86,6 +132,7 @@ fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
             .flatten()
             .enumerate()
         {
+            parsed.unknown_keys(Some(e), KNOWN_ENTITY_KEYS, "entity key", NO_PLACE, &location);
             match (
                 json_usize(e.get("start_offset")),
                 json_usize(e.get("end_offset")),
@@ -108,15 +155,13 @@ fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
             .get("relations")
             .and_then(Value::as_array)
             .map_or(0, Vec::len);
-        if relations > 0 {
-            parsed.problems.push(ImportProblem {
-                location: location.clone(),
-                message: format!(
-                    "{relations} relation(s) cannot be represented in spantag; not imported"
-                ),
-            });
-        }
+        parsed.not_kept("relations".into(), NO_RELATIONS, &location, relations);
         parsed.records.push(rec);
     }
-    Ok(())
+    first.check(
+        path,
+        super::Format::Doccano,
+        &text,
+        "a doccano record (\"text\" with a \"label\" list or \"entities\")",
+    )
 }

@@ -5,10 +5,12 @@
 //! `note` (extra keys that spaCy and Prodigy ignore) so that a round trip keeps them.
 
 use super::{
-    Ctx, Exporter, FormatError, FormatSpec, ImportProblem, Importer, Input, OffsetUnit, Output,
-    Parsed, Prepared, Progress, RawSpan, Record, Reports, io_err, json_str, json_usize,
+    Ctx, Exporter, FirstRecords, FormatError, FormatSpec, ImportProblem, Importer, Input,
+    OffsetUnit, Output, Parsed, Prepared, Progress, RawSpan, Record, Reports, Shape, json_str,
+    json_usize,
 };
 use crate::model::Status;
+use crate::time::Timestamp;
 use serde::Serialize;
 use std::path::Path;
 
@@ -148,16 +150,76 @@ fn export(
     Ok(())
 }
 
+/// Top-level keys the import reads (besides `relations`, which are counted as not kept).
+/// `_input_hash` and `_task_hash` are Prodigy's hashes of the task, which it computes again.
+const KNOWN_KEYS: &[&str] = &[
+    "text",
+    "spans",
+    "tokens",
+    "meta",
+    "answer",
+    "id",
+    "_input_hash",
+    "_task_hash",
+    "_annotator_id",
+    "_session_id",
+    "_timestamp",
+    "relations",
+];
+
+/// Keys of `meta` that become the document's id, title and source.
+const KNOWN_META: &[&str] = &["id", "title", "source"];
+
+/// Keys of a span the import reads.
+const KNOWN_SPAN_KEYS: &[&str] = &[
+    "start",
+    "end",
+    "label",
+    "token_start",
+    "token_end",
+    "text",
+    "author",
+    "status",
+    "note",
+];
+
+/// Why a key is not kept.
+pub(crate) const NO_PLACE: &str = "the project has no field for it";
+/// Why a document's `meta` key is not kept.
+pub(crate) const NO_META: &str =
+    "documents have no meta field yet (planned with the next project file version)";
+/// Why relations are not kept.
+pub(crate) const NO_RELATIONS: &str = "spantag has no relations yet";
+
 /// Reads spaCy/Prodigy JSONL: `text` plus `spans` with `start`/`end`/`label` (or token indices
-/// into `tokens`). Records answered `reject` or `ignore` are reported and skipped.
+/// into `tokens`). Records answered `reject` or `ignore` are reported and skipped; relations,
+/// keys the project cannot hold and other formats' records are reported. A file whose first
+/// records are none of them spaCy/Prodigy tasks is refused.
 fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
     let text = super::read_text(path, parsed.max_bytes)?;
-    parse_str(&text, &path.display().to_string(), parsed);
-    let _ = io_err;
-    Ok(())
+    let first = parse_str(&text, &path.display().to_string(), parsed);
+    first.check(
+        path,
+        super::Format::Jsonl,
+        &text,
+        "a spaCy/Prodigy task (\"text\" with a \"spans\" list)",
+    )
 }
 
-pub(crate) fn parse_str(text: &str, file: &str, parsed: &mut Parsed) {
+/// The name of a JSON value's type, for messages.
+pub(crate) fn json_type(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+pub(crate) fn parse_str(text: &str, file: &str, parsed: &mut Parsed) -> FirstRecords {
+    let mut first = FirstRecords::default();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() {
@@ -167,6 +229,7 @@ pub(crate) fn parse_str(text: &str, file: &str, parsed: &mut Parsed) {
         let v: serde_json::Value = match serde_json::from_str(line) {
             Ok(v) => v,
             Err(e) => {
+                first.record(false, || "not JSON".into());
                 parsed.problems.push(ImportProblem {
                     location,
                     message: format!("not JSON: {e}"),
@@ -174,13 +237,32 @@ pub(crate) fn parse_str(text: &str, file: &str, parsed: &mut Parsed) {
                 continue;
             }
         };
+        let sh = super::sniff::shape(&v);
+        if !matches!(sh, Shape::Prodigy | Shape::PlainText) {
+            first.record(false, || sh.describe().into());
+            let message = if sh == Shape::Other {
+                "no \"text\" string; not imported".to_owned()
+            } else {
+                format!("this is {}, not a spaCy/Prodigy task; not imported", sh.describe())
+            };
+            parsed.problems.push(ImportProblem { location, message });
+            continue;
+        }
         let Some(doc_text) = v.get("text").and_then(|t| t.as_str()) else {
-            parsed.problems.push(ImportProblem {
-                location,
-                message: "no \"text\" string".into(),
-            });
             continue;
         };
+        let not_a_list = ["spans", "tokens"]
+            .into_iter()
+            .find_map(|k| v.get(k).filter(|x| !x.is_array() && !x.is_null()).map(|x| (k, json_type(x))));
+        if let Some((k, ty)) = not_a_list {
+            first.record(false, || format!("a task whose {k:?} is {ty}"));
+            parsed.problems.push(ImportProblem {
+                location,
+                message: format!("{k:?} is {ty}, not a list; the record was not imported"),
+            });
+            continue;
+        }
+        first.record(true, String::new);
         if let Some(a) = v.get("answer").and_then(|a| a.as_str())
             && a != "accept"
         {
@@ -190,7 +272,23 @@ pub(crate) fn parse_str(text: &str, file: &str, parsed: &mut Parsed) {
             });
             continue;
         }
+        parsed.unknown_keys(Some(&v), KNOWN_KEYS, "top-level key", NO_PLACE, &location);
+        if let Some(r) = v.get("relations") {
+            let n = r.as_array().map_or(1, Vec::len);
+            parsed.not_kept("relations".into(), NO_RELATIONS, &location, n);
+        }
         let meta = v.get("meta");
+        parsed.unknown_keys(meta, KNOWN_META, "meta key", NO_META, &location);
+        if meta.is_some_and(|m| !m.is_object() && !m.is_null()) {
+            parsed.not_kept("meta that is not an object".into(), NO_META, &location, 1);
+        }
+        let record_author =
+            json_str(v.get("_annotator_id")).or_else(|| json_str(v.get("_session_id")));
+        let created = v
+            .get("_timestamp")
+            .and_then(serde_json::Value::as_i64)
+            .map(Timestamp)
+            .filter(|t| (Timestamp::MIN..=Timestamp::MAX).contains(t));
         let mut rec = Record {
             location: location.clone(),
             id: json_str(meta.and_then(|m| m.get("id")))
@@ -209,6 +307,7 @@ pub(crate) fn parse_str(text: &str, file: &str, parsed: &mut Parsed) {
             .flatten()
             .enumerate()
         {
+            parsed.unknown_keys(Some(s), KNOWN_SPAN_KEYS, "span key", NO_PLACE, &location);
             let label = json_str(s.get("label"));
             let mut start = json_usize(s.get("start"));
             let mut end = json_usize(s.get("end"));
@@ -234,16 +333,18 @@ pub(crate) fn parse_str(text: &str, file: &str, parsed: &mut Parsed) {
                 end,
                 label,
                 text: json_str(s.get("text")),
-                author: json_str(s.get("author")),
+                author: json_str(s.get("author")).or_else(|| record_author.clone()),
                 status: s
                     .get("status")
                     .and_then(|x| x.as_str())
                     .and_then(Status::from_name),
                 note: json_str(s.get("note")),
+                created,
                 location: format!("{location} (span {})", k + 1),
                 codepoints: false,
             });
         }
         parsed.records.push(rec);
     }
+    first
 }

@@ -9,9 +9,11 @@
 //! `predictions` (prediction spans are authored `prediction:MODEL_VERSION`); cancelled
 //! annotations are reported and skipped. The text is `data.text`, else the first string in `data`.
 
+use super::jsonl::{NO_META, NO_PLACE, NO_RELATIONS};
 use super::{
-    Ctx, Exporter, FormatError, FormatSpec, ImportProblem, Importer, Input, OffsetUnit, Output,
-    Parsed, Prepared, Progress, RawSpan, Record, Reports, json_str, json_usize,
+    Ctx, Exporter, FirstRecords, FormatError, FormatSpec, ImportProblem, Importer, Input,
+    OffsetUnit, Output, Parsed, Prepared, Progress, RawSpan, Record, Reports, Shape, json_str,
+    json_usize,
 };
 use crate::model::Status;
 use serde_json::{Value, json};
@@ -108,6 +110,20 @@ fn export(
     Ok(())
 }
 
+/// Top-level keys of a task the import reads.
+const KNOWN_KEYS: &[&str] = &["id", "data", "annotations", "completions", "predictions"];
+/// Keys of an annotation (or prediction) the import reads; ids are Label Studio's own.
+const KNOWN_ANNOTATION_KEYS: &[&str] = &[
+    "id",
+    "result",
+    "completed_by",
+    "completed_by_name",
+    "was_cancelled",
+    "model_version",
+];
+/// Keys of a result the import reads (its id links relations, which are not kept).
+const KNOWN_RESULT_KEYS: &[&str] = &["id", "from_name", "to_name", "type", "value", "meta"];
+
 fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
     let text = super::read_text(path, parsed.max_bytes)?;
     let file = path.display().to_string();
@@ -119,10 +135,16 @@ fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
             .map(|(i, t)| (format!("{file}: task {}", i + 1), t))
             .collect(),
         Ok(v @ Value::Object(_)) => vec![(format!("{file}: task 1"), v)],
-        Ok(_) => {
-            return Err(FormatError::Invalid(format!(
-                "{file}: expected a JSON list of tasks"
-            )));
+        Ok(v) => {
+            return Err(super::sniff::wrong_format(
+                path,
+                super::Format::LabelStudio,
+                &format!(
+                    "it is {}, not a list of tasks",
+                    super::jsonl::json_type(&v)
+                ),
+                &text,
+            ));
         }
         Err(whole) => {
             // JSON lines?
@@ -134,35 +156,75 @@ fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
                 match serde_json::from_str::<Value>(line) {
                     Ok(t) => v.push((format!("{file}:{}", i + 1), t)),
                     Err(_) => {
-                        return Err(FormatError::Invalid(format!("{file}: not JSON ({whole})")));
+                        return Err(super::sniff::wrong_format(
+                            path,
+                            super::Format::LabelStudio,
+                            &format!("it is not JSON: {whole}"),
+                            &text,
+                        ));
                     }
                 }
             }
             v
         }
     };
+    let mut first = FirstRecords::default();
     for (location, t) in tasks {
-        parse_task(&location, &t, parsed);
+        parse_task(&location, &t, parsed, &mut first);
     }
-    Ok(())
+    first.check(
+        path,
+        super::Format::LabelStudio,
+        &text,
+        "a Label Studio task (a \"data\" object with the text)",
+    )
 }
 
-fn parse_task(location: &str, t: &Value, parsed: &mut Parsed) {
-    let data = t.get("data");
-    let text = data
-        .and_then(|d| d.get("text"))
-        .and_then(Value::as_str)
-        .or_else(|| {
-            data.and_then(Value::as_object)
-                .and_then(|o| o.values().find_map(Value::as_str))
+fn parse_task(location: &str, t: &Value, parsed: &mut Parsed, first: &mut FirstRecords) {
+    let sh = super::sniff::shape(t);
+    if sh != Shape::LabelStudio {
+        first.record(false, || sh.describe().into());
+        parsed.problems.push(ImportProblem {
+            location: location.to_owned(),
+            message: format!("this is {}, not a Label Studio task; not imported", sh.describe()),
         });
+        return;
+    }
+    let data = t.get("data");
+    let text_key = data.and_then(Value::as_object).and_then(|o| {
+        if o.get("text").is_some_and(Value::is_string) {
+            Some("text")
+        } else {
+            o.iter()
+                .find(|(_, v)| v.is_string())
+                .map(|(k, _)| k.as_str())
+        }
+    });
+    let text = text_key.and_then(|k| data.and_then(|d| d.get(k)).and_then(Value::as_str));
     let Some(text) = text else {
+        first.record(false, || "a task with no text in \"data\"".into());
         parsed.problems.push(ImportProblem {
             location: location.to_owned(),
             message: "the task has no text in \"data\"".into(),
         });
         return;
     };
+    let not_a_list = ["annotations", "completions", "predictions"]
+        .into_iter()
+        .find_map(|k| t.get(k).filter(|x| !x.is_array() && !x.is_null()).map(|x| (k, super::jsonl::json_type(x))));
+    if let Some((k, ty)) = not_a_list {
+        first.record(false, || format!("a task whose {k:?} is {ty}"));
+        parsed.problems.push(ImportProblem {
+            location: location.to_owned(),
+            message: format!("{k:?} is {ty}, not a list; the task was not imported"),
+        });
+        return;
+    }
+    first.record(true, String::new);
+    parsed.unknown_keys(Some(t), KNOWN_KEYS, "top-level key", NO_PLACE, location);
+    let mut known_data = vec!["doc_id", "title"];
+    known_data.extend(text_key);
+    parsed.unknown_keys(data, &known_data, "data key", NO_META, location);
     let mut rec = Record {
         location: location.to_owned(),
         id: json_str(data.and_then(|d| d.get("doc_id"))).or_else(|| json_str(t.get("id"))),
@@ -190,6 +252,12 @@ fn parse_task(location: &str, t: &Value, parsed: &mut Parsed) {
                 });
                 continue;
             }
+            let kind = if is_pred {
+                "prediction key"
+            } else {
+                "annotation key"
+            };
+            parsed.unknown_keys(Some(a), KNOWN_ANNOTATION_KEYS, kind, NO_PLACE, &aloc);
             let author = if is_pred {
                 Some(format!(
                     "prediction:{}",
@@ -208,6 +276,11 @@ fn parse_task(location: &str, t: &Value, parsed: &mut Parsed) {
                 .enumerate()
             {
                 let rloc = format!("{aloc}.result[{ri}]");
+                let ty = json_str(r.get("type")).unwrap_or_default();
+                if ty == "relation" {
+                    parsed.not_kept("relations".into(), NO_RELATIONS, &rloc, 1);
+                    continue;
+                }
                 let v = r.get("value");
                 let labels: Vec<String> = v
                     .and_then(|v| v.get("labels").or_else(|| v.get("hypertextlabels")))
@@ -219,13 +292,12 @@ fn parse_task(location: &str, t: &Value, parsed: &mut Parsed) {
                     json_usize(v.and_then(|v| v.get("end"))),
                 );
                 let (Some(start), Some(end)) = (start, end) else {
-                    let ty = json_str(r.get("type")).unwrap_or_default();
-                    parsed.problems.push(ImportProblem {
-                        location: rloc,
-                        message: format!(
-                            "result of type {ty:?} has no start/end offsets; only text spans are imported"
-                        ),
-                    });
+                    parsed.not_kept(
+                        format!("results of type {ty:?} (not text spans)"),
+                        "only text spans are imported",
+                        &rloc,
+                        1,
+                    );
                     continue;
                 };
                 if labels.is_empty() {
@@ -235,6 +307,7 @@ fn parse_task(location: &str, t: &Value, parsed: &mut Parsed) {
                     });
                     continue;
                 }
+                parsed.unknown_keys(Some(r), KNOWN_RESULT_KEYS, "result key", NO_PLACE, &rloc);
                 let meta = r.get("meta");
                 let note = meta
                     .and_then(|m| m.get("text"))
@@ -259,6 +332,7 @@ fn parse_task(location: &str, t: &Value, parsed: &mut Parsed) {
                         author: author.clone(),
                         status,
                         note: note.clone(),
+                        created: None,
                         location: rloc.clone(),
                         codepoints: false,
                     });

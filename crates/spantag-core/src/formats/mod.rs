@@ -45,13 +45,27 @@
 //! # Import
 //!
 //! [`import`] reads files of an [`ImportFormat`] into a project. Documents whose text is already
-//! in the project receive the spans; others are added. Unknown labels are added (or mapped with
-//! [`ImportOptions::map`]); labels that differ from an existing one only by case use the existing
-//! label. Overlapping spans are kept. A span whose offsets do not fit its text (out of range,
-//! inside a surrogate pair or a CRLF pair, or covering other text than the file says) is reported
-//! with its file and line and not imported. Texts with CRLF line endings are normalised to LF and
-//! the offsets (counted in the original text) are mapped accordingly.
+//! in the project receive the spans; others are added. Unknown labels are added as they are
+//! written (`PER`, `Actor`: case is kept, even beside a project label that differs only by
+//! case) unless renamed with [`ImportOptions::map`]. Overlapping spans are kept. Texts with CRLF
+//! line endings are normalised to LF and the offsets (counted in the original text) are mapped
+//! accordingly; whitespace at either end of a span is trimmed off ([`ImportSummary::trimmed`]).
 //!
+//! Nothing is dropped silently. A span whose offsets do not fit its text (out of range, inside a
+//! surrogate pair or a CRLF pair, or covering other text than the file says) or a record that
+//! cannot be read is a problem ([`ImportSummary::problems`], with its file and line). What the
+//! project has no place for yet — relations, keys of a record or of its `meta` that the model
+//! cannot hold, brat events, attributes, normalisations and discontinuous annotations (imported
+//! as one span per fragment, linked by a note), CoNLL's middle columns — is counted by kind with
+//! its first locations ([`NotKept`]). Either makes the summary incomplete (exit code 1).
+//!
+//! An import is refused before anything is added ([`FormatError`], exit code 2) when an input
+//! does not look like its format: none of its first records is one (`sniff.rs`; the message
+//! names the format the input looks like); when its offsets fit the texts only in the other
+//! [`OffsetUnit`] and the unit was not given (given, the import follows it with a warning); and
+//! when a file is not UTF-8 (its invalid bytes are named by line and column; it is never decoded
+//! as a legacy encoding).
+
 //! # The format registry
 //!
 //! Every format lives in one file of this folder (`jsonl.rs`, `conll.rs`, ...) that holds both
@@ -71,13 +85,15 @@
 //! The rest of this folder is shared by every format: the export driver (`export.rs`: options,
 //! selection; `output.rs`: checking, writing and renaming the output files; `layers.rs`: layers
 //! and the overlap policy; `split.rs`: train/dev/test splits), the export tokens (`tokens.rs`)
-//! and the import driver (`import.rs`: offsets, CRLF, labels, merging into the project).
+//! and the import driver (`import.rs`: offsets and their unit, CRLF, trimming, labels, merging
+//! into the project; `sniff.rs`: recognising a format, refusing the wrong one).
 
 pub mod docbin;
 mod export;
 mod import;
 mod layers;
 mod output;
+mod sniff;
 mod split;
 mod tokens;
 
@@ -86,8 +102,8 @@ pub use export::{
     export_to_bytes, export_with, preview, writes_one_file,
 };
 pub use import::{
-    DEFAULT_IMPORT_MAX_BYTES, ImportOptions, ImportProblem, ImportSummary, OffsetUnit, import,
-    import_edits,
+    DEFAULT_IMPORT_MAX_BYTES, ImportOptions, ImportProblem, ImportSummary, NotKept, OffsetUnit,
+    import, import_edits,
 };
 pub use output::{WriteRules, temp_path};
 pub use split::{assign_splits, parse_split, splitmix64};
@@ -97,6 +113,7 @@ pub(crate) use export::companion;
 pub(crate) use import::{Parsed, RawSpan, Record, json_str, json_usize, read_text};
 pub(crate) use layers::{Ctx, LayerSpans, Reports};
 pub(crate) use output::{Output, TempFile, remove_if_there, sync_dir};
+pub(crate) use sniff::{FirstRecords, Shape};
 pub(crate) use tokens::{CharCursor, NOT_ALIGNED, each_document};
 
 use std::path::{Path, PathBuf};
