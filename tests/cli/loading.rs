@@ -423,8 +423,10 @@ fn problem_lists_are_capped() {
     assert_eq!(code(&o), 1, "{}", out(&o));
     assert_eq!(entries(&out(&o)), 101, "{}", out(&o));
     assert!(out(&o).contains("  - … and 150 more"), "{}", out(&o));
-    // An import with 150 bad records.
-    let bad: String = (0..150).map(|i| format!("not json {i} 🌍\n")).collect();
+    // An import with one good record (so it is jsonl) and 150 bad ones.
+    let bad: String = std::iter::once("{\"text\": \"Zoë 🌍\", \"spans\": []}\n".to_owned())
+        .chain((0..150).map(|i| format!("not json {i} 🌍\n")))
+        .collect();
     std::fs::write(d.join("bad.jsonl"), bad).unwrap();
     let o = spantag(&["import", "q.ron", "--format", "jsonl", "bad.jsonl"], d);
     assert_eq!(code(&o), 1, "{}", out(&o));
