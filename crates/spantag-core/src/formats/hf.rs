@@ -1,8 +1,14 @@
 //! Hugging Face token classification: JSONL with `{"id", "tokens": [str], "ner_tags": [int]}`,
 //! one document a line, IOB2 tags as indices into the label names, which are written as a JSON
-//! list in ClassLabel order (`["O", "B-actor", "I-actor", ...]`) to `NAME.labels.json` beside the
-//! data (or `labels.json` in a split folder). The claims layer goes to `NAME.claims.jsonl` with
-//! `NAME.claims.labels.json` (`claims.labels.json`).
+//! list in ClassLabel order (`["O", "B-actor", "I-actor", ...]`).
+//!
+//! Without a split: the entity layer to `NAME.jsonl` with `NAME.labels.json`, the claims layer to
+//! `NAME.claims.jsonl` with `NAME.claims.labels.json`. With a split, each layer has a folder of
+//! its own, so that `datasets.load_dataset("OUT/entities")` finds one layer's splits and never
+//! mixes rows whose tag ids mean different labels: `OUT/entities/{train,dev,test}.jsonl` with
+//! `OUT/entities/labels.json`, and `OUT/claims/...` likewise (only the layers written).
+//! `load_dataset` reads `dev` as the `validation` split and ignores `labels.json`.
+//! Spans with whitespace at either end are exported trimmed to their text.
 
 use super::{Ctx, Exporter, FormatError, FormatSpec, Output, Prepared, Progress, Reports, Scheme};
 use serde::Serialize;
@@ -17,6 +23,8 @@ pub(crate) static FORMAT: FormatSpec = FormatSpec {
         layered: true,
         scheme: false,
         entity_layer: true,
+        tokens: true,
+        span_groups: false,
         write: export,
         preview,
         finish: Some(write_label_files),
@@ -97,7 +105,7 @@ fn export(
     ctx: &Ctx<'_>,
     docs: &mut [Prepared<'_>],
     out: &Path,
-    _split: Option<&str>,
+    split: Option<&str>,
     files: &mut Output,
     reports: &mut Reports,
     progress: &Progress,
@@ -120,14 +128,24 @@ fn export(
         Ok(())
     })?;
     for (buf, &entities) in bufs.into_iter().zip(&layers) {
-        let path = if entities || layers.len() == 1 {
-            out.to_owned()
-        } else {
-            super::companion(out, "claims", "jsonl")
+        let path = match split {
+            // `OUT/NAME.jsonl` becomes `OUT/LAYER/NAME.jsonl`.
+            Some(_) => {
+                let dir = out.parent().unwrap_or(Path::new(""));
+                let name = out.file_name().unwrap_or_default();
+                dir.join(layer_folder(entities)).join(name)
+            }
+            None if entities || layers.len() == 1 => out.to_owned(),
+            None => super::companion(out, "claims", "jsonl"),
         };
         files.add(path, buf);
     }
     Ok(())
+}
+
+/// The folder of a layer in a split export.
+fn layer_folder(entities: bool) -> &'static str {
+    if entities { "entities" } else { "claims" }
 }
 
 /// Writes the label name lists (see the module documentation for their names).
@@ -137,8 +155,7 @@ fn write_label_files(ctx: &Ctx<'_>, out: &Path, split: bool, files: &mut Output)
         let names = label_names(&ctx.layer_labels(entities));
         let companion = !entities && layers.len() > 1;
         let path = match (split, companion) {
-            (true, false) => out.join("labels.json"),
-            (true, true) => out.join("claims.labels.json"),
+            (true, _) => out.join(layer_folder(entities)).join("labels.json"),
             (false, false) => super::companion(out, "labels", "json"),
             (false, true) => super::companion(out, "claims.labels", "json"),
         };

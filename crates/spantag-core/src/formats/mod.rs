@@ -82,8 +82,9 @@ mod split;
 mod tokens;
 
 pub use export::{
-    ExportOptions, ExportSummary, Layer, Overlap, Progress, Scheme, Unrepresented, export,
-    export_to_bytes, export_with, preview, writes_one_file,
+    ExportOptions, ExportSummary, GroupSpans, Layer, Overlap, Progress, Scheme, SpanGroup,
+    Unrepresented, default_span_groups, entity_layer_problem, export, export_to_bytes, export_with,
+    parse_span_groups, preview, span_groups_text, writes_one_file,
 };
 pub use import::{
     DEFAULT_IMPORT_MAX_BYTES, ImportOptions, ImportProblem, ImportSummary, OffsetUnit, import,
@@ -91,10 +92,11 @@ pub use import::{
 };
 pub use output::{WriteRules, temp_path};
 pub use split::{assign_splits, parse_split, splitmix64};
-pub use tokens::{Prepared, Tok, export_tokens, is_space};
+pub use tokens::{Prepared, SpacyTok, Tok, export_tokens, is_space, with_whitespace_tokens};
 
 pub(crate) use export::companion;
 pub(crate) use import::{Parsed, RawSpan, Record, json_str, json_usize, read_text};
+pub use layers::is_entity_label;
 pub(crate) use layers::{Ctx, LayerSpans, Reports};
 pub(crate) use output::Output;
 pub(crate) use tokens::{CharCursor, NOT_ALIGNED, each_document};
@@ -158,7 +160,7 @@ registry! {
     LabelStudio => labelstudio,
     /// One row per span.
     Csv => csv,
-    /// doccano sequence-labelling JSONL (import only).
+    /// doccano sequence-labelling JSONL.
     Doccano => doccano,
 }
 
@@ -213,6 +215,11 @@ pub struct Exporter {
     /// Uses the entity layer and the overlap policy ([`ExportOptions::entity_labels`],
     /// [`ExportOptions::overlap`]).
     pub entity_layer: bool,
+    /// Aligns spans to tokens: a span with whitespace at either end is exported trimmed to its
+    /// text ([`ExportSummary::trimmed`]). Character-offset formats keep every span exactly.
+    pub tokens: bool,
+    /// Honours [`ExportOptions::span_groups`] (`.spacy`).
+    pub span_groups: bool,
     pub(crate) write: WriteFn,
     pub(crate) preview: PreviewFn,
     pub(crate) finish: Option<FinishFn>,
@@ -382,16 +389,17 @@ mod tests {
         let names = |v: &[Format]| v.iter().map(|f| f.name()).collect::<Vec<_>>().join(",");
         assert_eq!(
             names(exporters()),
-            "jsonl,spacy,conll,hf,brat,labelstudio,csv"
+            "jsonl,spacy,conll,hf,brat,labelstudio,csv,doccano"
         );
         assert_eq!(names(importers()), "jsonl,conll,brat,labelstudio,doccano");
         assert_eq!(Format::LabelStudio.to_string(), "labelstudio");
         assert_eq!(parse_export_format(" JSONL "), Ok(Format::Jsonl));
+        assert_eq!(parse_export_format("doccano"), Ok(Format::Doccano));
         assert_eq!(
-            parse_export_format("doccano"),
+            parse_export_format("tsv"),
             Err(
-                "unknown value \"doccano\"; expected one of: jsonl, spacy, conll, hf, brat, \
-                 labelstudio, csv"
+                "unknown value \"tsv\"; expected one of: jsonl, spacy, conll, hf, brat, \
+                 labelstudio, csv, doccano"
                     .into()
             )
         );
