@@ -7,7 +7,11 @@
 //! its own, so that `datasets.load_dataset("OUT/entities")` finds one layer's splits and never
 //! mixes rows whose tag ids mean different labels: `OUT/entities/{train,dev,test}.jsonl` with
 //! `OUT/entities/labels.json`, and `OUT/claims/...` likewise (only the layers written).
-//! `load_dataset` reads `dev` as the `validation` split and ignores `labels.json`.
+//! `OUT/README.md` is a dataset card whose YAML header declares one configuration per layer
+//! (`entities` the default) with its splits and its label names as a `ClassLabel`, so
+//! `load_dataset("OUT")` loads the entity layer with named tags, `load_dataset("OUT", "claims")`
+//! the claims layer, and neither mixes the two. A layer folder loads alone too
+//! (`load_dataset("OUT/entities")`, which names `dev` `validation` and ignores `labels.json`).
 //! Spans with whitespace at either end are exported trimmed to their text.
 
 use super::{Ctx, Exporter, FormatError, FormatSpec, Output, Prepared, Progress, Reports, Scheme};
@@ -148,9 +152,76 @@ fn layer_folder(entities: bool) -> &'static str {
     if entities { "entities" } else { "claims" }
 }
 
-/// Writes the label name lists (see the module documentation for their names).
+/// A YAML double-quoted string: every character outside printable ASCII escaped.
+fn yaml_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            ' '..='~' => out.push(c),
+            c if u32::from(c) <= 0xffff => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push_str(&format!("\\U{:08x}", u32::from(c))),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The dataset card of a split export (see the module documentation): one configuration per
+/// layer written, with its splits and label names.
+fn dataset_card(ctx: &Ctx<'_>, layers: &[bool]) -> String {
+    let splits: Vec<&str> = ctx
+        .opts
+        .split
+        .iter()
+        .flatten()
+        .map(|(n, _)| n.as_str())
+        .collect();
+    let mut y = String::from("---\nconfigs:\n");
+    for (i, &entities) in layers.iter().enumerate() {
+        let layer = layer_folder(entities);
+        y.push_str(&format!("- config_name: {layer}\n"));
+        if i == 0 {
+            y.push_str("  default: true\n");
+        }
+        y.push_str("  data_files:\n");
+        for split in &splits {
+            y.push_str(&format!(
+                "  - split: {split}\n    path: {}\n",
+                yaml_str(&format!("{layer}/{split}.jsonl"))
+            ));
+        }
+    }
+    y.push_str("dataset_info:\n");
+    for &entities in layers {
+        y.push_str(&format!(
+            "- config_name: {}\n  features:\n  - name: id\n    dtype: string\n  - name: tokens\n    \
+             sequence: string\n  - name: ner_tags\n    sequence:\n      class_label:\n        names:\n",
+            layer_folder(entities)
+        ));
+        for (k, name) in label_names(&ctx.layer_labels(entities)).iter().enumerate() {
+            y.push_str(&format!("          \"{k}\": {}\n", yaml_str(name)));
+        }
+    }
+    y.push_str("---\n\n# Token classification data exported by spantag\n\n");
+    y.push_str(
+        "One folder per layer, each with one JSON lines file per split (`id`, `tokens`, \
+         `ner_tags` as IOB2 tag ids) and `labels.json` (the tag names in id order). \
+         `datasets.load_dataset(\"THIS_FOLDER\")` loads the default configuration above (one \
+         layer) with named tags; `load_dataset(\"THIS_FOLDER\", NAME)` loads the layer NAME.\n",
+    );
+    y
+}
+
+/// Writes the label name lists (see the module documentation for their names) and, for a split,
+/// the dataset card.
 fn write_label_files(ctx: &Ctx<'_>, out: &Path, split: bool, files: &mut Output) {
     let layers = ctx.layers();
+    if split {
+        files.add(out.join("README.md"), dataset_card(ctx, &layers).into_bytes());
+    }
     for &entities in &layers {
         let names = label_names(&ctx.layer_labels(entities));
         let companion = !entities && layers.len() > 1;
@@ -162,5 +233,17 @@ fn write_label_files(ctx: &Ctx<'_>, out: &Path, split: bool, files: &mut Output)
         let mut bytes = serde_json::to_vec_pretty(&names).unwrap_or_default();
         bytes.push(b'\n');
         files.add(path, bytes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::yaml_str;
+
+    #[test]
+    fn yaml_strings_escape_everything_but_printable_ascii() {
+        assert_eq!(yaml_str("B-PER"), "\"B-PER\"");
+        assert_eq!(yaml_str("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        assert_eq!(yaml_str("Zoë\n😀"), "\"Zo\\u00eb\\u000a\\U0001f600\"");
     }
 }

@@ -486,6 +486,7 @@ fn hf_splits_keep_each_layer_in_its_own_folder() {
     assert_eq!(
         files,
         [
+            "README.md",
             "claims/labels.json",
             "claims/test.jsonl",
             "claims/train.jsonl",
@@ -496,14 +497,26 @@ fn hf_splits_keep_each_layer_in_its_own_folder() {
     );
     let names: Vec<String> = serde_json::from_str(&read(&out.join("claims/labels.json"))).unwrap();
     assert_eq!(names, ["O", "B-claim", "I-claim"]);
-    // One layer only: its folder alone.
+    let card = read(&out.join("README.md"));
+    assert!(
+        card.starts_with("---\nconfigs:\n- config_name: entities\n  default: true\n"),
+        "{card}"
+    );
+    assert!(
+        card.contains("  - split: test\n    path: \"claims/test.jsonl\"\n"),
+        "{card}"
+    );
+    assert!(card.contains("          \"3\": \"B-LOC\"\n"), "{card}");
+    // One layer only: its folder alone (and the card).
     opts.layer = Layer::Entities;
-    let s = export(&p, &opts, &dir.path().join("ents"));
+    let ents = dir.path().join("ents");
+    let s = export(&p, &opts, &ents);
     assert!(
         s.files
             .iter()
-            .all(|f| f.starts_with(dir.path().join("ents/entities")))
+            .all(|f| f.starts_with(ents.join("entities")) || f.ends_with("README.md"))
     );
+    assert!(!read(&ents.join("README.md")).contains("config_name: claims"));
 }
 
 #[test]
