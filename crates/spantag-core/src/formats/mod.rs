@@ -4,30 +4,41 @@
 //!
 //! [`export`] writes a project (filtered by label, status and done flag) in one [`ExportFormat`],
 //! optionally split by document into `train` / `dev` / `test` sets, and returns an
-//! [`ExportSummary`] that lists every span that could not be represented and why. Nothing is
-//! dropped silently. [`preview`] renders the first records without writing anything, and
-//! [`Progress`] lets a GUI show a progress bar (and cancel) while another thread exports.
+//! [`ExportSummary`] that lists every span that could not be represented and why, and every
+//! problem of the export as a whole ([`ExportSummary::problems`], e.g. an empty entity layer).
+//! Nothing is dropped silently. [`preview`] renders the first records without writing anything,
+//! and [`Progress`] lets a GUI show a progress bar (and cancel) while another thread exports.
 //!
-//! Offsets are Unicode code points wherever a format has offsets (Python `str` indices).
+//! Offsets are Unicode code points wherever a format has offsets (Python `str` indices), except
+//! doccano's, which are UTF-16 code units as doccano counts them.
 //!
 //! ## Tokens
 //!
-//! Token formats (jsonl, spacy, conll, hf) use the document's tokens ([`crate::text::TextIndex`]):
-//! Unicode word segments without whitespace, further split at every span boundary that falls
-//! inside a token (so `[actor Anna]'s` exports `Anna` and `'s` as two tokens) and at whitespace
-//! inside a segment (a space followed by a combining mark). A span whose start or end lies in
-//! whitespace cannot be aligned to tokens: such spans are reported, never shifted.
+//! Token formats (jsonl, spacy, conll, hf; [`Exporter::tokens`]) use the document's tokens
+//! ([`crate::text::TextIndex`]): Unicode word segments without whitespace, further split at every
+//! span boundary that falls inside a token (so `[actor Anna]'s` exports `Anna` and `'s` as two
+//! tokens) and at whitespace inside a segment (a space followed by a combining mark). jsonl and
+//! `.spacy` add the whitespace between them as spaCy does ([`with_whitespace_tokens`]), so their
+//! tokens give back the exact text. A span with whitespace at either end (`" Jane Smith"`) is
+//! exported trimmed to its text, with the offsets of the trimmed text, and counted
+//! ([`ExportSummary::trimmed`]); a span of whitespace only is reported. The character-offset
+//! formats (brat, Label Studio, csv, doccano) write every span exactly as it is.
 //!
 //! ## Layers and overlaps
 //!
-//! The *entity layer* holds the labels given by [`ExportOptions::entity_labels`] (default
-//! `actor,place,number`, compared case-insensitively); every other exported label (e.g. `claim`)
-//! forms the *claims layer*. Formats that can only carry one non-overlapping label per token
-//! (CoNLL, hf) write each layer to its own file ([`Layer`]), and `.spacy` puts the entity layer in
-//! `doc.ents` and every span in `doc.spans["sc"]`. Within one layer, overlapping spans are
-//! resolved by [`Overlap`]: `longest` (default) keeps the longest span (ties: the earliest, then
-//! label order), `first` keeps the earliest-starting one; every span that loses is reported as
-//! not represented (for `.spacy` it is still in `doc.spans["sc"]` and only noted).
+//! The *entity layer* holds the labels given by [`ExportOptions::entity_labels`], or by default
+//! every label [`is_entity_label`] accepts: every label whose name does not contain `claim`,
+//! `quote` or `sentence` (so `actor`, `place`, `number`, and CoNLL-2003's `PER`, `LOC`, `ORG`,
+//! `MISC`); every other exported label (e.g. `claim`) forms the *claims layer*. An export of a
+//! format with an entity layer whose entity layer comes out empty although spans were selected
+//! has that as a problem (the files are written; `spantag export` exits with 1). Formats that can
+//! only carry one non-overlapping label per token (CoNLL, hf) write each layer to its own file
+//! ([`Layer`]); `.spacy` puts the entity layer in `doc.ents` and the spans in the span groups of
+//! [`ExportOptions::span_groups`] (by default `entities`, `claims` and `sc` with every span).
+//! Within one layer, overlapping spans are resolved by [`Overlap`]: `longest` (default) keeps the
+//! longest span (ties: the earliest, then label order), `first` keeps the earliest-starting one;
+//! every span that loses is reported as not represented (for `.spacy` it is still in its span
+//! groups and only noted).
 //!
 //! ## Output layout
 //!
@@ -35,11 +46,15 @@
 //! folder that receives one file per split: `train.jsonl`, `dev.jsonl`, `test.jsonl` (brat:
 //! `train/`, `dev/`, `test/`). Companion files: CoNLL's claims layer goes to `NAME.claims.conll`
 //! beside `NAME.conll`; hf writes the label names (ClassLabel order, a JSON list) to
-//! `NAME.labels.json` beside `NAME.jsonl`, or `labels.json` in the split folder (and
-//! `claims.labels.json` for the claims layer). Every file is written to a temporary name
-//! (`.NAME.spantag-tmp` beside it, replacing one a killed run left) and renamed into place only
-//! when the whole export succeeded; a failed export removes its temporary files. [`export`]
-//! replaces no existing file; [`export_with`] replaces regular files when asked
+//! `NAME.labels.json` beside `NAME.jsonl` (`NAME.claims.jsonl` and `NAME.claims.labels.json` for
+//! the claims layer). An hf split keeps each layer in a folder of its own, so that
+//! `datasets.load_dataset` never mixes rows whose tag ids mean different labels:
+//! `OUT/entities/{train,dev,test}.jsonl` with `OUT/entities/labels.json`, `OUT/claims/...`, and
+//! `OUT/README.md`, a dataset card that makes `load_dataset("OUT")` load the entity layer with
+//! named tags and `load_dataset("OUT", "claims")` the claims layer. Every file is written to a
+//! temporary name (`.NAME.spantag-tmp` beside it, replacing one a killed run left) and renamed
+//! into place only when the whole export succeeded; a failed export removes its temporary files.
+//! [`export`] replaces no existing file; [`export_with`] replaces regular files when asked
 //! ([`WriteRules`]), never the project it reads, a device, a FIFO, a socket or a folder.
 //!
 //! # Import
