@@ -521,7 +521,8 @@ fn select<'p>(
 }
 
 /// Why the entity layer of an export with `opts` comes out empty although `selected` spans
-/// pass the filters, or `None` when it does not (or the format writes no entity layer).
+/// pass the filters, or `None` when it does not, the format writes no entity layer, or the
+/// label filter chose only labels outside the entity layer.
 fn empty_entity_layer(
     project: &Project,
     opts: &ExportOptions,
@@ -531,6 +532,14 @@ fn empty_entity_layer(
     let writes_entities =
         exporter.entity_layer && !(exporter.layered && opts.layer == Layer::Claims);
     if !writes_entities || selected.spans == 0 || selected.entities > 0 {
+        return None;
+    }
+    // Only non-entity labels chosen with --labels: an empty entity layer is what was asked for.
+    if opts
+        .labels
+        .as_ref()
+        .is_some_and(|ls| !ls.iter().any(|l| opts.is_entity(l)))
+    {
         return None;
     }
     let labels: Vec<&str> = project.labels.iter().map(|l| l.name.as_str()).collect();

@@ -192,6 +192,11 @@ fn an_empty_entity_layer_is_a_problem() {
         assert!(s.is_complete(), "{f}: {}", s.to_text());
         assert_eq!(formats::entity_layer_problem(&p, &opts), None, "{f}");
     }
+    // Choosing only claim labels asks for an empty entity layer.
+    let mut opts = ExportOptions::new(ExportFormat::Spacy);
+    opts.labels = Some(vec!["claim".into()]);
+    assert!(export(&p, &opts, &dir.path().join("l.spacy")).is_complete());
+    assert_eq!(formats::entity_layer_problem(&p, &opts), None);
     // A project without spans has nothing to complain about.
     let mut empty = p.clone();
     empty.documents[0].spans.clear();
