@@ -31,8 +31,9 @@ const PREVIEW_ITEMS: usize = 12;
 const FOOTER: f32 = 64.0;
 
 /// The CoNLL tag schemes, with what they mean.
-const SCHEMES: [(Scheme, &str); 3] = [
+const SCHEMES: [(Scheme, &str); 4] = [
     (Scheme::Iob2, "Every entity starts with B-"),
+    (Scheme::Iobes, "B-, I-, E- (last) and S- (single token)"),
     (
         Scheme::Iob1,
         "B- only where an entity directly follows one of the same type (CoNLL-2003)",
@@ -78,7 +79,10 @@ pub(crate) struct ExportDialog {
     scheme: Scheme,
     layer: Layer,
     overlap: Overlap,
+    /// Comma-separated entity labels; empty for the default rule.
     entity_labels: String,
+    /// `.spacy` span groups as `--span-groups` takes them.
+    span_groups: String,
     labels: Vec<(String, bool)>,
     statuses: Vec<(Status, bool)>,
     only_done: bool,
@@ -92,8 +96,9 @@ pub(crate) struct ExportDialog {
     base: (PathBuf, String),
     browse_note: Option<String>,
     focus_out: bool,
-    /// The preview and the options and project revision it was made for.
-    preview: Option<(ExportOptions, u64, Vec<String>)>,
+    /// The preview, the options and project revision it was made for, and why the entity layer
+    /// would come out empty (if it would).
+    preview: Option<(ExportOptions, u64, Vec<String>, Option<String>)>,
     job: Option<Job>,
     outcome: Option<Outcome<ExportSummary>>,
     /// Scroll the outcome into view (it just arrived).
@@ -122,7 +127,8 @@ impl ExportDialog {
             scheme: Scheme::Iob2,
             layer: Layer::Both,
             overlap: Overlap::Longest,
-            entity_labels: "actor, place, number".into(),
+            entity_labels: String::new(),
+            span_groups: formats::span_groups_text(&formats::default_span_groups()),
             labels: project
                 .labels
                 .iter()
@@ -239,13 +245,16 @@ impl ExportDialog {
         o.scheme = self.scheme;
         o.layer = self.layer;
         o.overlap = self.overlap;
-        o.entity_labels = self
+        let entity: Vec<String> = self
             .entity_labels
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .collect();
+        o.entity_labels = (!entity.is_empty()).then_some(entity);
+        o.span_groups = formats::parse_span_groups(&self.span_groups)
+            .map_err(|e| format!("Span groups: {e}"))?;
         Ok(o)
     }
 
@@ -384,7 +393,7 @@ impl ExportDialog {
     fn body(&mut self, ui: &mut Ui, cx: &Context<'_>) {
         let running = self.running();
         let before = (self.format, self.split);
-        ui.add_enabled_ui(!running, |ui| self.option_widgets(ui));
+        ui.add_enabled_ui(!running, |ui| self.option_widgets(ui, cx.project));
         if before != (self.format, self.split) && self.out_auto {
             self.out = self.suggested_out();
         }
@@ -431,7 +440,7 @@ impl ExportDialog {
         self.outcome_section(ui);
     }
 
-    fn option_widgets(&mut self, ui: &mut Ui) {
+    fn option_widgets(&mut self, ui: &mut Ui, project: &Project) {
         dialog_kit::options_grid(ui, "export-options", |ui| {
             dialog_kit::format_row(ui, &mut self.format, formats::exporters(), describe);
             let uses =
@@ -445,13 +454,36 @@ impl ExportDialog {
             if uses(|e| e.entity_layer) {
                 choice_row(ui, "Overlaps:", &mut self.overlap, &OVERLAPS);
                 let l = ui.label("Entity labels:");
+                let default: Vec<&str> = project
+                    .labels
+                    .iter()
+                    .map(|l| l.name.as_str())
+                    .filter(|l| formats::is_entity_label(l))
+                    .collect();
                 ui.add(
                     egui::TextEdit::singleline(&mut self.entity_labels)
-                        .hint_text("comma-separated")
+                        .hint_text(format!("default: {}", default.join(", ")))
                         .desired_width(260.0),
                 )
                 .labelled_by(l.id)
-                .on_hover_text("Labels of the entity layer (spaCy doc.ents, CoNLL/hf tags)");
+                .on_hover_text(
+                    "Labels of the entity layer (spaCy doc.ents, CoNLL/hf tags), comma-separated; \
+                     empty: every label whose name does not contain claim, quote or sentence",
+                );
+                ui.end_row();
+            }
+            if uses(|e| e.span_groups) {
+                let l = ui.label("Span groups:");
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.span_groups)
+                        .hint_text("KEY=all|entities|claims, …, or none")
+                        .desired_width(260.0),
+                )
+                .labelled_by(l.id)
+                .on_hover_text(
+                    "doc.spans keys: KEY=WHAT pairs, WHAT being all, entities or claims; none \
+                     for no span group",
+                );
                 ui.end_row();
             }
             ui.label("Labels:");
@@ -547,17 +579,21 @@ impl ExportDialog {
         let fresh = self
             .preview
             .as_ref()
-            .is_some_and(|(o, rev, _)| o == opts && *rev == cx.revision);
+            .is_some_and(|(o, rev, _, _)| o == opts && *rev == cx.revision);
         if !fresh {
             let records = formats::preview(cx.project, opts, PREVIEW_RECORDS)
                 .into_iter()
                 .map(preview_text)
                 .collect();
-            self.preview = Some((opts.clone(), cx.revision, records));
+            let problem = formats::entity_layer_problem(cx.project, opts);
+            self.preview = Some((opts.clone(), cx.revision, records, problem));
         }
-        let Some((_, _, records)) = &self.preview else {
+        let Some((_, _, records, problem)) = &self.preview else {
             return;
         };
+        if let Some(p) = problem {
+            error_text(ui, &format!("Warning: {p}."));
+        }
         if records.is_empty() {
             ui.weak("Nothing to export with these options.");
             return;
@@ -672,8 +708,17 @@ fn show_summary(ui: &mut Ui, s: &ExportSummary, reveal: &mut bool) {
     for (why, n) in &s.filtered {
         ui.weak(format!("Left out {n} span(s): {why}"));
     }
+    if s.trimmed > 0 {
+        ui.weak(format!(
+            "Trimmed {} span(s) with whitespace at either end to their text.",
+            s.trimmed
+        ));
+    }
     for n in &s.notes {
         ui.weak(format!("Note: {n}"));
+    }
+    for p in &s.problems {
+        error_text(ui, &format!("Problem: {p}"));
     }
     let lost: Vec<String> = s.unrepresented.iter().map(ToString::to_string).collect();
     item_list(

@@ -6,7 +6,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use spantag_core::formats::{
     self, ExportOptions, Format, ImportOptions, Layer, OffsetUnit, Overlap, Progress, Scheme,
-    WriteRules, parse_name,
+    SpanGroup, WriteRules, parse_name,
 };
 use spantag_core::model::{DEFAULT_LABELS, Project, Status};
 use spantag_core::project_io;
@@ -52,7 +52,8 @@ pub struct ExportArgs {
     /// Seed of the split (same seed and documents, same split).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// CoNLL tagging scheme: iob2, iob1 or bilou.
+    /// CoNLL tagging scheme: iob2 (every entity starts with B-), iobes (B-, I-, E- last, S-
+    /// single), iob1 (CoNLL-2003's own) or bilou.
     #[arg(long, default_value = "iob2", value_parser = parse_name::<Scheme>)]
     pub scheme: Scheme,
     #[arg(long, default_value = "both", value_parser = parse_name::<Layer>, help = format!(
@@ -65,9 +66,15 @@ pub struct ExportArgs {
     /// the others are reported.
     #[arg(long, default_value = "longest", value_parser = parse_name::<Overlap>)]
     pub overlap: Overlap,
-    /// Labels of the entity layer (spaCy doc.ents, CoNLL/hf tags).
-    #[arg(long, value_delimiter = ',', default_value = "actor,place,number")]
+    /// Labels of the entity layer (spaCy doc.ents, CoNLL/hf tags); default: every label of the
+    /// project whose name does not contain claim, quote or sentence (e.g. actor,place,number or
+    /// PER,LOC,ORG,MISC). An export whose entity layer comes out empty exits with 1.
+    #[arg(long, value_delimiter = ',')]
     pub entity_labels: Vec<String>,
+    /// spaCy span groups: KEY=WHAT pairs, WHAT being all, entities or claims; none for no span
+    /// group.
+    #[arg(long, default_value = "entities=entities,claims=claims,sc=all", value_parser = parse_span_groups)]
+    pub span_groups: SpanGroupsArg,
 }
 
 #[derive(Debug, Args)]
@@ -147,6 +154,14 @@ fn list(items: &[&str], conj: &str) -> String {
     }
 }
 
+/// A parsed `--span-groups` value.
+#[derive(Debug, Clone)]
+pub struct SpanGroupsArg(pub Vec<SpanGroup>);
+
+fn parse_span_groups(s: &str) -> Result<SpanGroupsArg, String> {
+    formats::parse_span_groups(s).map(SpanGroupsArg)
+}
+
 /// A parsed `--split` value.
 #[derive(Debug, Clone)]
 pub struct SplitArg(pub Vec<(String, f64)>);
@@ -187,11 +202,14 @@ pub fn export_options(a: &ExportArgs) -> anyhow::Result<ExportOptions> {
     o.scheme = a.scheme;
     o.layer = a.layer;
     o.overlap = a.overlap;
-    o.entity_labels = a
+    let entity: Vec<String> = a
         .entity_labels
         .iter()
         .map(|l| l.trim().to_owned())
+        .filter(|l| !l.is_empty())
         .collect();
+    o.entity_labels = (!entity.is_empty()).then_some(entity);
+    o.span_groups = a.span_groups.0.clone();
     Ok(o)
 }
 

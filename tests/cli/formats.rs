@@ -436,3 +436,168 @@ fn csv_is_safe_against_formula_injection() {
         }
     }
 }
+
+#[test]
+fn export_follows_the_projects_labels_and_says_when_the_entity_layer_is_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut p = common::markup_project(
+        "conll2003",
+        &[
+            (
+                "d1",
+                "[PER Zoë Ålund] met [PER  Jane Smith] in [LOC Malmö] 👩\u{200d}👩\u{200d}👧. [claim [ORG Acme] grew]",
+            ),
+            (
+                &"x".repeat(300),
+                "[MISC Jose\u{301}] went to [LOC 東京都] 😀",
+            ),
+        ],
+    );
+    p.labels
+        .retain(|l| ["PER", "LOC", "ORG", "MISC", "claim"].contains(&l.name.as_str()));
+    spantag_core::project_io::save(&p, &d.join("p.ron")).unwrap();
+
+    // CoNLL with the project's labels, IOBES; the padded span trimmed and counted.
+    let o = spantag(
+        &[
+            "export", "p.ron", "--format", "conll", "--scheme", "iobes", "--out", "x.conll",
+        ],
+        d,
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("trimmed 1 span(s)"), "{}", text(&o));
+    let c = std::fs::read_to_string(d.join("x.conll")).unwrap();
+    for l in [
+        "Zoë B-PER\n",
+        "Ålund E-PER\n",
+        "Jane B-PER\n",
+        "Malmö S-LOC\n",
+        "Jose\u{301} S-MISC\n",
+    ] {
+        assert!(c.contains(l), "{l:?} missing:\n{c}");
+    }
+    assert!(
+        std::fs::read_to_string(d.join("x.claims.conll"))
+            .unwrap()
+            .contains("Acme B-claim\ngrew E-claim\n")
+    );
+
+    // doccano to standard output, UTF-16 offsets: the emoji before "Acme" counts twice.
+    let o = spantag(&["export", "p.ron", "--format", "doccano", "--out", "-"], d);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let first = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    let v: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let t = v["text"].as_str().unwrap();
+    let units: Vec<u16> = t.encode_utf16().collect();
+    let acme = v["label"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l[2] == "ORG")
+        .unwrap();
+    let (a, b) = (
+        acme[0].as_u64().unwrap() as usize,
+        acme[1].as_u64().unwrap() as usize,
+    );
+    assert_eq!(String::from_utf16(&units[a..b]).unwrap(), "Acme");
+    assert_ne!(a, t[..t.find("Acme").unwrap()].chars().count());
+
+    // brat: the 300-character id gets a short, stable file name.
+    let o = spantag(&["export", "p.ron", "--format", "brat", "--out", "b"], d);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let names: Vec<String> = std::fs::read_dir(d.join("b"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 5, "{names:?}");
+    assert!(names.iter().all(|n| n.len() <= 130), "{names:?}");
+
+    // hf with a split: one folder per layer and a dataset card.
+    let o = spantag(
+        &[
+            "export",
+            "p.ron",
+            "--format",
+            "hf",
+            "--split",
+            "train=0.5,test=0.5",
+            "--out",
+            "hf",
+        ],
+        d,
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    for f in [
+        "README.md",
+        "entities/labels.json",
+        "entities/train.jsonl",
+        "claims/test.jsonl",
+    ] {
+        assert!(d.join("hf").join(f).exists(), "{f}: {}", text(&o));
+    }
+    assert!(!d.join("hf/train.jsonl").exists());
+
+    // Entity labels that match nothing: the export is written, says so and exits with 1.
+    let o = spantag(
+        &[
+            "export",
+            "p.ron",
+            "--format",
+            "spacy",
+            "--entity-labels",
+            "actor,place",
+            "--out",
+            "x.spacy",
+        ],
+        d,
+    );
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert!(
+        text(&o).contains("problem: the entity layer is empty"),
+        "{}",
+        text(&o)
+    );
+    assert!(d.join("x.spacy").exists());
+    // So does a project whose only labels are passages.
+    let q = common::markup_project("claims", &[("c", "[claim It will rain] today")]);
+    spantag_core::project_io::save(&q, &d.join("q.ron")).unwrap();
+    for f in ["spacy", "conll", "hf"] {
+        let out = format!("q.{f}");
+        let o = spantag(&["export", "q.ron", "--format", f, "--out", &out], d);
+        assert_eq!(code(&o), 1, "{f}: {}", text(&o));
+        assert!(text(&o).contains("the entity layer is empty"), "{f}");
+    }
+    let o = spantag(
+        &[
+            "export", "q.ron", "--format", "conll", "--layer", "claims", "--out", "c.conll",
+        ],
+        d,
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    // Span groups are configurable; a bad value is refused before anything is written.
+    let o = spantag(
+        &[
+            "export",
+            "p.ron",
+            "--format",
+            "spacy",
+            "--span-groups",
+            "sc=every",
+            "--out",
+            "g.spacy",
+        ],
+        d,
+    );
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(
+        text(&o).contains("expected one of: all, entities, claims"),
+        "{}",
+        text(&o)
+    );
+    assert!(!d.join("g.spacy").exists());
+}

@@ -203,6 +203,70 @@ fn export_error_is_shown_not_a_panic() {
     assert!(!out.exists());
 }
 
+#[test]
+fn export_dialog_warns_of_an_empty_entity_layer_and_exports_doccano() {
+    let dir = tempfile::tempdir().unwrap();
+    let claims = project_from_markup(
+        "claims-only",
+        &[
+            ("c1", "👍🏽 [claim Ana said the café reopens in May]."),
+            ("c2", "Nothing."),
+        ],
+        "ana",
+        Timestamp(0),
+    )
+    .unwrap();
+    let mut h = harness(SpantagApp::new_for_test(claims, "tester"));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::E);
+    h.run_steps(2);
+    // jsonl has no entity layer: no warning.
+    assert!(
+        h.query_by_label_contains("the entity layer is empty")
+            .is_none()
+    );
+    h.get_by_label("spacy").click();
+    h.run_steps(2);
+    h.get_by_label_contains("Warning: the entity layer is empty");
+    h.get_by_label("Span groups:");
+    let out = dir.path().join("c.spacy");
+    type_into(&mut h, "Output file:", out.to_str().unwrap());
+    h.get_by_label("Export").click();
+    run_until(&mut h, "the export summary", |h| {
+        h.query_by_label("Export finished").is_some()
+    });
+    h.get_by_label_contains("Problem: the entity layer is empty");
+    assert!(
+        h.query_by_label("Every selected span was represented.")
+            .is_none()
+    );
+    assert!(out.is_file());
+    // Naming the entity labels (here the claim label) clears the warning.
+    type_into(&mut h, "Entity labels:", "claim");
+    assert!(
+        h.query_by_label_contains("Warning: the entity layer")
+            .is_none()
+    );
+
+    // doccano is offered (in a dialog opened again: the summary scrolled the options out of
+    // view); its offsets count UTF-16 code units (the emoji takes four).
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::E);
+    h.run_steps(2);
+    h.get_by_label("doccano").click();
+    h.run_steps(2);
+    h.get_by_label_contains("UTF-16 code units");
+    let out = dir.path().join("c.doccano.jsonl");
+    type_into(&mut h, "Output file:", out.to_str().unwrap());
+    h.get_by_label("Export").click();
+    run_until(&mut h, "the export summary", |h| {
+        h.query_by_label_contains("span(s) as doccano").is_some()
+    });
+    let first = std::fs::read_to_string(&out).unwrap();
+    let v: serde_json::Value = serde_json::from_str(first.lines().next().unwrap()).unwrap();
+    assert_eq!(v["label"], serde_json::json!([[5, 37, "claim"]]));
+}
+
 fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
 }

@@ -142,11 +142,12 @@ fn real_consumers_load_the_exports() {
                 .collect();
         expected.insert(r.1.id.clone(), json!(tags));
     }
+    let (ents, claims) = (hf_dir.join("entities"), hf_dir.join("claims"));
     e.hf.push(json!({
-        "files": {"train": hf_dir.join("train.jsonl"), "test": hf_dir.join("test.jsonl")},
-        "labels": hf_dir.join("labels.json"),
-        "claims": {"train": hf_dir.join("train.claims.jsonl"), "test": hf_dir.join("test.claims.jsonl")},
-        "claim_labels": hf_dir.join("claims.labels.json"),
+        "files": {"train": ents.join("train.jsonl"), "test": ents.join("test.jsonl")},
+        "labels": ents.join("labels.json"),
+        "claims": {"train": claims.join("train.jsonl"), "test": claims.join("test.jsonl")},
+        "claim_labels": claims.join("labels.json"),
         "tags": expected,
         "docs": sample.documents.len(),
     }));

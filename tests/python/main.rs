@@ -2,5 +2,6 @@
 //! Each module below was its own test file; grouping them links one binary instead of several.
 
 mod consumers;
+mod lossless;
 mod reference;
 mod venv;

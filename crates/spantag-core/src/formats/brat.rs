@@ -1,6 +1,10 @@
 //! brat standoff: a folder with `DOC.txt` (the text, UTF-8, unchanged) and `DOC.ann` per document
 //! plus `annotation.conf`. `DOC` is the document id with characters other than letters, digits,
-//! `-`, `_` and `.` replaced by `_` (made unique). Offsets are code points.
+//! `-`, `_` and `.` replaced by `_` and leading dots removed ([`file_stem`]); an id longer than
+//! 120 bytes is cut to 103 bytes followed by `-` and the 16 hex digits of its FNV-1a hash, so
+//! every file name stays well below the 255-byte limit of file systems; Windows device names
+//! (`CON`, `NUL`, `COM1`, ...) get a `_`. Stems that are still equal (ignoring case) get `_2`,
+//! `_3`, ... in document order. The same ids always give the same names. Offsets are code points.
 //!
 //! brat is line based, so a span that crosses a line break is written as a discontinuous
 //! annotation whose fragments are the span's pieces between the `\n` characters
@@ -30,6 +34,8 @@ pub(crate) static FORMAT: FormatSpec = FormatSpec {
         layered: false,
         scheme: false,
         entity_layer: false,
+        tokens: false,
+        span_groups: false,
         write: export,
         preview,
         finish: None,
@@ -42,9 +48,13 @@ pub(crate) static FORMAT: FormatSpec = FormatSpec {
     }),
 };
 
-/// A file-name-safe stem for a document id.
+/// Longest file stem [`file_stem`] returns (bytes) before a uniqueness suffix.
+const MAX_STEM: usize = 120;
+
+/// A file-name-safe stem for a document id (see the module documentation): deterministic, at
+/// most 120 bytes, no path separators or other unsafe characters.
 pub fn file_stem(id: &str) -> String {
-    let s: String = id
+    let safe: String = id
         .chars()
         .map(|c| {
             if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
@@ -54,8 +64,29 @@ pub fn file_stem(id: &str) -> String {
             }
         })
         .collect();
-    let s = s.trim_start_matches('.').to_owned();
-    if s.is_empty() { "doc".into() } else { s }
+    let mut s = match safe.trim_start_matches('.') {
+        "" => "doc".to_owned(),
+        t => t.to_owned(),
+    };
+    let device = s.split('.').next().unwrap_or("").to_ascii_uppercase();
+    let reserved = matches!(device.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || (device.len() == 4
+            && (device.starts_with("COM") || device.starts_with("LPT"))
+            && device.ends_with(|c: char| ('1'..='9').contains(&c)));
+    if reserved {
+        // After the device name: `COM3.txt` is as reserved as `COM3`.
+        s.insert(device.len(), '_');
+    }
+    if s.len() > MAX_STEM {
+        let hash = crate::model::content_hash(id);
+        let hex = hash.rsplit(':').next().unwrap_or("");
+        let mut cut = MAX_STEM - 1 - hex.len();
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s = format!("{}-{hex}", &s[..cut]);
+    }
+    s
 }
 
 /// The `.ann` content of one document.
@@ -485,4 +516,32 @@ fn parse_ann(ann_path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
     }
     parsed.records.push(rec);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_stem;
+
+    #[test]
+    fn file_stems_are_safe_short_and_stable() {
+        assert_eq!(file_stem("harbour-bridge"), "harbour-bridge");
+        assert_eq!(file_stem("a/b\\c:d*e?.txt"), "a_b_c_d_e_.txt");
+        assert_eq!(file_stem("../etc/passwd"), "_etc_passwd");
+        assert_eq!(file_stem("..."), "doc");
+        assert_eq!(file_stem("Ålund 東京"), "Ålund_東京");
+        assert_eq!(file_stem("nul"), "nul_");
+        assert_eq!(file_stem("COM3.txt"), "COM3_.txt");
+        assert_eq!(file_stem("COM0"), "COM0");
+        let long = "é".repeat(300);
+        let s = file_stem(&long);
+        assert!(s.len() <= 120, "{}", s.len());
+        assert_eq!(s, file_stem(&long));
+        assert!(s.starts_with("éé"));
+        let other = format!("{}x", "é".repeat(299));
+        assert_ne!(file_stem(&other), s);
+        let long_ascii = format!("{}-{}", "a".repeat(200), "b".repeat(100));
+        let t = file_stem(&long_ascii);
+        assert_eq!(t.len(), 120);
+        assert!(t.starts_with(&"a".repeat(103)) && t.as_bytes()[103] == b'-');
+    }
 }

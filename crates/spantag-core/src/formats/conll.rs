@@ -1,6 +1,10 @@
 //! CoNLL-2003 style: one `TOKEN TAG` line per token (one space between the columns), a
 //! `-DOCSTART- -X- O O` line and a blank line before each document, a blank line after each
-//! sentence. Tags follow [`Scheme`] (IOB2 by default); label names are written as they are.
+//! sentence. Tags follow [`Scheme`] (IOB2 by default; IOB1, BILOU and IOBES on request); label
+//! names are written as they are. Spans with whitespace at either end are exported trimmed.
+//!
+//! Only the token and tag columns are written: a project keeps no token-level attributes (POS,
+//! chunk tags or other columns of an imported CoNLL file), so there are none to carry over.
 //!
 //! Sentences are the document's Unicode sentences, except that a sentence break is never put
 //! inside an exported entity (the sentences are joined instead).
@@ -24,6 +28,8 @@ pub(crate) static FORMAT: FormatSpec = FormatSpec {
         layered: true,
         scheme: true,
         entity_layer: true,
+        tokens: true,
+        span_groups: false,
         write: export,
         preview,
         finish: None,
@@ -64,13 +70,14 @@ pub(crate) fn tags(scheme: Scheme, layer: &LayerSpans<'_>, n: usize) -> (Tags, V
                     let adjacent = prev_end.is_some_and(|(e, l)| e == r.start && l == s.label);
                     if j == 0 && adjacent { "B" } else { "I" }
                 }
-                Scheme::Bilou => {
+                Scheme::Bilou | Scheme::Iobes => {
+                    let iobes = scheme == Scheme::Iobes;
                     if len == 1 {
-                        "U"
+                        if iobes { "S" } else { "U" }
                     } else if j == 0 {
                         "B"
                     } else if j + 1 == len {
-                        "L"
+                        if iobes { "E" } else { "L" }
                     } else {
                         "I"
                     }

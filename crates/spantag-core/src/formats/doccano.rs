@@ -4,17 +4,40 @@
 //! here (`--offsets codepoints` for files written otherwise; the import refuses offsets that fit
 //! the text only in the other unit, see `check_offset_unit` in `import.rs`). Relations and keys
 //! the project cannot hold are counted and reported as not kept.
+//!
+//! Export writes one document a line, `{"id", "text", "label": [[start, end, "LABEL"], ...]}`,
+//! the spans in document order, offsets in **UTF-16 code units** (end exclusive): doccano's
+//! sequence labelling counts JavaScript string indices (doccano issue #2290: `"👨🏻‍🚒 firemen"`
+//! puts `firemen` at 8..15, where Python's code points say 5..12), unless its project option
+//! "Count grapheme clusters as one character" is on, which spantag does not write. In Python,
+//! a span's text is `text.encode("utf-16-le")[2 * start:2 * end].decode("utf-16-le")`. Every
+//! span is written exactly as it is (overlaps and surrounding whitespace included); doccano
+//! keeps `id` as metadata.
 
 use super::jsonl::{NO_PLACE, NO_RELATIONS};
 use super::{
-    FirstRecords, FormatError, FormatSpec, ImportProblem, Importer, Input, OffsetUnit, Parsed,
-    RawSpan, Record, Shape, json_str, json_usize,
+    Ctx, Exporter, FirstRecords, FormatError, FormatSpec, ImportProblem, Importer, Input,
+    OffsetUnit, Output, Parsed, Prepared, Progress, RawSpan, Record, Reports, Shape, json_str,
+    json_usize,
 };
+use serde::Serialize;
 use serde_json::Value;
 use std::path::Path;
 
 pub(crate) static FORMAT: FormatSpec = FormatSpec {
-    export: None,
+    export: Some(Exporter {
+        description: "doccano sequence labelling JSONL: text and [start, end, label] in UTF-16 code units",
+        extension: "jsonl",
+        folder: false,
+        layered: false,
+        scheme: false,
+        entity_layer: false,
+        tokens: false,
+        span_groups: false,
+        write: export,
+        preview,
+        finish: None,
+    }),
     import: Some(Importer {
         description: "doccano JSONL with label or entities (UTF-16 offsets by default)",
         offsets: Some(OffsetUnit::Utf16),
@@ -25,6 +48,87 @@ pub(crate) static FORMAT: FormatSpec = FormatSpec {
         read: parse_file,
     }),
 };
+
+#[derive(Serialize)]
+struct Line<'a> {
+    id: &'a str,
+    text: &'a str,
+    label: Vec<(usize, usize, &'a str)>,
+}
+
+/// The UTF-16 offsets of a text's code point offsets.
+struct Utf16 {
+    /// `None` when every character is in the Basic Multilingual Plane (offsets are equal).
+    prefix: Option<Vec<usize>>,
+}
+
+impl Utf16 {
+    fn new(text: &str) -> Self {
+        // A character outside the BMP is the only one that takes two UTF-16 units, and the only
+        // one that takes four UTF-8 bytes (lead byte 0xF0..=0xF4).
+        let astral = text.bytes().any(|b| b >= 0xf0);
+        let prefix = astral.then(|| {
+            let mut v = Vec::with_capacity(text.len() + 1);
+            let mut n = 0;
+            v.push(0);
+            for c in text.chars() {
+                n += c.len_utf16();
+                v.push(n);
+            }
+            v
+        });
+        Utf16 { prefix }
+    }
+
+    /// The UTF-16 offset of code point offset `cp` (at most the text's length).
+    fn at(&self, cp: usize) -> usize {
+        match &self.prefix {
+            None => cp,
+            Some(v) => v.get(cp).copied().unwrap_or(cp),
+        }
+    }
+}
+
+fn write_record(p: &Prepared<'_>, buf: &mut Vec<u8>) {
+    let text = p.doc.text.as_str();
+    let units = Utf16::new(text);
+    let line = Line {
+        id: &p.doc.id,
+        text,
+        label: p
+            .spans
+            .iter()
+            .map(|s| (units.at(s.start), units.at(s.end), s.label.as_str()))
+            .collect(),
+    };
+    let _ = serde_json::to_writer(&mut *buf, &line);
+}
+
+/// One line (without the newline).
+fn preview(_ctx: &Ctx<'_>, p: &mut Prepared<'_>, _reports: &mut Reports) -> String {
+    let mut buf = Vec::new();
+    write_record(p, &mut buf);
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+fn export(
+    _ctx: &Ctx<'_>,
+    docs: &mut [Prepared<'_>],
+    out: &Path,
+    _split: Option<&str>,
+    files: &mut Output,
+    _reports: &mut Reports,
+    progress: &Progress,
+) -> Result<(), FormatError> {
+    let mut buf = Vec::new();
+    for p in docs.iter() {
+        write_record(p, &mut buf);
+        buf.push(b'\n');
+        progress.tick()?;
+    }
+    files.add(out.to_owned(), buf);
+    Ok(())
+}
 
 /// Top-level keys the import reads (besides `relations`, counted as not kept).
 const KNOWN_KEYS: &[&str] = &["id", "text", "label", "labels", "entities", "relations"];

@@ -5,8 +5,8 @@
 use super::{
     Ctx, Exporter, Format, FormatError, Output, Prepared, Reports, WriteRules, assign_splits,
 };
-use crate::model::{Project, SpanId, Status};
-use std::collections::BTreeMap;
+use crate::model::{Project, Span, SpanId, Status};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -33,6 +33,8 @@ pub enum Scheme {
     Iob1,
     /// `B-`, `I-`, `L-` (last), `U-` (single token).
     Bilou,
+    /// `B-`, `I-`, `E-` (last), `S-` (single token): BILOU with other letters.
+    Iobes,
 }
 
 /// Which layer single-label token formats (CoNLL, hf) write.
@@ -81,6 +83,95 @@ pub enum Overlap {
     First,
 }
 
+/// What a `.spacy` span group holds.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::Display,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::VariantNames,
+)]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
+pub enum GroupSpans {
+    /// Every exported span.
+    All,
+    /// The spans of the entity layer (overlaps allowed).
+    Entities,
+    /// The spans of the claims layer.
+    Claims,
+}
+
+/// One `.spacy` span group: `doc.spans[key]` holds the spans of `spans`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpanGroup {
+    pub key: String,
+    pub spans: GroupSpans,
+}
+
+/// The default span groups of `.spacy`: `entities`, `claims` and `sc` (every span, the key
+/// spaCy's span categorizer reads).
+pub fn default_span_groups() -> Vec<SpanGroup> {
+    [
+        ("entities", GroupSpans::Entities),
+        ("claims", GroupSpans::Claims),
+        ("sc", GroupSpans::All),
+    ]
+    .into_iter()
+    .map(|(k, spans)| SpanGroup {
+        key: k.to_owned(),
+        spans,
+    })
+    .collect()
+}
+
+/// Parses `--span-groups`: `KEY=WHAT` pairs separated by commas, WHAT being `all`, `entities` or
+/// `claims` (e.g. `sc=all,ents=entities`); `none` (or nothing) writes no span group. Keys must be
+/// distinct and not empty.
+pub fn parse_span_groups(s: &str) -> Result<Vec<SpanGroup>, String> {
+    let s = s.trim();
+    if s.is_empty() || s.eq_ignore_ascii_case("none") {
+        return Ok(Vec::new());
+    }
+    let mut out: Vec<SpanGroup> = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (key, what) = part.split_once('=').ok_or_else(|| {
+            format!("expected KEY=WHAT (WHAT: all, entities or claims), not {part:?}")
+        })?;
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(format!("span group {part:?} has an empty key"));
+        }
+        let spans: GroupSpans =
+            super::parse_name(what).map_err(|e| format!("span group {key:?}: {e}"))?;
+        if out.iter().any(|g| g.key == key) {
+            return Err(format!("span group key {key:?} is given twice"));
+        }
+        out.push(SpanGroup {
+            key: key.to_owned(),
+            spans,
+        });
+    }
+    Ok(out)
+}
+
+/// Renders span groups as `--span-groups` takes them (`none` for no group).
+pub fn span_groups_text(groups: &[SpanGroup]) -> String {
+    if groups.is_empty() {
+        return "none".into();
+    }
+    groups
+        .iter()
+        .map(|g| format!("{}={}", g.key, g.spans))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 impl Scheme {
     /// The name used on the command line.
     pub fn name(self) -> &'static str {
@@ -122,13 +213,17 @@ pub struct ExportOptions {
     pub layer: Layer,
     /// How overlaps within a layer are resolved.
     pub overlap: Overlap,
-    /// The labels of the entity layer (case-insensitive).
-    pub entity_labels: Vec<String>,
+    /// The labels of the entity layer (case-insensitive); `None`: every label that
+    /// [`is_entity_label`](super::is_entity_label) accepts (not claim-, quote- or sentence-like).
+    pub entity_labels: Option<Vec<String>>,
+    /// The span groups of `.spacy` ([`default_span_groups`]).
+    pub span_groups: Vec<SpanGroup>,
 }
 
 impl ExportOptions {
     /// Defaults for `format`: every label, every status but rejected, no split, IOB2, both layers,
-    /// longest wins, entity labels actor, place, number.
+    /// longest wins, the entity layer by the label names ([`super::is_entity_label`]), the
+    /// default span groups.
     pub fn new(format: Format) -> Self {
         ExportOptions {
             format,
@@ -140,7 +235,8 @@ impl ExportOptions {
             scheme: Scheme::Iob2,
             layer: Layer::Both,
             overlap: Overlap::Longest,
-            entity_labels: vec!["actor".into(), "place".into(), "number".into()],
+            entity_labels: None,
+            span_groups: default_span_groups(),
         }
     }
 
@@ -159,9 +255,10 @@ impl ExportOptions {
 
     /// Whether `label` belongs to the entity layer.
     pub fn is_entity(&self, label: &str) -> bool {
-        self.entity_labels
-            .iter()
-            .any(|l| l.eq_ignore_ascii_case(label))
+        match &self.entity_labels {
+            Some(v) => v.iter().any(|l| l.eq_ignore_ascii_case(label)),
+            None => super::is_entity_label(label),
+        }
     }
 
     /// Whether the format writes only one layer, and spans of the other are filtered by choice.
@@ -215,14 +312,20 @@ pub struct ExportSummary {
     pub unrepresented: Vec<Unrepresented>,
     /// Things worth knowing that lose nothing (e.g. spans kept in `doc.spans` but not in `doc.ents`).
     pub notes: Vec<String>,
+    /// Spans with whitespace at either end that a token format exported trimmed to their text
+    /// (`" Jane Smith"` as `Jane Smith`), with the offsets of the trimmed text.
+    pub trimmed: usize,
+    /// Problems with the export as a whole that make it incomplete although every file was
+    /// written (e.g. an entity layer that came out empty while the documents have spans).
+    pub problems: Vec<String>,
     /// Files written.
     pub files: Vec<PathBuf>,
 }
 
 impl ExportSummary {
-    /// Whether every selected span was represented.
+    /// Whether every selected span was represented and the export has no [problem](Self::problems).
     pub fn is_complete(&self) -> bool {
-        self.unrepresented.is_empty()
+        self.unrepresented.is_empty() && self.problems.is_empty()
     }
 
     /// The report printed by `spantag export`.
@@ -255,8 +358,19 @@ impl ExportSummary {
         for (why, n) in &self.filtered {
             let _ = writeln!(s, "left out {n} span(s): {why}");
         }
+        if self.trimmed > 0 {
+            let _ = writeln!(
+                s,
+                "trimmed {} span(s) with whitespace at either end to their text (their offsets \
+                 are those of the trimmed text)",
+                self.trimmed
+            );
+        }
         for n in &self.notes {
             let _ = writeln!(s, "note: {n}");
+        }
+        for p in &self.problems {
+            let _ = writeln!(s, "problem: {p}");
         }
         if !self.unrepresented.is_empty() {
             let _ = writeln!(
@@ -306,20 +420,68 @@ impl Progress {
     }
 }
 
-/// Selects documents and spans; returns the prepared documents (in project order).
+/// Spans that a token format exports trimmed, keyed by (document index, span index): the span
+/// trimmed of whitespace at both ends, or `None` when it covers whitespace only.
+type Trimmed = HashMap<(usize, usize), Option<Span>>;
+
+/// The spans with whitespace at either end ([`is_space`](super::is_space)), trimmed to their text,
+/// for formats that align spans to tokens ([`Exporter::tokens`]); empty for the others.
+fn trimmed_spans(project: &Project, exporter: &Exporter) -> Trimmed {
+    let mut out = Trimmed::new();
+    if !exporter.tokens {
+        return out;
+    }
+    for (di, d) in project.documents.iter().enumerate() {
+        for (si, s) in d.spans.iter().enumerate() {
+            let padded = s.text.starts_with(super::is_space) || s.text.ends_with(super::is_space);
+            if !padded {
+                continue;
+            }
+            let inner = s.text.trim_matches(super::is_space);
+            let trimmed = (!inner.is_empty()).then(|| {
+                let lead = s.text
+                    [..s.text.len() - s.text.trim_start_matches(super::is_space).len()]
+                    .chars()
+                    .count();
+                let mut t = s.clone();
+                t.start = s.start + lead;
+                t.end = t.start + inner.chars().count();
+                t.text = inner.to_owned();
+                t
+            });
+            out.insert((di, si), trimmed);
+        }
+    }
+    out
+}
+
+/// Counts of the selection that decide whether the entity layer came out empty.
+#[derive(Default)]
+struct Selected {
+    /// Spans passing the label and status filters (before the layer filter).
+    spans: usize,
+    /// Those of them in the entity layer.
+    entities: usize,
+}
+
+/// Selects documents and spans; returns the prepared documents (in project order). Spans in
+/// `trimmed` are exported trimmed (whitespace-only ones are reported).
 fn select<'p>(
     project: &'p Project,
     opts: &ExportOptions,
+    trimmed: &'p Trimmed,
     summary: &mut ExportSummary,
-) -> Vec<Prepared<'p>> {
+    reports: &mut Reports,
+) -> (Vec<Prepared<'p>>, Selected) {
     let mut out = Vec::new();
-    for d in &project.documents {
+    let mut counts = Selected::default();
+    for (di, d) in project.documents.iter().enumerate() {
         if opts.only_done && !d.done {
             summary.skipped_not_done += 1;
             continue;
         }
         let mut spans = Vec::with_capacity(d.spans.len());
-        for s in &d.spans {
+        for (si, s) in d.spans.iter().enumerate() {
             let why = if !opts.label_ok(&s.label) {
                 Some("label not selected (--labels)".to_owned())
             } else if !opts.status_ok(s.status) {
@@ -328,19 +490,94 @@ fn select<'p>(
                 } else {
                     format!("status {} not selected (--status)", s.status.name())
                 })
-            } else if opts.layer_filtered(&s.label) {
-                Some(format!("not in the chosen --layer {}", opts.layer))
             } else {
-                None
+                counts.spans += 1;
+                if opts.is_entity(&s.label) {
+                    counts.entities += 1;
+                }
+                opts.layer_filtered(&s.label)
+                    .then(|| format!("not in the chosen --layer {}", opts.layer))
             };
-            match why {
-                Some(w) => *summary.filtered.entry(w).or_default() += 1,
+            if let Some(w) = why {
+                *summary.filtered.entry(w).or_default() += 1;
+                continue;
+            }
+            match trimmed.get(&(di, si)) {
                 None => spans.push(s),
+                Some(Some(t)) => {
+                    summary.trimmed += 1;
+                    spans.push(t);
+                }
+                Some(None) => reports.unrepresented(
+                    d,
+                    s,
+                    "covers only whitespace, which no token holds".to_owned(),
+                ),
             }
         }
         out.push(Prepared::new(d, spans));
     }
-    out
+    (out, counts)
+}
+
+/// Why the entity layer of an export with `opts` comes out empty although `selected` spans
+/// pass the filters, or `None` when it does not, the format writes no entity layer, or the
+/// label filter chose only labels outside the entity layer.
+fn empty_entity_layer(
+    project: &Project,
+    opts: &ExportOptions,
+    selected: &Selected,
+) -> Option<String> {
+    let exporter = opts.format.exporter()?;
+    let writes_entities =
+        exporter.entity_layer && !(exporter.layered && opts.layer == Layer::Claims);
+    if !writes_entities || selected.spans == 0 || selected.entities > 0 {
+        return None;
+    }
+    // Only non-entity labels chosen with --labels: an empty entity layer is what was asked for.
+    if opts
+        .labels
+        .as_ref()
+        .is_some_and(|ls| !ls.iter().any(|l| opts.is_entity(l)))
+    {
+        return None;
+    }
+    let labels: Vec<&str> = project.labels.iter().map(|l| l.name.as_str()).collect();
+    let rule = match &opts.entity_labels {
+        Some(v) => format!("the entity labels given are {}", v.join(", ")),
+        None => "entity labels are every label whose name does not contain claim, quote or \
+                 sentence"
+            .to_owned(),
+    };
+    Some(format!(
+        "the entity layer is empty: none of the {} selected span(s) has an entity label \
+         (project labels: {}; {rule}); choose the entity labels with --entity-labels (in the \
+         app: the Entity labels field of the export dialog)",
+        selected.spans,
+        labels.join(", ")
+    ))
+}
+
+/// Why the entity layer of `project` exported with `opts` would come out empty (see
+/// [`ExportSummary::problems`]), without exporting; `None` when it would not. For a dialog that
+/// warns before the export runs.
+pub fn entity_layer_problem(project: &Project, opts: &ExportOptions) -> Option<String> {
+    opts.format.exporter().filter(|e| e.entity_layer)?;
+    let mut selected = Selected::default();
+    for d in project.documents.iter() {
+        if opts.only_done && !d.done {
+            continue;
+        }
+        for s in &d.spans {
+            if opts.label_ok(&s.label) && opts.status_ok(s.status) {
+                selected.spans += 1;
+                if opts.is_entity(&s.label) {
+                    return None;
+                }
+            }
+        }
+    }
+    empty_entity_layer(project, opts, &selected)
 }
 
 /// Inserts `.tag` before the extension of a file name: `x.conll` -> `x.claims.conll`.
@@ -437,11 +674,15 @@ fn export_to_memory(
         format: opts.format.name().to_owned(),
         ..ExportSummary::default()
     };
-    let mut docs = select(project, opts, &mut summary);
+    let mut reports = Reports::default();
+    let trimmed = trimmed_spans(project, exporter);
+    let (mut docs, selected) = select(project, opts, &trimmed, &mut summary, &mut reports);
+    summary
+        .problems
+        .extend(empty_entity_layer(project, opts, &selected));
     progress.total.store(docs.len(), Ordering::Relaxed);
     progress.done.store(0, Ordering::Relaxed);
     let mut files = Output::default();
-    let mut reports = Reports::default();
     summary.documents = docs.len();
     match &opts.split {
         None => {
@@ -520,8 +761,10 @@ pub fn preview(project: &Project, opts: &ExportOptions, n: usize) -> Vec<String>
     let ctx = Ctx::new(project, opts);
     let mut summary = ExportSummary::default();
     let mut reports = Reports::default();
+    let trimmed = trimmed_spans(project, exporter);
     let mut out = Vec::new();
-    for mut p in select(project, opts, &mut summary).into_iter().take(n) {
+    let (docs, _) = select(project, opts, &trimmed, &mut summary, &mut reports);
+    for mut p in docs.into_iter().take(n) {
         out.push((exporter.preview)(&ctx, &mut p, &mut reports));
     }
     out

@@ -1,8 +1,27 @@
 //! spaCy / Prodigy task JSONL: one document a line,
-//! `{"text", "tokens": [{"text","start","end","id","ws"}], "spans": [{"start","end","label",
-//! "token_start","token_end"}], "meta": {"id","title","source"}, "answer": "accept"}`.
-//! `token_end` is inclusive; offsets are code points. Spans also carry `author`, `status` and
-//! `note` (extra keys that spaCy and Prodigy ignore) so that a round trip keeps them.
+//! `{"text", "_input_hash", "_task_hash", "tokens": [{"text","start","end","id","ws"}], "spans":
+//! [{"start","end","text","label","token_start","token_end"}], "meta": {"id","title","source"},
+//! "answer": "accept"}`. `token_end` is inclusive; offsets are code points. Spans also carry
+//! `author`, `status` and `note` (extra keys that spaCy and Prodigy ignore) so that a round trip
+//! keeps them.
+//!
+//! Tokens are Prodigy's: every character of the text is in a token or is the single `' '` a
+//! token's `ws` flag stands for, as spaCy's tokenizer splits whitespace
+//! ([`super::with_whitespace_tokens`]). So `spacy.tokens.Doc(vocab, words=[t["text"]],
+//! spaces=[t["ws"]]).text == text`, and `doc[token_start:token_end + 1]` is each span. The
+//! non-whitespace tokens are the export tokens (Unicode word boundaries, split at span
+//! boundaries), not the output of spaCy's rule-based tokenizer.
+//!
+//! Hashes (Prodigy's deduplication keys; Prodigy's own hash its task JSON, which is not
+//! documented, so spantag defines its own, stable across runs and machines): both are
+//! MurmurHash3 x86 32-bit with seed 0 as a signed integer, i.e. Python's
+//! `murmurhash.hash(string)` (the package spaCy depends on).
+//! - `_input_hash` = `murmurhash.hash(text)`.
+//! - `_task_hash` = `murmurhash.hash(json.dumps([_input_hash, [[start, end, label], ...]],
+//!   separators=(",", ":"), ensure_ascii=False))` over the task's spans in the order written.
+//!
+//! Spans with whitespace at either end are exported trimmed to their text (see
+//! [`super::ExportSummary::trimmed`]).
 
 use super::{
     Ctx, Exporter, FirstRecords, FormatError, FormatSpec, ImportProblem, Importer, Input,
@@ -22,6 +41,8 @@ pub(crate) static FORMAT: FormatSpec = FormatSpec {
         layered: false,
         scheme: false,
         entity_layer: false,
+        tokens: true,
+        span_groups: false,
         write: export,
         preview,
         finish: None,
@@ -50,6 +71,7 @@ struct TokOut<'a> {
 struct SpanOut<'a> {
     start: usize,
     end: usize,
+    text: &'a str,
     label: &'a str,
     token_start: usize,
     token_end: usize,
@@ -70,10 +92,59 @@ struct Meta<'a> {
 #[derive(Serialize)]
 struct Task<'a> {
     text: &'a str,
+    #[serde(rename = "_input_hash")]
+    input_hash: i32,
+    #[serde(rename = "_task_hash")]
+    task_hash: i32,
     tokens: Vec<TokOut<'a>>,
     spans: Vec<SpanOut<'a>>,
     meta: Meta<'a>,
     answer: &'a str,
+}
+
+/// MurmurHash3, x86 32-bit variant (Austin Appleby's `MurmurHash3_x86_32`), of `data` with
+/// `seed`. Python's `murmurhash.hash(s)` is this of `s.encode("utf-8")` with seed 0, as a signed
+/// 32-bit integer.
+pub fn murmurhash3_32(data: &[u8], seed: u32) -> u32 {
+    const C1: u32 = 0xcc9e_2d51;
+    const C2: u32 = 0x1b87_3593;
+    let mut h = seed;
+    let mut blocks = data.chunks_exact(4);
+    for b in blocks.by_ref() {
+        let mut k = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        k = k.wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
+        h ^= k;
+        h = h.rotate_left(13).wrapping_mul(5).wrapping_add(0xe654_6b64);
+    }
+    let tail = blocks.remainder();
+    if !tail.is_empty() {
+        let mut k = 0u32;
+        for (i, &b) in tail.iter().enumerate() {
+            k |= u32::from(b) << (8 * i);
+        }
+        k = k.wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
+        h ^= k;
+    }
+    // The length is mixed in modulo 2^32, as the reference implementation's `int len` does.
+    h ^= data.len() as u32;
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xc2b2_ae35);
+    h ^= h >> 16;
+    h
+}
+
+/// Python's `murmurhash.hash(s)`: [`murmurhash3_32`] of the UTF-8 bytes, seed 0, signed.
+fn py_hash(s: &str) -> i32 {
+    murmurhash3_32(s.as_bytes(), 0) as i32
+}
+
+/// The task hash of a task with `input_hash` and `spans` (see the module documentation).
+fn task_hash(input_hash: i32, spans: &[SpanOut<'_>]) -> i32 {
+    let key: Vec<(usize, usize, &str)> = spans.iter().map(|s| (s.start, s.end, s.label)).collect();
+    let json = serde_json::to_string(&(input_hash, key)).unwrap_or_default();
+    py_hash(&json)
 }
 
 /// One task line (without the newline).
@@ -87,29 +158,34 @@ fn write_record(p: &mut Prepared<'_>, reports: &mut Reports, buf: &mut Vec<u8>) 
     p.tokens();
     let toks = p.computed_tokens();
     let text = p.doc.text.as_str();
-    let tokens: Vec<TokOut<'_>> = toks
-        .iter()
-        .enumerate()
-        .map(|(i, t)| TokOut {
+    let mut tokens: Vec<TokOut<'_>> = Vec::with_capacity(toks.len() + toks.len() / 4 + 2);
+    // The position of each export token among the written tokens.
+    let mut map: Vec<usize> = Vec::with_capacity(toks.len());
+    super::with_whitespace_tokens(text, toks, |t| {
+        if t.word.is_some() {
+            map.push(tokens.len());
+        }
+        tokens.push(TokOut {
             text: text.get(t.bstart..t.bend).unwrap_or(""),
             start: t.start,
             end: t.end,
-            id: i,
-            ws: text
-                .get(t.bend..)
-                .and_then(|r| r.chars().next())
-                .is_some_and(super::is_space),
-        })
-        .collect();
+            id: tokens.len(),
+            ws: t.space,
+        });
+    });
     let mut spans = Vec::with_capacity(p.spans.len());
     for &s in &p.spans {
-        match p.token_range(s) {
-            Some(r) => spans.push(SpanOut {
+        let range = p
+            .token_range(s)
+            .and_then(|r| Some((*map.get(r.start)?, *map.get(r.end - 1)?)));
+        match range {
+            Some((first, last)) => spans.push(SpanOut {
                 start: s.start,
                 end: s.end,
+                text: &s.text,
                 label: &s.label,
-                token_start: r.start,
-                token_end: r.end - 1,
+                token_start: first,
+                token_end: last,
                 author: &s.author,
                 status: s.status.name(),
                 note: s.note.as_deref(),
@@ -117,8 +193,11 @@ fn write_record(p: &mut Prepared<'_>, reports: &mut Reports, buf: &mut Vec<u8>) 
             None => reports.unrepresented(p.doc, s, super::NOT_ALIGNED.to_owned()),
         }
     }
+    let input_hash = py_hash(text);
     let task = Task {
         text,
+        input_hash,
+        task_hash: task_hash(input_hash, &spans),
         tokens,
         spans,
         meta: Meta {
@@ -347,4 +426,24 @@ pub(crate) fn parse_str(text: &str, file: &str, parsed: &mut Parsed) -> FirstRec
         parsed.records.push(rec);
     }
     first
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn murmurhash3_matches_python_murmurhash() {
+        // Values of `murmurhash.hash(s)` from Python's murmurhash 1.0 (spaCy's dependency).
+        assert_eq!(py_hash(""), 0);
+        assert_eq!(py_hash("hello"), 613_153_351);
+        assert_eq!(
+            py_hash("The quick brown fox jumps over the lazy dog"),
+            776_992_547
+        );
+        assert_eq!(
+            py_hash("Zo\u{eb} \u{1f469}\u{200d}\u{1f469}\u{200d}\u{1f467}"),
+            -1_375_447_365
+        );
+    }
 }

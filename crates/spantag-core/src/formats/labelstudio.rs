@@ -27,6 +27,8 @@ pub(crate) static FORMAT: FormatSpec = FormatSpec {
         layered: false,
         scheme: false,
         entity_layer: false,
+        tokens: false,
+        span_groups: false,
         write: export,
         preview,
         finish: None,

@@ -1,10 +1,32 @@
 //! Layers and the overlap policy: which spans of a document one layer keeps (see the module
 //! documentation of [`super`]), and the shared state of an export run that reports the others.
+//!
+//! Which labels form the entity layer by default is decided here, by [`is_entity_label`], and
+//! nowhere else in the exports.
 
 use super::{ExportOptions, Layer, NOT_ALIGNED, Overlap, Prepared, Unrepresented};
 use crate::model::{Document, Project, Span, SpanId};
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
+
+/// Whether a label belongs to the entity layer when no entity labels are given
+/// ([`ExportOptions::entity_labels`] is `None`): every label whose name does not contain `claim`,
+/// `quote` or `sentence` (in any case) is an entity label. So `actor`, `place`, `number` and
+/// CoNLL-2003's `PER`, `LOC`, `ORG`, `MISC` are entity labels, while `claim`, `Quote`,
+/// `key_sentence` form the claims layer. This is the rule by which the app draws passage labels
+/// as bands and agreement splits its layers ([`crate::model::is_band_label`]).
+pub fn is_entity_label(name: &str) -> bool {
+    if name.is_ascii() {
+        // The same test without allocating a lower-case copy (called once per exported span).
+        let has = |word: &[u8]| {
+            name.as_bytes()
+                .windows(word.len())
+                .any(|w| w.eq_ignore_ascii_case(word))
+        };
+        return !(has(b"claim") || has(b"quote") || has(b"sentence"));
+    }
+    !crate::model::is_band_label(name)
+}
 
 /// One resolved layer: the kept spans with their token ranges, in text order.
 pub(crate) struct LayerSpans<'a> {
@@ -200,5 +222,33 @@ impl Reports {
             text: s.text.clone(),
             reason,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_entity_label;
+
+    #[test]
+    fn entity_labels_are_every_label_that_is_not_a_passage() {
+        for l in [
+            "actor", "place", "number", "PER", "LOC", "ORG", "MISC", "Event", "Zeit", "人物",
+        ] {
+            assert!(is_entity_label(l), "{l}");
+            assert_eq!(is_entity_label(l), !crate::model::is_band_label(l), "{l}");
+        }
+        for l in [
+            "claim",
+            "CLAIM",
+            "Claims",
+            "quote",
+            "Quote_direct",
+            "key-sentence",
+            "SENTENCE",
+            "claim_über",
+        ] {
+            assert!(!is_entity_label(l), "{l}");
+            assert_eq!(is_entity_label(l), !crate::model::is_band_label(l), "{l}");
+        }
     }
 }

@@ -4,30 +4,41 @@
 //!
 //! [`export`] writes a project (filtered by label, status and done flag) in one [`ExportFormat`],
 //! optionally split by document into `train` / `dev` / `test` sets, and returns an
-//! [`ExportSummary`] that lists every span that could not be represented and why. Nothing is
-//! dropped silently. [`preview`] renders the first records without writing anything, and
-//! [`Progress`] lets a GUI show a progress bar (and cancel) while another thread exports.
+//! [`ExportSummary`] that lists every span that could not be represented and why, and every
+//! problem of the export as a whole ([`ExportSummary::problems`], e.g. an empty entity layer).
+//! Nothing is dropped silently. [`preview`] renders the first records without writing anything,
+//! and [`Progress`] lets a GUI show a progress bar (and cancel) while another thread exports.
 //!
-//! Offsets are Unicode code points wherever a format has offsets (Python `str` indices).
+//! Offsets are Unicode code points wherever a format has offsets (Python `str` indices), except
+//! doccano's, which are UTF-16 code units as doccano counts them.
 //!
 //! ## Tokens
 //!
-//! Token formats (jsonl, spacy, conll, hf) use the document's tokens ([`crate::text::TextIndex`]):
-//! Unicode word segments without whitespace, further split at every span boundary that falls
-//! inside a token (so `[actor Anna]'s` exports `Anna` and `'s` as two tokens) and at whitespace
-//! inside a segment (a space followed by a combining mark). A span whose start or end lies in
-//! whitespace cannot be aligned to tokens: such spans are reported, never shifted.
+//! Token formats (jsonl, spacy, conll, hf; [`Exporter::tokens`]) use the document's tokens
+//! ([`crate::text::TextIndex`]): Unicode word segments without whitespace, further split at every
+//! span boundary that falls inside a token (so `[actor Anna]'s` exports `Anna` and `'s` as two
+//! tokens) and at whitespace inside a segment (a space followed by a combining mark). jsonl and
+//! `.spacy` add the whitespace between them as spaCy does ([`with_whitespace_tokens`]), so their
+//! tokens give back the exact text. A span with whitespace at either end (`" Jane Smith"`) is
+//! exported trimmed to its text, with the offsets of the trimmed text, and counted
+//! ([`ExportSummary::trimmed`]); a span of whitespace only is reported. The character-offset
+//! formats (brat, Label Studio, csv, doccano) write every span exactly as it is.
 //!
 //! ## Layers and overlaps
 //!
-//! The *entity layer* holds the labels given by [`ExportOptions::entity_labels`] (default
-//! `actor,place,number`, compared case-insensitively); every other exported label (e.g. `claim`)
-//! forms the *claims layer*. Formats that can only carry one non-overlapping label per token
-//! (CoNLL, hf) write each layer to its own file ([`Layer`]), and `.spacy` puts the entity layer in
-//! `doc.ents` and every span in `doc.spans["sc"]`. Within one layer, overlapping spans are
-//! resolved by [`Overlap`]: `longest` (default) keeps the longest span (ties: the earliest, then
-//! label order), `first` keeps the earliest-starting one; every span that loses is reported as
-//! not represented (for `.spacy` it is still in `doc.spans["sc"]` and only noted).
+//! The *entity layer* holds the labels given by [`ExportOptions::entity_labels`], or by default
+//! every label [`is_entity_label`] accepts: every label whose name does not contain `claim`,
+//! `quote` or `sentence` (so `actor`, `place`, `number`, and CoNLL-2003's `PER`, `LOC`, `ORG`,
+//! `MISC`); every other exported label (e.g. `claim`) forms the *claims layer*. An export of a
+//! format with an entity layer whose entity layer comes out empty although spans were selected
+//! has that as a problem (the files are written; `spantag export` exits with 1). Formats that can
+//! only carry one non-overlapping label per token (CoNLL, hf) write each layer to its own file
+//! ([`Layer`]); `.spacy` puts the entity layer in `doc.ents` and the spans in the span groups of
+//! [`ExportOptions::span_groups`] (by default `entities`, `claims` and `sc` with every span).
+//! Within one layer, overlapping spans are resolved by [`Overlap`]: `longest` (default) keeps the
+//! longest span (ties: the earliest, then label order), `first` keeps the earliest-starting one;
+//! every span that loses is reported as not represented (for `.spacy` it is still in its span
+//! groups and only noted).
 //!
 //! ## Output layout
 //!
@@ -35,11 +46,15 @@
 //! folder that receives one file per split: `train.jsonl`, `dev.jsonl`, `test.jsonl` (brat:
 //! `train/`, `dev/`, `test/`). Companion files: CoNLL's claims layer goes to `NAME.claims.conll`
 //! beside `NAME.conll`; hf writes the label names (ClassLabel order, a JSON list) to
-//! `NAME.labels.json` beside `NAME.jsonl`, or `labels.json` in the split folder (and
-//! `claims.labels.json` for the claims layer). Every file is written to a temporary name
-//! (`.NAME.spantag-tmp` beside it, replacing one a killed run left) and renamed into place only
-//! when the whole export succeeded; a failed export removes its temporary files. [`export`]
-//! replaces no existing file; [`export_with`] replaces regular files when asked
+//! `NAME.labels.json` beside `NAME.jsonl` (`NAME.claims.jsonl` and `NAME.claims.labels.json` for
+//! the claims layer). An hf split keeps each layer in a folder of its own, so that
+//! `datasets.load_dataset` never mixes rows whose tag ids mean different labels:
+//! `OUT/entities/{train,dev,test}.jsonl` with `OUT/entities/labels.json`, `OUT/claims/...`, and
+//! `OUT/README.md`, a dataset card that makes `load_dataset("OUT")` load the entity layer with
+//! named tags and `load_dataset("OUT", "claims")` the claims layer. Every file is written to a
+//! temporary name (`.NAME.spantag-tmp` beside it, replacing one a killed run left) and renamed
+//! into place only when the whole export succeeded; a failed export removes its temporary files.
+//! [`export`] replaces no existing file; [`export_with`] replaces regular files when asked
 //! ([`WriteRules`]), never the project it reads, a device, a FIFO, a socket or a folder.
 //!
 //! # Import
@@ -98,8 +113,9 @@ mod split;
 mod tokens;
 
 pub use export::{
-    ExportOptions, ExportSummary, Layer, Overlap, Progress, Scheme, Unrepresented, export,
-    export_to_bytes, export_with, preview, writes_one_file,
+    ExportOptions, ExportSummary, GroupSpans, Layer, Overlap, Progress, Scheme, SpanGroup,
+    Unrepresented, default_span_groups, entity_layer_problem, export, export_to_bytes, export_with,
+    parse_span_groups, preview, span_groups_text, writes_one_file,
 };
 pub use import::{
     DEFAULT_IMPORT_MAX_BYTES, ImportOptions, ImportProblem, ImportSummary, NotKept, OffsetUnit,
@@ -107,10 +123,11 @@ pub use import::{
 };
 pub use output::{WriteRules, temp_path};
 pub use split::{assign_splits, parse_split, splitmix64};
-pub use tokens::{Prepared, Tok, export_tokens, is_space};
+pub use tokens::{Prepared, SpacyTok, Tok, export_tokens, is_space, with_whitespace_tokens};
 
 pub(crate) use export::companion;
 pub(crate) use import::{Parsed, RawSpan, Record, json_str, json_usize, read_text};
+pub use layers::is_entity_label;
 pub(crate) use layers::{Ctx, LayerSpans, Reports};
 pub(crate) use output::{Output, TempFile, remove_if_there, sync_dir};
 pub(crate) use sniff::{FirstRecords, Shape};
@@ -175,7 +192,7 @@ registry! {
     LabelStudio => labelstudio,
     /// One row per span.
     Csv => csv,
-    /// doccano sequence-labelling JSONL (import only).
+    /// doccano sequence-labelling JSONL.
     Doccano => doccano,
 }
 
@@ -230,6 +247,11 @@ pub struct Exporter {
     /// Uses the entity layer and the overlap policy ([`ExportOptions::entity_labels`],
     /// [`ExportOptions::overlap`]).
     pub entity_layer: bool,
+    /// Aligns spans to tokens: a span with whitespace at either end is exported trimmed to its
+    /// text ([`ExportSummary::trimmed`]). Character-offset formats keep every span exactly.
+    pub tokens: bool,
+    /// Honours [`ExportOptions::span_groups`] (`.spacy`).
+    pub span_groups: bool,
     pub(crate) write: WriteFn,
     pub(crate) preview: PreviewFn,
     pub(crate) finish: Option<FinishFn>,
@@ -399,16 +421,17 @@ mod tests {
         let names = |v: &[Format]| v.iter().map(|f| f.name()).collect::<Vec<_>>().join(",");
         assert_eq!(
             names(exporters()),
-            "jsonl,spacy,conll,hf,brat,labelstudio,csv"
+            "jsonl,spacy,conll,hf,brat,labelstudio,csv,doccano"
         );
         assert_eq!(names(importers()), "jsonl,conll,brat,labelstudio,doccano");
         assert_eq!(Format::LabelStudio.to_string(), "labelstudio");
         assert_eq!(parse_export_format(" JSONL "), Ok(Format::Jsonl));
+        assert_eq!(parse_export_format("doccano"), Ok(Format::Doccano));
         assert_eq!(
-            parse_export_format("doccano"),
+            parse_export_format("tsv"),
             Err(
-                "unknown value \"doccano\"; expected one of: jsonl, spacy, conll, hf, brat, \
-                 labelstudio, csv"
+                "unknown value \"tsv\"; expected one of: jsonl, spacy, conll, hf, brat, \
+                 labelstudio, csv, doccano"
                     .into()
             )
         );

@@ -1,26 +1,37 @@
 //! spaCy DocBin (`.spacy`), written natively with [`super::docbin`] (attributes ORTH, ENT_IOB,
 //! ENT_TYPE). The entity layer (see the module documentation of [`super`]) becomes `doc.ents`
-//! (tokens outside entities are `O`, not missing); every exported span is in `doc.spans["sc"]`.
+//! (tokens outside entities are `O`, not missing). The spans go to the span groups of
+//! [`ExportOptions::span_groups`](super::ExportOptions::span_groups): by default
+//! `doc.spans["entities"]` (the entity layer, overlaps included), `doc.spans["claims"]` (the
+//! claims layer) and `doc.spans["sc"]` (every span, the key spaCy's span categorizer reads).
+//! `doc.user_data` holds the document's `id` and `title` (read it with
+//! `DocBin(store_user_data=True)`).
 //!
 //! Tokens are the export tokens; the text between them is kept exactly: a single space after a
 //! token is its `space` flag, any other whitespace (`"\n\n"`, double spaces, a leading line break)
-//! is a whitespace token of its own, so `doc.text` equals the document text.
+//! is a whitespace token of its own ([`super::with_whitespace_tokens`]), so `doc.text` equals the
+//! document text. Spans with whitespace at either end are exported trimmed to their text.
 //!
-//! An entity-layer span that loses an overlap is still in `doc.spans["sc"]`; it is listed as a note,
-//! not as unrepresented.
+//! An entity-layer span that loses an overlap is still in a span group (`entities`, `sc`) when
+//! one holds it; it is then listed as a note, not as unrepresented. A span that is in neither
+//! `doc.ents` nor any span group is reported as not represented.
 
 use super::docbin::{Compression, DocBinWriter, SpacyDoc, SpacySpan, SpacyToken};
-use super::{Ctx, Exporter, FormatError, FormatSpec, Output, Prepared, Progress, Reports};
+use super::{
+    Ctx, Exporter, FormatError, FormatSpec, GroupSpans, Output, Prepared, Progress, Reports,
+};
 use std::path::Path;
 
 pub(crate) static FORMAT: FormatSpec = FormatSpec {
     export: Some(Exporter {
-        description: "spaCy DocBin (.spacy): entity labels as doc.ents, every span in doc.spans[\"sc\"]",
+        description: "spaCy DocBin (.spacy): entity labels as doc.ents, spans in doc.spans by layer and in doc.spans[\"sc\"]",
         extension: "spacy",
         folder: false,
         layered: false,
         scheme: false,
         entity_layer: true,
+        tokens: true,
+        span_groups: true,
         write: export,
         preview: describe,
         finish: None,
@@ -29,71 +40,78 @@ pub(crate) static FORMAT: FormatSpec = FormatSpec {
 };
 
 /// Builds the spaCy document of a prepared document.
-pub(crate) fn build<'a>(
-    ctx: &Ctx<'_>,
+pub(crate) fn build<'x, 'a: 'x>(
+    ctx: &Ctx<'x>,
     p: &mut Prepared<'a>,
     reports: &mut Reports,
-) -> SpacyDoc<'a> {
-    let ents_layer = ctx.layer_with(p, true, reports, false);
+) -> SpacyDoc<'x> {
+    let opts = ctx.opts;
+    let groups = &opts.span_groups;
+    let holds = |g: GroupSpans, entity: bool| match g {
+        GroupSpans::All => true,
+        GroupSpans::Entities => entity,
+        GroupSpans::Claims => !entity,
+    };
+    // Entity-layer spans that lose an overlap are still represented when a group holds them.
+    let grouped_entities = groups.iter().any(|g| holds(g.spans, true));
+    let grouped_claims = groups.iter().any(|g| holds(g.spans, false));
+    let ents_layer = ctx.layer_with(p, true, reports, !grouped_entities);
     p.tokens();
     let toks = p.computed_tokens();
-    let text: &'a str = p.doc.text.as_str();
+    let text: &'x str = p.doc.text.as_str();
     // Room for whitespace tokens between the tokens too (line breaks, double spaces).
-    let mut tokens: Vec<SpacyToken<'a>> = Vec::with_capacity(toks.len() + toks.len() / 4 + 8);
+    let mut tokens: Vec<SpacyToken<'x>> = Vec::with_capacity(toks.len() + toks.len() / 4 + 8);
     let mut map: Vec<usize> = Vec::with_capacity(toks.len());
-    let first = toks.first().map_or(text.len(), |t| t.bstart);
-    if first > 0 {
-        tokens.push(SpacyToken {
-            text: text.get(..first).unwrap_or(""),
-            space: false,
-        });
-    }
-    for (i, t) in toks.iter().enumerate() {
-        map.push(tokens.len());
+    super::with_whitespace_tokens(text, toks, |t| {
+        if t.word.is_some() {
+            map.push(tokens.len());
+        }
         tokens.push(SpacyToken {
             text: text.get(t.bstart..t.bend).unwrap_or(""),
-            space: false,
+            space: t.space,
         });
-        let gap_end = toks.get(i + 1).map_or(text.len(), |n| n.bstart);
-        let gap = text.get(t.bend..gap_end).unwrap_or("");
-        if gap.is_empty() {
-            continue;
-        }
-        let rest = match gap.strip_prefix(' ') {
-            Some(r) => {
-                if let Some(last) = tokens.last_mut() {
-                    last.space = true;
-                }
-                r
-            }
-            None => gap,
-        };
-        if !rest.is_empty() {
-            tokens.push(SpacyToken {
-                text: rest,
-                space: false,
-            });
-        }
-    }
-    let span = |r: &std::ops::Range<usize>, s: &'a crate::model::Span| SpacySpan {
+    });
+    let span = |r: &std::ops::Range<usize>, s: &'x crate::model::Span| SpacySpan {
         label: s.label.as_str(),
         start_token: map.get(r.start).copied().unwrap_or(0),
         end_token: map.get(r.end - 1).map_or(0, |x| x + 1),
         start_char: s.start,
         end_char: s.end,
     };
-    let ents: Vec<SpacySpan<'a>> = ents_layer.spans.iter().map(|(r, s)| span(r, s)).collect();
-    let mut sc = Vec::with_capacity(p.spans.len());
+    let ents: Vec<SpacySpan<'x>> = ents_layer.spans.iter().map(|(r, s)| span(r, s)).collect();
+    let mut span_groups: Vec<(&'x str, Vec<SpacySpan<'x>>)> = groups
+        .iter()
+        .map(|g| (g.key.as_str(), Vec::new()))
+        .collect();
     for &s in &p.spans {
-        match p.token_range(s) {
-            Some(r) => sc.push(span(&r, s)),
-            None => reports.unrepresented(p.doc, s, super::NOT_ALIGNED.to_owned()),
+        let entity = opts.is_entity(&s.label);
+        let Some(r) = p.token_range(s) else {
+            // Entity-layer spans that do not align were reported by `layer_with`.
+            if !entity {
+                reports.unrepresented(p.doc, s, super::NOT_ALIGNED.to_owned());
+            }
+            continue;
+        };
+        if !entity && !grouped_claims {
+            reports.unrepresented(
+                p.doc,
+                s,
+                "not an entity label and in no span group (--span-groups)".to_owned(),
+            );
+            continue;
+        }
+        let x = span(&r, s);
+        for (g, (_, v)) in groups.iter().zip(span_groups.iter_mut()) {
+            if holds(g.spans, entity) {
+                v.push(x);
+            }
         }
     }
     SpacyDoc {
         tokens,
         ents,
-        span_groups: vec![("sc", sc)],
+        span_groups,
+        user_data: vec![("id", p.doc.id.as_str()), ("title", p.doc.title.as_str())],
     }
 }
 
@@ -115,18 +133,16 @@ fn describe(ctx: &Ctx<'_>, p: &mut Prepared<'_>, reports: &mut Reports) -> Strin
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let sc = d
-        .span_groups
-        .first()
-        .map(|(_, v)| show(v))
-        .unwrap_or_default();
-    format!(
-        "{}: {} tokens\nents: {}\nspans[\"sc\"]: {}",
+    let mut out = format!(
+        "{}: {} tokens\nents: {}",
         p.doc.id,
         d.tokens.len(),
-        show(&d.ents),
-        sc
-    )
+        show(&d.ents)
+    );
+    for (key, v) in &d.span_groups {
+        out.push_str(&format!("\nspans[{key:?}]: {}", show(v)));
+    }
+    out
 }
 
 fn export(
@@ -142,7 +158,8 @@ fn export(
     // News text has about one token (words, punctuation, whitespace runs) every 3-4 bytes.
     let text_bytes: usize = docs.iter().map(|p| p.doc.text.len()).sum();
     let spans: usize = docs.iter().map(|p| p.spans.len()).sum();
-    w.reserve(text_bytes / 3, spans * 2);
+    // Each span is in about two span groups (its layer's and "sc"), entities also in doc.ents.
+    w.reserve(text_bytes / 3, spans * 3);
     super::each_document(docs, progress, |p| {
         let d = build(ctx, p, reports);
         w.add(&d).map_err(|e| {

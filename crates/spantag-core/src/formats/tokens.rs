@@ -110,6 +110,66 @@ impl<'a> Prepared<'a> {
     }
 }
 
+/// A token as spaCy's tokenizer treats whitespace: an export token, or a run of whitespace
+/// between export tokens. Offsets are code points (`start..end`) and bytes (`bstart..bend`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpacyTok {
+    pub start: usize,
+    pub end: usize,
+    pub bstart: usize,
+    pub bend: usize,
+    /// Followed by exactly one `' '` that belongs to no token (spaCy's `whitespace_`).
+    pub space: bool,
+    /// The index of the export token, or `None` for a whitespace token.
+    pub word: Option<usize>,
+}
+
+/// The export tokens `toks` of `text` with the whitespace between them made into tokens the way
+/// spaCy's tokenizer does it: a single `' '` right after a token is that token's `space` flag;
+/// any other whitespace between two tokens (a line break, a second space, a tab, a no-break
+/// space), and whitespace before the first token, is one whitespace token. So the token texts,
+/// each followed by `' '` where `space` is set, give back `text` exactly (`spacy.tokens.Doc(vocab,
+/// words, spaces).text == text`). Calls `emit` once per token, in order.
+pub fn with_whitespace_tokens(text: &str, toks: &[Tok], mut emit: impl FnMut(SpacyTok)) {
+    let whitespace = |bstart: usize, bend: usize, start: usize| {
+        let gap = text.get(bstart..bend).unwrap_or("");
+        let n = if gap.is_ascii() {
+            gap.len()
+        } else {
+            gap.chars().count()
+        };
+        SpacyTok {
+            start,
+            end: start + n,
+            bstart,
+            bend,
+            space: false,
+            word: None,
+        }
+    };
+    let first = toks.first().map_or(text.len(), |t| t.bstart);
+    if first > 0 {
+        emit(whitespace(0, first, 0));
+    }
+    for (i, t) in toks.iter().enumerate() {
+        let gap_end = toks.get(i + 1).map_or(text.len(), |n| n.bstart);
+        let gap = text.get(t.bend..gap_end).unwrap_or("");
+        let space = gap.starts_with(' ');
+        emit(SpacyTok {
+            start: t.start,
+            end: t.end,
+            bstart: t.bstart,
+            bend: t.bend,
+            space,
+            word: Some(i),
+        });
+        let rest = t.bend + usize::from(space);
+        if rest < gap_end {
+            emit(whitespace(rest, gap_end, t.end + usize::from(space)));
+        }
+    }
+}
+
 /// Why a span cannot be aligned to export tokens.
 pub(crate) const NOT_ALIGNED: &str =
     "a boundary lies in whitespace, so it matches no token boundary (trim the span)";

@@ -2,6 +2,7 @@
 //! Each module below was its own test file; grouping them links one binary instead of several.
 
 mod dates;
+mod exports;
 mod imports;
 mod props;
 mod roundtrip;

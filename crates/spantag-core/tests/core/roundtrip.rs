@@ -69,7 +69,7 @@ fn text_strategy() -> impl Strategy<Value = String> {
 
 /// A document with spans from raw (a, b, label) picks: ranges trimmed of whitespace at both
 /// ends, duplicates dropped.
-fn make_doc(
+pub(crate) fn make_doc(
     id: &str,
     text: &str,
     picks: &[(usize, usize, usize, bool)],
@@ -121,7 +121,7 @@ fn make_doc(
     d
 }
 
-fn project_strategy() -> impl Strategy<Value = Project> {
+pub(crate) fn project_strategy() -> impl Strategy<Value = Project> {
     prop::collection::vec(
         (
             text_strategy(),
@@ -247,12 +247,17 @@ proptest! {
     }
 
     #[test]
-    fn conll_round_trip_keeps_entity_tokens(p in project_strategy(), scheme in 0usize..3) {
+    fn conll_round_trip_keeps_entity_tokens(p in project_strategy(), scheme in 0usize..4) {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("x.conll");
         let mut opts = ExportOptions::new(ExportFormat::Conll);
         opts.layer = Layer::Entities;
-        opts.scheme = [formats::Scheme::Iob2, formats::Scheme::Iob1, formats::Scheme::Bilou][scheme];
+        opts.scheme = [
+            formats::Scheme::Iob2,
+            formats::Scheme::Iob1,
+            formats::Scheme::Bilou,
+            formats::Scheme::Iobes,
+        ][scheme];
         let summary = formats::export(&p, &opts, &out, &Progress::default()).unwrap();
         let lost: BTreeSet<SpanId> = summary.unrepresented.iter().map(|u| u.span).collect();
         let mut q = Project::new("back", &[]);
@@ -288,24 +293,28 @@ proptest! {
 }
 
 #[test]
-fn unrepresentable_spans_are_reported_not_shifted() {
+fn whitespace_padded_spans_are_trimmed_in_token_formats_and_kept_elsewhere() {
     let mut p = Project::new("x", &["actor", "place", "number", "claim"]);
     let mut next = 1;
-    // Span 0..6 ends in whitespace ("Anna  " is not trimmed by hand here).
-    let mut d = make_doc("d", "Anna  went home", &[], &mut next);
-    d.spans.push(Span {
-        id: SpanId(99),
-        start: 0,
-        end: 6,
-        label: "actor".into(),
-        text: "Anna  ".into(),
-        author: "a".into(),
-        created: Timestamp(0),
-        status: Status::Pending,
-        review: None,
-        note: None,
-        proposed_by: Vec::new(),
-    });
+    // Span 0..6 ends in whitespace ("Anna  " is not trimmed by hand here), span 15..17 is only
+    // whitespace.
+    let mut d = make_doc("d", "Anna  went home  now", &[], &mut next);
+    for (id, start, end, text) in [(99, 0, 6, "Anna  "), (98, 15, 17, "  ")] {
+        d.spans.push(Span {
+            id: SpanId(id),
+            start,
+            end,
+            label: "actor".into(),
+            text: text.into(),
+            author: "a".into(),
+            created: Timestamp(0),
+            status: Status::Pending,
+            review: None,
+            note: None,
+            proposed_by: Vec::new(),
+        });
+    }
+    d.sort_spans();
     p.documents.push(d);
     let dir = tempfile::tempdir().unwrap();
     for f in [
@@ -321,14 +330,25 @@ fn unrepresentable_spans_are_reported_not_shifted() {
             &Progress::default(),
         )
         .unwrap();
+        assert_eq!(s.trimmed, 1, "{f}");
+        assert!(s.to_text().contains("trimmed 1 span(s)"), "{f}");
         assert_eq!(s.unrepresented.len(), 1, "{f}");
-        assert!(s.unrepresented[0].reason.contains("whitespace"), "{f}");
-        assert!(s.spans_per_label.is_empty(), "{f}");
+        assert_eq!(s.unrepresented[0].span, SpanId(98), "{f}");
+        assert!(s.unrepresented[0].reason.contains("only whitespace"), "{f}");
+        assert_eq!(s.spans_per_label.get("actor"), Some(&1), "{f}");
     }
+    let jsonl = std::fs::read_to_string(dir.path().join("o.jsonl")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(jsonl.trim()).unwrap();
+    assert_eq!(v["spans"][0]["start"], 0);
+    assert_eq!(v["spans"][0]["end"], 4);
+    assert_eq!(v["spans"][0]["text"], "Anna");
+    let conll = std::fs::read_to_string(dir.path().join("o.conll")).unwrap();
+    assert!(conll.contains("Anna B-actor\nwent O\n"), "{conll}");
     for f in [
         ExportFormat::Brat,
         ExportFormat::Csv,
         ExportFormat::LabelStudio,
+        ExportFormat::Doccano,
     ] {
         let s = formats::export(
             &p,
@@ -338,5 +358,8 @@ fn unrepresentable_spans_are_reported_not_shifted() {
         )
         .unwrap();
         assert!(s.is_complete(), "{f}");
+        assert_eq!(s.trimmed, 0, "{f}");
     }
+    let doccano = std::fs::read_to_string(dir.path().join("o.doccano")).unwrap();
+    assert!(doccano.contains("[0,6,\"actor\"]"), "{doccano}");
 }

@@ -7,7 +7,9 @@
 //! id occurs in `tokens` or in a span label, in first-seen order), `cats` (`{}` per document), `flags`
 //! (`{"has_unknown_spaces": false}` per document) and `span_groups` (per document: `b"\x90"` when it
 //! has no groups, otherwise the msgpack map `{SpanGroup bytes: [key]}`, where a SpanGroup is
-//! `{"name", "attrs": {}, "spans": [40-byte big-endian ">QQQllll" records]}`).
+//! `{"name", "attrs": {}, "spans": [40-byte big-endian ">QQQllll" records]}`) and, when some
+//! document has user data, `user_data` (per document a bin holding the msgpack map of its
+//! `doc.user_data`, as `DocBin(store_user_data=True)` writes and reads it).
 //!
 //! String ids follow spaCy's `StringStore`: `0` for `""`, the symbol id for the 457 strings in
 //! `spacy.symbols.IDS` (embedded from `spacy-symbols.json`), otherwise MurmurHash64A of the UTF-8 bytes
@@ -76,13 +78,16 @@ pub struct SpacySpan<'a> {
     pub end_char: usize,
 }
 
-/// A document: tokens, named entities (`doc.ents`: non-empty, non-overlapping, sorted by position)
-/// and span groups (`doc.spans[key]`, e.g. `("sc", all spans)`; spans may overlap and be empty).
+/// A document: tokens, named entities (`doc.ents`: non-empty, non-overlapping, sorted by position),
+/// span groups (`doc.spans[key]`, e.g. `("sc", all spans)`; spans may overlap and be empty) and
+/// string entries of `doc.user_data` (e.g. `("id", "harbour-bridge")`), which spaCy restores when
+/// the file is read with `DocBin(store_user_data=True)`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SpacyDoc<'a> {
     pub tokens: Vec<SpacyToken<'a>>,
     pub ents: Vec<SpacySpan<'a>>,
     pub span_groups: Vec<(&'a str, Vec<SpacySpan<'a>>)>,
+    pub user_data: Vec<(&'a str, &'a str)>,
 }
 
 impl SpacyDoc<'_> {

@@ -77,6 +77,7 @@ impl DocSpec {
                 .iter()
                 .map(|(key, spans)| (key.as_str(), spans.iter().map(span).collect()))
                 .collect(),
+            user_data: Vec::new(),
         }
     }
 }

@@ -34,7 +34,12 @@ const MAX_DEFAULT_THREADS: usize = 8;
 ///     SpacyToken { text: ".", space: false },
 /// ];
 /// let ada = SpacySpan { label: "ACTOR", start_token: 0, end_token: 1, start_char: 0, end_char: 3 };
-/// let doc = SpacyDoc { tokens, ents: vec![ada], span_groups: vec![("sc", vec![ada])] };
+/// let doc = SpacyDoc {
+///     tokens,
+///     ents: vec![ada],
+///     span_groups: vec![("sc", vec![ada])],
+///     user_data: vec![("id", "ada-1")],
+/// };
 /// let mut w = DocBinWriter::new(Compression::Fast);
 /// w.add(&doc)?;
 /// w.finish(std::fs::File::create("train.spacy")?)?;
@@ -58,12 +63,17 @@ pub struct DocBinWriter {
     lengths: Vec<u8>,
     /// Per document: a complete msgpack bin (header + `doc.spans.to_bytes()`).
     span_groups: Vec<u8>,
+    /// Per document: a complete msgpack bin holding the map of its user data (`{}` if none).
+    user_data: Vec<u8>,
+    /// Some document has user data: the file gets a `user_data` field.
+    has_user_data: bool,
     n_docs: usize,
     // Reused scratch buffers.
     char_starts: Vec<usize>,
     char_ends: Vec<usize>,
     doc_buf: Vec<u8>,
     group_buf: Vec<u8>,
+    user_buf: Vec<u8>,
     /// The string keys of the current document's tokens.
     keys: Vec<u64>,
 }
@@ -96,11 +106,14 @@ impl DocBinWriter {
             spaces: Vec::new(),
             lengths: Vec::new(),
             span_groups: Vec::new(),
+            user_data: Vec::new(),
+            has_user_data: false,
             n_docs: 0,
             char_starts: Vec::new(),
             char_ends: Vec::new(),
             doc_buf: Vec::new(),
             group_buf: Vec::new(),
+            user_buf: Vec::new(),
             keys: Vec::new(),
         }
     }
@@ -157,10 +170,20 @@ impl DocBinWriter {
             &mut self.strings,
             doc,
         )?;
-        if self.span_groups.len() + self.doc_buf.len() + 5 > MAX_MSGPACK_LEN {
+        self.user_buf.clear();
+        mp_map_header(&mut self.user_buf, doc.user_data.len())?;
+        for (k, v) in &doc.user_data {
+            mp_str(&mut self.user_buf, k)?;
+            mp_str(&mut self.user_buf, v)?;
+        }
+        if self.span_groups.len() + self.doc_buf.len() + 5 > MAX_MSGPACK_LEN
+            || self.user_buf.len() + 5 > MAX_MSGPACK_LEN
+        {
             return Err(DocBinError::TooLarge);
         }
         mp_bin(&mut self.span_groups, &self.doc_buf)?;
+        mp_bin(&mut self.user_data, &self.user_buf)?;
+        self.has_user_data |= !doc.user_data.is_empty();
 
         self.spaces.reserve(n_tokens);
         // Hash every token first and read its home slot. These reads do not depend on one
@@ -364,11 +387,19 @@ impl DocBinWriter {
         mp_array_header(&mut buf, n_docs)?;
         w.push(&buf);
         w.push(&self.span_groups);
+
+        if self.has_user_data {
+            buf.clear();
+            mp_str(&mut buf, "user_data")?;
+            mp_array_header(&mut buf, n_docs)?;
+            w.push(&buf);
+            w.push(&self.user_data);
+        }
         w.close();
 
         // The start of the message, now that the tokens length is known.
         buf.clear();
-        mp_map_header(&mut buf, 9)?;
+        mp_map_header(&mut buf, 9 + usize::from(self.has_user_data))?;
         mp_str(&mut buf, "version")?;
         mp_str(&mut buf, "0.1")?;
         mp_str(&mut buf, "attrs")?;
@@ -520,6 +551,7 @@ mod tests {
             tokens: toks.to_vec(),
             ents: vec![],
             span_groups: vec![("sc", vec![span])],
+            user_data: vec![],
         };
         out.clear();
         assert_eq!(
@@ -591,6 +623,7 @@ mod tests {
                 tokens: tokens.clone(),
                 ents,
                 span_groups,
+                user_data: vec![],
             };
             assert!(w.add(&doc).is_err(), "{doc:?}");
         }
@@ -607,6 +640,7 @@ mod tests {
             tokens: tokens.clone(),
             ents: vec![span("X", 0, 1, 0, 3), span("Y", 2, 4, 8, 12)],
             span_groups: vec![("sc", vec![span("X", 3, 4, 11, 12), span("", 4, 4, 13, 13)])],
+            user_data: vec![],
         };
         assert_eq!(w.add(&ok), Ok(()));
         assert_eq!((w.len(), w.n_tokens(), w.n_strings()), (1, 4, 6));
@@ -690,6 +724,7 @@ mod tests {
                     tokens,
                     ents,
                     span_groups: vec![],
+                    user_data: vec![],
                 };
                 let mut starts = vec![0];
                 for tok in &doc.tokens {
@@ -745,6 +780,7 @@ mod tests {
             tokens: toks(&["ORG", "x"]),
             ents: vec![span("ORG", 0, 1, 0, 3)],
             span_groups: vec![],
+            user_data: vec![],
         };
         for c in [
             Compression::None,
