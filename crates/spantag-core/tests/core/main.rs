@@ -2,6 +2,7 @@
 //! Each module below was its own test file; grouping them links one binary instead of several.
 
 mod dates;
+mod fuzz_regressions;
 mod props;
 mod roundtrip;
 mod sample;
