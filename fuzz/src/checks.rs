@@ -40,9 +40,27 @@ pub fn run(name: &str, data: &[u8], scratch: &Path) {
 }
 
 /// The loader: `data` as a project file's bytes. A project that loads is valid, saves, and
-/// reloads to the same project, and saving it again writes the same bytes.
+/// reloads to the same project, and saving it again writes the same bytes. The loader has two
+/// readers (documents in parallel for files laid out as `save` writes them, else the whole file in
+/// one piece); the same bytes followed by blank space go to the one-piece reader, and both must
+/// come to the same result.
 pub fn load(data: &[u8]) {
-    match project_io::from_ron_bytes(data, Path::new("fuzz.ron")) {
+    let path = Path::new("fuzz.ron");
+    let loaded = project_io::from_ron_bytes(data, path);
+    let mut padded = data.to_vec();
+    padded.extend_from_slice(&[b' '; 80]);
+    padded.push(b'\n');
+    let one_piece = project_io::from_ron_bytes(&padded, path);
+    match (&loaded, &one_piece) {
+        (Ok(a), Ok(b)) => assert!(a == b, "the two readers load different projects"),
+        (Err(_), Err(_)) => {}
+        (a, b) => panic!(
+            "one reader loads the file, the other does not: {:?} / {:?}",
+            a.as_ref().err().map(ToString::to_string),
+            b.as_ref().err().map(ToString::to_string)
+        ),
+    }
+    match loaded {
         Ok(project) => {
             check_project(&project, false);
             check_save_reload(&project);
