@@ -356,9 +356,13 @@ fn parse_parallel(bytes: &[u8]) -> Option<(Project, Vec<Vec<Problem>>)> {
     let tail_from = bytes.len().saturating_sub(64);
     let body_end = find_bytes(bytes, END, tail_from)?;
     let body = bytes.get(body_start..=body_end)?;
+    // The fields before the documents, an empty list, and everything after the list exactly as
+    // in the file, so that bytes after the project (not UTF-8, trailing text) are refused here as
+    // the one-piece reader refuses them.
     let header = format!(
-        "{}\n  documents: [],\n)",
-        std::str::from_utf8(&bytes[..at]).ok()?
+        "{}\n  documents: []{}",
+        std::str::from_utf8(&bytes[..at]).ok()?,
+        std::str::from_utf8(bytes.get(body_end + "\n  ]".len()..)?).ok()?
     );
     let mut project: Project = ron::Options::default().from_str(&header).ok()?;
     if !body.starts_with(DOC_START.as_bytes()) {
@@ -604,6 +608,24 @@ mod tests {
         assert!(problems.iter().all(Vec::is_empty));
         // A different layout falls back.
         assert!(parse_parallel(text.replace("\n    (\n", "\n    (  \n").as_bytes()).is_none());
+    }
+
+    #[test]
+    fn bytes_after_the_project_are_refused_by_both_readers() {
+        // Found by the fuzzer (tests/fuzz-regressions/load/): the parallel reader ignored what
+        // follows the closing parenthesis, so it loaded files the one-piece reader refuses.
+        let text = include_str!("../../../projects/sample.ron");
+        let path = Path::new("p.ron");
+        assert!(parse_parallel(text.as_bytes()).is_some());
+        for tail in [&b"\x97\n"[..], b"junk\n", b")\n"] {
+            let bytes = [text.as_bytes(), tail].concat();
+            assert!(parse_parallel(&bytes).is_none(), "{tail:?}");
+            assert!(from_ron_bytes(&bytes, path).is_err(), "{tail:?}");
+        }
+        // Blank space and comments after the project are fine, in either reader.
+        let bytes = [text.as_bytes(), b"  // end\n\n"].concat();
+        assert!(parse_parallel(&bytes).is_some());
+        assert!(from_ron_bytes(&bytes, path).is_ok());
     }
 
     #[test]
