@@ -383,13 +383,21 @@ fn parse_parallel(bytes: &[u8]) -> Option<(Project, Vec<Vec<Problem>>)> {
     cuts.push(body.len());
     let labels = label_set(&project);
     let doc_start = memchr::memmem::Finder::new(DOC_START);
-    let parse_piece = |piece: &[u8]| -> Option<Vec<(Document, Vec<Problem>)>> {
+    // `last`: the piece ends the list.
+    let parse_piece = |piece: &[u8], last: bool| -> Option<Vec<(Document, Vec<Problem>)>> {
         let text = std::str::from_utf8(piece).ok()?;
         let mut starts: Vec<usize> = doc_start.find_iter(piece).collect();
         starts.push(piece.len());
         let mut docs = Vec::with_capacity(starts.len());
-        for w in starts.windows(2) {
-            let chunk = text[w[0]..w[1]].trim().trim_end_matches(',');
+        for (i, w) in starts.windows(2).enumerate() {
+            let chunk = text[w[0]..w[1]].trim();
+            // One comma after each document (optional after the last one), as the one-piece
+            // reader wants: a missing or doubled comma goes to it for its syntax error.
+            let chunk = match chunk.strip_suffix(',') {
+                Some(c) => c,
+                None if last && i + 2 == starts.len() => chunk,
+                None => return None,
+            };
             let mut d: Document = ron::Options::default().from_str(chunk).ok()?;
             d.sort_spans();
             let problems = validate_document(&d, &labels);
@@ -400,7 +408,7 @@ fn parse_parallel(bytes: &[u8]) -> Option<(Project, Vec<Vec<Problem>>)> {
     // In file order; a piece that fails stops the others early.
     let parts: Vec<Vec<(Document, Vec<Problem>)>> = cuts
         .par_windows(2)
-        .map(|w| parse_piece(&body[w[0]..w[1]]))
+        .map(|w| parse_piece(&body[w[0]..w[1]], w[1] == body.len()))
         .collect::<Option<_>>()?;
     let mut per_doc = Vec::new();
     for part in parts {
@@ -621,6 +629,14 @@ mod tests {
             let bytes = [text.as_bytes(), tail].concat();
             assert!(parse_parallel(&bytes).is_none(), "{tail:?}");
             assert!(from_ron_bytes(&bytes, path).is_err(), "{tail:?}");
+        }
+        // A missing or doubled comma between documents is a syntax error in both readers (also
+        // found by the fuzzer).
+        let two_docs = text.find("\n    ),\n    (\n").expect("two documents");
+        for sep in ["\n    )\n    (\n", "\n    ),,\n    (\n"] {
+            let bad = format!("{}{sep}{}", &text[..two_docs], &text[two_docs + 14..]);
+            assert!(parse_parallel(bad.as_bytes()).is_none(), "{sep:?}");
+            assert!(from_ron_bytes(bad.as_bytes(), path).is_err(), "{sep:?}");
         }
         // Blank space and comments after the project are fine, in either reader.
         let bytes = [text.as_bytes(), b"  // end\n\n"].concat();
