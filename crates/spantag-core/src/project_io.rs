@@ -695,9 +695,13 @@ fn parse_parallel(bytes: &[u8]) -> Option<(Project, Vec<Vec<Problem>>)> {
         return None;
     }
     let body = bytes.get(body_start..=body_end)?;
+    // The fields before the documents, an empty list, and everything after the list exactly as
+    // in the file, so that bytes after the project (not UTF-8, trailing text) are refused here as
+    // the one-piece reader refuses them.
     let header = format!(
-        "{}\n  documents: [],\n)",
-        std::str::from_utf8(&bytes[..at]).ok()?
+        "{}\n  documents: []{}",
+        std::str::from_utf8(&bytes[..at]).ok()?,
+        std::str::from_utf8(bytes.get(body_end + "\n  ]".len()..)?).ok()?
     );
     let mut project: Project = ron::Options::default().from_str(&header).ok()?;
     if !body.starts_with(DOC_START.as_bytes()) {
@@ -718,13 +722,21 @@ fn parse_parallel(bytes: &[u8]) -> Option<(Project, Vec<Vec<Problem>>)> {
     cuts.push(body.len());
     let labels = label_set(&project);
     let doc_start = memchr::memmem::Finder::new(DOC_START);
-    let parse_piece = |piece: &[u8]| -> Option<Vec<(Document, Vec<Problem>)>> {
+    // `last`: the piece ends the list.
+    let parse_piece = |piece: &[u8], last: bool| -> Option<Vec<(Document, Vec<Problem>)>> {
         let text = std::str::from_utf8(piece).ok()?;
         let mut starts: Vec<usize> = doc_start.find_iter(piece).collect();
         starts.push(piece.len());
         let mut docs = Vec::with_capacity(starts.len());
-        for w in starts.windows(2) {
-            let chunk = text[w[0]..w[1]].trim().trim_end_matches(',');
+        for (i, w) in starts.windows(2).enumerate() {
+            let chunk = text[w[0]..w[1]].trim();
+            // One comma after each document (optional after the last one), as the one-piece
+            // reader wants: a missing or doubled comma goes to it for its syntax error.
+            let chunk = match chunk.strip_suffix(',') {
+                Some(c) => c,
+                None if last && i + 2 == starts.len() => chunk,
+                None => return None,
+            };
             let mut d: Document = ron::Options::default().from_str(chunk).ok()?;
             d.sort_spans();
             let problems = validate_document(&d, &labels);
@@ -735,7 +747,7 @@ fn parse_parallel(bytes: &[u8]) -> Option<(Project, Vec<Vec<Problem>>)> {
     // In file order; a piece that fails stops the others early.
     let parts: Vec<Vec<(Document, Vec<Problem>)>> = cuts
         .par_windows(2)
-        .map(|w| parse_piece(&body[w[0]..w[1]]))
+        .map(|w| parse_piece(&body[w[0]..w[1]], w[1] == body.len()))
         .collect::<Option<_>>()?;
     let mut per_doc = Vec::new();
     for part in parts {
@@ -1054,6 +1066,32 @@ mod tests {
         assert!(problems.iter().all(Vec::is_empty));
         // A different layout falls back.
         assert!(parse_parallel(text.replace("\n    (\n", "\n    (  \n").as_bytes()).is_none());
+    }
+
+    #[test]
+    fn bytes_after_the_project_are_refused_by_both_readers() {
+        // Found by the fuzzer (tests/fuzz-regressions/load/): the parallel reader ignored what
+        // follows the closing parenthesis, so it loaded files the one-piece reader refuses.
+        let text = include_str!("../../../projects/sample.ron");
+        let path = Path::new("p.ron");
+        assert!(parse_parallel(text.as_bytes()).is_some());
+        for tail in [&b"\x97\n"[..], b"junk\n", b")\n"] {
+            let bytes = [text.as_bytes(), tail].concat();
+            assert!(parse_parallel(&bytes).is_none(), "{tail:?}");
+            assert!(from_ron_bytes(&bytes, path).is_err(), "{tail:?}");
+        }
+        // A missing or doubled comma between documents is a syntax error in both readers (also
+        // found by the fuzzer).
+        let two_docs = text.find("\n    ),\n    (\n").expect("two documents");
+        for sep in ["\n    )\n    (\n", "\n    ),,\n    (\n"] {
+            let bad = format!("{}{sep}{}", &text[..two_docs], &text[two_docs + 14..]);
+            assert!(parse_parallel(bad.as_bytes()).is_none(), "{sep:?}");
+            assert!(from_ron_bytes(bad.as_bytes(), path).is_err(), "{sep:?}");
+        }
+        // Blank space and comments after the project are fine, in either reader.
+        let bytes = [text.as_bytes(), b"  // end\n\n"].concat();
+        assert!(parse_parallel(&bytes).is_some());
+        assert!(from_ron_bytes(&bytes, path).is_ok());
     }
 
     #[test]

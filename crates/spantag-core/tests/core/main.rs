@@ -3,6 +3,7 @@
 
 mod dates;
 mod exports;
+mod fuzz_regressions;
 mod imports;
 mod props;
 mod roundtrip;

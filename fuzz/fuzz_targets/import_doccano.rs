@@ -1,0 +1,4 @@
+//! Fuzz target `import_doccano`: see `spantag_fuzz::checks`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| spantag_fuzz::run("import_doccano", data));
