@@ -162,9 +162,8 @@ impl SpantagApp {
         if !self.ws.is_dirty() || files.autosaved_revision == Some(self.ws.revision()) {
             return;
         }
-        let due = files
-            .last_autosave
-            .is_none_or(|t| t.elapsed() >= AUTOSAVE_EVERY);
+        let every = files.autosave_every.unwrap_or(AUTOSAVE_EVERY);
+        let due = files.last_autosave.is_none_or(|t| t.elapsed() >= every);
         if due && !files.autosave_pending {
             saver.save(
                 self.ws.project().clone(),

@@ -179,6 +179,14 @@ impl SpantagApp {
         app
     }
 
+    /// Autosaves unsaved work into the recovery folder `dir` every `every` (the app itself uses
+    /// its state folder and 3 s): for tests and benchmarks.
+    pub fn with_autosave(mut self, dir: PathBuf, every: Duration) -> Self {
+        self.files.autosaver = Some(Autosaver::start(dir));
+        self.files.autosave_every = Some(every);
+        self
+    }
+
     /// The app as the command line asks for it.
     pub fn from_args(args: &LaunchOptions) -> Self {
         let annotator = storage::resolve_annotator(args.annotator.as_deref());

@@ -123,6 +123,8 @@ pub(crate) struct Persistence {
     /// The file as it was when opened or last saved (to notice changes by other programs).
     pub(crate) stamp: Option<FileStamp>,
     pub(crate) autosaver: Option<Autosaver>,
+    /// How often unsaved work is autosaved (`None`: every 3 s, the app's setting).
+    pub(crate) autosave_every: Option<std::time::Duration>,
     pub(crate) last_autosave: Option<Instant>,
     pub(crate) autosaved_revision: Option<u64>,
     pub(crate) autosave_pending: bool,
