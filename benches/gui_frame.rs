@@ -22,6 +22,7 @@ use spantag_core::project_io;
 use spantag_core::time::Timestamp;
 use std::hint::black_box;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 const WORDS: [&str; 24] = [
@@ -125,7 +126,7 @@ fn big_project() -> Project {
     }
     doc.spans = spans;
     doc.sort_spans();
-    project.documents.push(doc);
+    project.documents.push(Arc::new(doc));
     project.normalize();
     project
 }
@@ -334,7 +335,7 @@ fn corpus_project(docs: usize) -> Project {
             id += 1;
         }
         doc.sort_spans();
-        project.documents.push(doc);
+        project.documents.push(Arc::new(doc));
     }
     project.normalize();
     project

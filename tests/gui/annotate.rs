@@ -533,7 +533,7 @@ fn title_command_carries_unsaved_marker() {
 #[test]
 fn two_inputs_per_entity_span() {
     let mut project = spantag::app::sample_project().unwrap();
-    let doc = &mut project.documents[0];
+    let doc = std::sync::Arc::make_mut(&mut project.documents[0]);
     let targets: Vec<(usize, usize, String)> = doc
         .spans
         .iter()
