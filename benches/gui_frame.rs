@@ -219,7 +219,7 @@ impl Headless {
     /// frames, and now and then the next document.
     fn annotating_frame(&mut self, i: usize) -> Duration {
         match i % 8 {
-            0 if i % 400 == 0 => self.key(Key::PageDown, Modifiers::COMMAND),
+            0 if i.is_multiple_of(400) => self.key(Key::PageDown, Modifiers::COMMAND),
             0 => self.key(Key::ArrowRight, Modifiers::NONE),
             1 => self.key(Key::ArrowRight, Modifiers::SHIFT),
             2 => self.key(Key::Num1, Modifiers::NONE),
