@@ -14,6 +14,7 @@ use spantag_core::review::agreement::{DEFAULT_ENTITY_LABELS, agreement};
 use spantag_core::review::compare::Annotator;
 use spantag_core::time::Timestamp;
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::Duration;
 
 const WORDS: [&str; 16] = [
@@ -110,7 +111,7 @@ fn project(texts: &[(String, Vec<(usize, usize)>)], author: &str, variant: usize
             });
             id += 1;
         }
-        p.documents.push(doc);
+        p.documents.push(Arc::new(doc));
     }
     if variant == 1 {
         p.documents.reverse();

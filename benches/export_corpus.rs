@@ -19,6 +19,7 @@ use spantag_core::formats::{
 use spantag_core::model::{DEFAULT_LABELS, Document, Project};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 use std::time::Instant;
 
 fn python() -> Option<PathBuf> {
@@ -45,7 +46,7 @@ fn fresh(p: &Project) -> Project {
             );
             n.spans = d.spans.clone();
             n.done = d.done;
-            n
+            Arc::new(n)
         })
         .collect();
     q

@@ -1,6 +1,11 @@
 //! Frame time of the headless app on a generated 2 MB article with 20,000 spans: while scrolling,
 //! and the frame in which a new span is added. Targets: median under 4 ms, worst under 16 ms.
 //!
+//! Then a 10,000-document project (about 60 MB on disk) being annotated at 60 frames a second
+//! with autosave on (every second instead of the app's 3 s, so that more of them fall in the
+//! measured frames), and Ctrl+S on it. Target: worst frame under 16 ms, autosaves and saves
+//! included.
+//!
 //! Besides criterion's estimates, the benchmark prints median / p99 / worst over a fixed run,
 //! because criterion reports no maximum.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
@@ -11,11 +16,14 @@ use egui::{
 };
 use spantag::app::SpantagApp;
 use spantag_core::model::{
-    Document, LineEndings, Project, Source, Span, SpanId, Status, content_hash,
+    DEFAULT_LABELS, Document, LineEndings, Project, Source, Span, SpanId, Status, content_hash,
 };
+use spantag_core::project_io;
 use spantag_core::time::Timestamp;
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
 
 const WORDS: [&str; 24] = [
     "harbour",
@@ -118,7 +126,7 @@ fn big_project() -> Project {
     }
     doc.spans = spans;
     doc.sort_spans();
-    project.documents.push(doc);
+    project.documents.push(Arc::new(doc));
     project.normalize();
     project
 }
@@ -131,10 +139,14 @@ struct Headless {
 
 impl Headless {
     fn new(project: Project) -> Self {
+        Headless::with_app(SpantagApp::new_for_test(project, "bench"))
+    }
+
+    fn with_app(app: SpantagApp) -> Self {
         let ctx = egui::Context::default();
         let mut h = Headless {
             ctx,
-            app: SpantagApp::new_for_test(project, "bench"),
+            app,
             time: 0.0,
         };
         for _ in 0..3 {
@@ -202,6 +214,19 @@ impl Headless {
         let after = self.frame(Vec::new());
         (tag, after)
     }
+
+    /// Frame `i` of a steady session of annotation: select the next token, tag it, a few idle
+    /// frames, and now and then the next document.
+    fn annotating_frame(&mut self, i: usize) -> Duration {
+        match i % 8 {
+            0 if i.is_multiple_of(400) => self.key(Key::PageDown, Modifiers::COMMAND),
+            0 => self.key(Key::ArrowRight, Modifiers::NONE),
+            1 => self.key(Key::ArrowRight, Modifiers::SHIFT),
+            2 => self.key(Key::Num1, Modifiers::NONE),
+            4 => self.scroll_frame(-120.0),
+            _ => self.frame(Vec::new()),
+        }
+    }
 }
 
 fn stats(name: &str, mut d: Vec<Duration>) {
@@ -258,9 +283,139 @@ fn frames(c: &mut Criterion) {
     });
 }
 
+/// A project of `docs` news-sized articles (about 5 KB and 25 spans each).
+fn corpus_project(docs: usize) -> Project {
+    let mut project = Project::new("corpus", &DEFAULT_LABELS);
+    let mut id = 1u64;
+    for n in 0..docs {
+        let mut text = String::with_capacity(5_200);
+        let mut words = Vec::new(); // code point ranges
+        let mut chars = 0usize;
+        let mut k = 0usize;
+        while text.len() < 5_000 {
+            let word = WORDS[(n * 5 + k * 7 + k / 24) % WORDS.len()];
+            let len = word.chars().count();
+            words.push((chars, chars + len));
+            text.push_str(word);
+            chars += len;
+            let sep = match k % 60 {
+                59 => ".\n\n",
+                k if k % 13 == 12 => ". ",
+                _ => " ",
+            };
+            text.push_str(sep);
+            chars += sep.chars().count();
+            k += 1;
+        }
+        let source = Source {
+            path: Some(format!("articles/{n:05}.txt")),
+            hash: content_hash(&text),
+            encoding: "UTF-8".into(),
+            line_endings: LineEndings::Lf,
+        };
+        let mut doc = Document::new(format!("doc-{n:05}"), format!("Article {n}"), text, source);
+        let step = words.len() / 25;
+        for s in 0..25 {
+            let (start, _) = words[s * step];
+            let (_, end) = words[s * step + s % 2];
+            let covered = doc.slice(start, end).unwrap_or_default().to_owned();
+            doc.spans.push(Span {
+                id: SpanId(id),
+                start,
+                end,
+                label: DEFAULT_LABELS[s % 3].into(),
+                text: covered,
+                author: "ana".into(),
+                created: Timestamp(1_795_000_000 + id as i64),
+                status: Status::Pending,
+                review: None,
+                note: None,
+                proposed_by: Vec::new(),
+            });
+            id += 1;
+        }
+        doc.sort_spans();
+        project.documents.push(Arc::new(doc));
+    }
+    project.normalize();
+    project
+}
+
+/// When the recovery file was last written (to count autosaves between frames).
+fn written(recovery: &Path) -> Option<SystemTime> {
+    std::fs::metadata(recovery.join("recovery.ron"))
+        .and_then(|m| m.modified())
+        .ok()
+}
+
+fn corpus_frames(c: &mut Criterion) {
+    let project = corpus_project(10_000);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("corpus.ron");
+    project_io::save(&project, &path).expect("save");
+    println!(
+        "corpus: {} documents, {} spans, {:.1} MB on disk",
+        project.documents.len(),
+        project.span_count(),
+        std::fs::metadata(&path).map_or(0, |m| m.len()) as f64 / 1e6
+    );
+    let recovery = dir.path().join("recovery");
+    let app = SpantagApp::new_for_test_with_file(project, "bench", path)
+        .with_autosave(recovery.clone(), Duration::from_secs(1));
+    let mut h = Headless::with_app(app);
+
+    // A fixed run at 60 frames a second (the pause between frames is not timed), so that the
+    // autosave thread runs beside the frames as it does in the app.
+    let frame_time = Duration::from_secs_f64(1.0 / 60.0);
+    let mut times = Vec::new();
+    let mut autosaves = 0;
+    let mut last = written(&recovery);
+    for i in 0..900 {
+        let d = h.annotating_frame(i);
+        times.push(d);
+        let now = written(&recovery);
+        if now != last {
+            autosaves += 1;
+            last = now;
+        }
+        std::thread::sleep(frame_time.saturating_sub(d));
+    }
+    println!("{autosaves} autosaves finished during the run");
+    stats("annotating frame, 10k documents, autosave on", times);
+
+    // Ctrl+S: the frame with the key and every frame until the project is saved.
+    let mut key_frames = Vec::new();
+    let mut waiting = Vec::new();
+    for _ in 0..3 {
+        for i in 0..3 {
+            h.annotating_frame(i);
+        }
+        key_frames.push(h.key(Key::S, Modifiers::COMMAND));
+        let start = Instant::now();
+        while h.app.is_dirty() && start.elapsed() < Duration::from_secs(30) {
+            let d = h.frame(Vec::new());
+            waiting.push(d);
+            std::thread::sleep(frame_time.saturating_sub(d));
+        }
+        assert!(!h.app.is_dirty(), "saved: {:?}", h.app.toasts());
+    }
+    stats("frame pressing Ctrl+S, 10k documents", key_frames);
+    if !waiting.is_empty() {
+        stats("frames while saving, 10k documents", waiting);
+    }
+
+    c.bench_function("gui annotating frame (10k documents, autosave on)", |b| {
+        let mut i = 0usize;
+        b.iter(|| {
+            i += 1;
+            h.annotating_frame(i)
+        });
+    });
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(30).measurement_time(Duration::from_secs(5));
-    targets = frames
+    targets = frames, corpus_frames
 }
 criterion_main!(benches);

@@ -9,6 +9,7 @@ use spantag_core::model::{
 use spantag_core::project_io;
 use spantag_core::time::Timestamp;
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::Duration;
 
 const WORDS: [&str; 16] = [
@@ -84,7 +85,7 @@ fn generate(docs: usize) -> Project {
             id += 1;
         }
         doc.sort_spans();
-        p.documents.push(doc);
+        p.documents.push(Arc::new(doc));
     }
     p.normalize();
     p

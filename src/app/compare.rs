@@ -203,7 +203,7 @@ fn first_conflict(gold: &Project) -> Cursor {
         return gold
             .documents
             .first()
-            .map_or_else(Cursor::default, SpantagApp::start_of);
+            .map_or_else(Cursor::default, |d| SpantagApp::start_of(d));
     };
     let d = &gold.documents[dec.doc];
     let id = dec.spans[0];

@@ -1,9 +1,10 @@
 //! Files: native dialogs (or the app's own path prompt), opening and adding files, saving and
-//! autosave.
+//! autosave. Saving and autosave copy the project (a pointer per document) and write it on a
+//! thread; the revision is marked saved when the write has finished.
 
 use super::action::Toast;
 use super::state::{Closing, Modal, PathPrompt, PromptKind};
-use super::storage::FileStamp;
+use super::storage::PendingSave;
 use super::{Action, SpantagApp};
 use spantag_core::edit::Edit;
 use spantag_core::history::Workspace;
@@ -125,7 +126,15 @@ impl SpantagApp {
         self.save_to(path, false);
     }
 
+    /// Saves the project to `path` on a thread (asking first if the file changed on disk since it
+    /// was opened or saved, unless `force`). The revision is marked saved by [`Self::poll_save`]
+    /// once the file is written; until then the status bar says "Saving…".
     pub(super) fn save_to(&mut self, path: PathBuf, force: bool) {
+        if self.files.saving.is_some() {
+            // One write at a time: this one starts when the running one has succeeded.
+            self.files.queued_save = Some((path, force));
+            return;
+        }
         let same_file = self.files.path.as_deref() == Some(path.as_path());
         if !force
             && same_file
@@ -136,17 +145,44 @@ impl SpantagApp {
             self.dialogs.modal = Some(Modal::ChangedOnDisk(path));
             return;
         }
-        let rev = self.ws.revision();
-        match project_io::save(self.ws.project(), &path) {
-            Ok(()) => {
-                self.ws.mark_saved(rev);
-                self.files.stamp = FileStamp::of(&path);
-                self.files.path = Some(path.clone());
-                if let Some(a) = &self.files.autosaver {
-                    a.clear();
+        let save = PendingSave::start(
+            self.ws.project().clone(),
+            path,
+            self.ws.revision(),
+            self.files.save_hold.take(),
+        );
+        self.files.saving = Some((save, self.generation));
+    }
+
+    /// Finishes the save whose thread is done (called at the start of every frame): marks the
+    /// revision it wrote saved and runs what waited for it, or reports why it failed (the work
+    /// stays unsaved, and what waited for it does not happen).
+    pub(super) fn poll_save(&mut self) {
+        let Some(outcome) = self.files.saving.as_ref().and_then(|(s, _)| s.outcome()) else {
+            return;
+        };
+        let Some((save, generation)) = self.files.saving.take() else {
+            return;
+        };
+        match outcome {
+            Ok(stamp) => {
+                if generation == self.generation {
+                    self.ws.mark_saved(save.revision);
+                    self.files.stamp = stamp;
+                    self.files.path = Some(save.path.clone());
+                    // Changes made while the file was written stay in the recovery file.
+                    if !self.ws.is_dirty() {
+                        if let Some(a) = &self.files.autosaver {
+                            a.clear();
+                        }
+                        self.files.autosaved_revision = None;
+                    }
                 }
-                self.files.autosaved_revision = None;
-                self.toast(format!("Saved {}", path.display()));
+                self.toast(format!("Saved {}", save.path.display()));
+                if let Some((path, force)) = self.files.queued_save.take() {
+                    self.save_to(path, force);
+                    return;
+                }
                 if let Some(a) = self.files.after_save.take() {
                     self.queue.push(a);
                 }
@@ -156,6 +192,7 @@ impl SpantagApp {
             }
             Err(e) => {
                 // Whatever was to follow the save (e.g. closing) must not happen later.
+                self.files.queued_save = None;
                 self.cancel_waiting_save();
                 self.toast_error(format!("Could not save: {e}"));
             }
@@ -180,9 +217,8 @@ impl SpantagApp {
         if !self.ws.is_dirty() || files.autosaved_revision == Some(self.ws.revision()) {
             return;
         }
-        let due = files
-            .last_autosave
-            .is_none_or(|t| t.elapsed() >= AUTOSAVE_EVERY);
+        let every = files.autosave_every.unwrap_or(AUTOSAVE_EVERY);
+        let due = files.last_autosave.is_none_or(|t| t.elapsed() >= every);
         if due && !files.autosave_pending {
             saver.save(
                 self.ws.project().clone(),

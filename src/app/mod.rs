@@ -179,6 +179,14 @@ impl SpantagApp {
         app
     }
 
+    /// Autosaves unsaved work into the recovery folder `dir` every `every` (the app itself uses
+    /// its state folder and 3 s): for tests and benchmarks.
+    pub fn with_autosave(mut self, dir: PathBuf, every: Duration) -> Self {
+        self.files.autosaver = Some(Autosaver::start(dir));
+        self.files.autosave_every = Some(every);
+        self
+    }
+
     /// The app as the command line asks for it.
     pub fn from_args(args: &LaunchOptions) -> Self {
         let annotator = storage::resolve_annotator(args.annotator.as_deref());
@@ -283,6 +291,20 @@ impl SpantagApp {
         self.files.path.as_deref()
     }
 
+    /// Whether a save is being written on its thread (the status bar says "Saving…"; the work
+    /// counts as unsaved until it has finished).
+    pub fn is_saving(&self) -> bool {
+        self.files.saving.is_some()
+    }
+
+    /// Makes the next save's thread wait before it writes, until the returned sender sends or is
+    /// dropped: for tests of what the app does while a save runs.
+    pub fn hold_next_save(&mut self) -> std::sync::mpsc::Sender<()> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.files.save_hold = Some(rx);
+        tx
+    }
+
     /// Whether the app has told the window to close (Quit or a window close request, with any
     /// unsaved changes saved or discarded).
     pub fn is_closing(&self) -> bool {
@@ -320,6 +342,7 @@ impl SpantagApp {
         if ctx.input(|i| i.viewport().close_requested()) {
             self.request_close();
         }
+        self.poll_save();
         self.compare_poll(&ctx);
         self.expire_toasts(&ctx);
         self.first_start_name(&ctx);
@@ -356,8 +379,10 @@ impl eframe::App for SpantagApp {
         let ctx = ui.ctx().clone();
         self.show(ui);
         self.screenshot_step(&ctx);
-        // Keep frames coming while an autosave is due.
-        if self.files.autosaver.is_some() && self.ws.is_dirty() {
+        // Keep frames coming while an autosave is due, and while a save is being written.
+        if self.files.saving.is_some() {
+            ctx.request_repaint_after(Duration::from_millis(50));
+        } else if self.files.autosaver.is_some() && self.ws.is_dirty() {
             ctx.request_repaint_after(Duration::from_millis(500));
         }
     }

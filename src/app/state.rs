@@ -6,7 +6,7 @@
 use super::action::{Action, Toast};
 use super::article::ArticleView;
 use super::name::NameDialog;
-use super::storage::{Autosaver, FileStamp};
+use super::storage::{Autosaver, FileStamp, PendingSave};
 use super::transfer::Transfer;
 use spantag_core::model::{Project, SpanId};
 use spantag_core::movement::Selection;
@@ -125,9 +125,19 @@ pub(crate) struct Persistence {
     /// The file as it was when opened or last saved (to notice changes by other programs).
     pub(crate) stamp: Option<FileStamp>,
     pub(crate) autosaver: Option<Autosaver>,
+    /// How often unsaved work is autosaved (`None`: every 3 s, the app's setting).
+    pub(crate) autosave_every: Option<std::time::Duration>,
     pub(crate) last_autosave: Option<Instant>,
     pub(crate) autosaved_revision: Option<u64>,
     pub(crate) autosave_pending: bool,
+    /// The explicit save being written on its thread, with the workspace generation it belongs
+    /// to (a save that ends after the workspace was replaced leaves the new one alone).
+    pub(crate) saving: Option<(PendingSave, u64)>,
+    /// A save asked for while another was running (path, and whether to overwrite without
+    /// asking): it starts when that one succeeds.
+    pub(crate) queued_save: Option<(PathBuf, bool)>,
+    /// Tests: the next save's thread waits for this before writing.
+    pub(crate) save_hold: Option<std::sync::mpsc::Receiver<()>>,
     /// Work found in the recovery folder at start-up, until restored or discarded.
     pub(crate) recovered: Option<(Project, Option<PathBuf>)>,
     /// What to do once the next save succeeds (e.g. open another project after "Save" in the
@@ -149,8 +159,9 @@ pub(crate) enum Closing {
     Requested,
     /// The unsaved-changes question is up.
     Asked,
-    /// "Save" was chosen: the window closes once the save succeeds (a failed or cancelled save
-    /// goes back to [`Closing::Open`]).
+    /// "Save" was chosen, or closing was asked for while a save was running: the window closes
+    /// once the save succeeds and nothing is left unsaved (a failed or cancelled save goes back
+    /// to [`Closing::Open`]).
     SavingThenClose,
     /// The window was told to close.
     Allowed,

@@ -1,12 +1,16 @@
-//! Everything that touches the disk besides explicit saves: the settings file, the annotator
-//! name, the autosave worker thread and its recovery file, and file stamps that detect outside
-//! changes to the project file.
+//! Everything that touches the disk: the settings file, the annotator name, the autosave worker
+//! thread and its recovery file, the thread of an explicit save, and file stamps that detect
+//! outside changes to the project file.
+//!
+//! The UI thread never serializes or writes a project: it hands a copy to a thread. A copy costs
+//! a pointer per document (documents are shared, see `Project::documents`), so taking one fits in
+//! a frame whatever the size of the project.
 
 use serde::{Deserialize, Serialize};
 use spantag_core::model::Project;
 use spantag_core::project_io;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 use std::time::SystemTime;
 
 /// Persistent user settings (`settings.ron` in [`config_dir`]).
@@ -142,8 +146,8 @@ pub struct AutosaveDone {
     pub result: Result<(), String>,
 }
 
-/// Writes recovery files on a background thread: the UI thread only clones the project and sends
-/// it; serializing and writing happen on the worker.
+/// Writes recovery files on a background thread: the UI thread only copies the project (a pointer
+/// per document) and sends it; serializing and writing happen on the worker.
 pub struct Autosaver {
     dir: PathBuf,
     tx: Sender<Job>,
@@ -185,7 +189,8 @@ impl Autosaver {
         &self.dir
     }
 
-    /// Queues a recovery write of `project` at `revision`.
+    /// Queues a recovery write of `project` (a copy of the workspace's, which shares its
+    /// documents) at `revision`.
     pub fn save(&self, project: Project, path: Option<PathBuf>, revision: u64) {
         let _ = self.tx.send(Job::Write {
             project: Box::new(project),
@@ -221,37 +226,91 @@ fn write_recovery(dir: &Path, project: &Project, path: Option<PathBuf>) -> Resul
     Ok(())
 }
 
-/// What a file looked like when it was opened or last saved: size, modification time and a
-/// content hash, to notice changes made by someone else.
+/// How an explicit save ended: the stamp of the file written, or why nothing was saved.
+pub type SaveOutcome = Result<Option<FileStamp>, String>;
+
+/// An explicit save (Save, Save as…) running on a thread of its own: serializing and writing a
+/// large project takes about a second, far too long for a frame. The thread writes through
+/// `project_io::save` (atomic: the old file stays whole until the new one is complete) and then
+/// takes the new file's stamp.
+pub struct PendingSave {
+    /// Where the project is being written.
+    pub path: PathBuf,
+    /// The workspace revision of the copy being written.
+    pub revision: u64,
+    rx: Receiver<SaveOutcome>,
+}
+
+impl PendingSave {
+    /// Starts writing `project` (a copy of the workspace's at `revision`) to `path`. With `hold`,
+    /// the thread waits before writing until a message arrives or its sender is dropped (for
+    /// tests of what the app does meanwhile).
+    pub fn start(
+        project: Project,
+        path: PathBuf,
+        revision: u64,
+        hold: Option<Receiver<()>>,
+    ) -> Self {
+        let (tx, rx) = channel();
+        let failed = tx.clone();
+        let target = path.clone();
+        let spawned = std::thread::Builder::new()
+            .name("spantag-save".into())
+            .spawn(move || {
+                if let Some(hold) = hold {
+                    let _ = hold.recv();
+                }
+                let outcome = project_io::save(&project, &target)
+                    .map(|()| FileStamp::of(&target))
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(outcome);
+            });
+        if let Err(e) = spawned {
+            let _ = failed.send(Err(format!("could not start the save thread: {e}")));
+        }
+        PendingSave { path, revision, rx }
+    }
+
+    /// How the save ended, once it has (`None` while it runs).
+    pub fn outcome(&self) -> Option<SaveOutcome> {
+        match self.rx.try_recv() {
+            Ok(outcome) => Some(outcome),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => {
+                Some(Err("the save stopped before it finished".to_owned()))
+            }
+        }
+    }
+}
+
+/// What a file looked like when it was opened or last saved: its size and modification time,
+/// to notice changes made by someone else. Taking and checking a stamp reads only the file's
+/// metadata, never its content, so both fit in a frame whatever the file's size.
+///
+/// No content hash: every write by another program changes the modification time (to the
+/// nanosecond on the usual file systems), and a hash was only ever consulted when size or time
+/// had changed, so it could not catch a change that keeps both. All it did was spare the
+/// question after a file was touched or rewritten with the same bytes; that question costs one
+/// answer (Overwrite), while hashing read the whole file on the UI thread (282 ms for 136 MB).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileStamp {
     pub len: u64,
     pub modified: Option<SystemTime>,
-    pub hash: String,
 }
 
 impl FileStamp {
-    /// The stamp of the file at `path` now, or `None` if it cannot be read.
+    /// The stamp of the file at `path` now, or `None` if its metadata cannot be read.
     pub fn of(path: &Path) -> Option<FileStamp> {
         let meta = std::fs::metadata(path).ok()?;
-        let bytes = std::fs::read(path).ok()?;
         Some(FileStamp {
             len: meta.len(),
             modified: meta.modified().ok(),
-            hash: spantag_core::model::content_hash(&String::from_utf8_lossy(&bytes)),
         })
     }
 
-    /// Whether the file at `path` still matches this stamp (cheap check first, hash if the
-    /// metadata differs).
+    /// Whether the file at `path` still has this size and modification time.
     pub fn matches(&self, path: &Path) -> bool {
-        let Ok(meta) = std::fs::metadata(path) else {
-            return false;
-        };
-        if meta.len() == self.len && meta.modified().ok() == self.modified {
-            return true;
-        }
-        FileStamp::of(path).is_some_and(|s| s.hash == self.hash)
+        FileStamp::of(path).as_ref() == Some(self)
     }
 }
 

@@ -292,6 +292,12 @@ impl SpantagApp {
         if self.shell.closing != Closing::Requested {
             return;
         }
+        if self.files.saving.is_some() {
+            // Never close with a save half-done: wait for it, then decide again.
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.shell.closing = Closing::SavingThenClose;
+            return;
+        }
         if self.ws.is_dirty() && self.shell.screenshot.is_none() {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
             // The close question replaces any other question but the start-up recovery one.

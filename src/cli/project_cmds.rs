@@ -293,7 +293,7 @@ pub fn show(a: &ShowArgs) -> anyhow::Result<Outcome> {
             Some(id) => vec![project.doc(id).with_context(|| {
                 format!("no document with id {id:?} in {}", a.project.display())
             })?],
-            None => project.documents.iter().collect(),
+            None => project.documents.iter().map(|d| &**d).collect(),
         };
     for (i, d) in docs.iter().enumerate() {
         if i > 0 {

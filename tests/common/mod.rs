@@ -63,3 +63,17 @@ pub fn harness_sized(
     h.run_steps(3);
     h
 }
+
+/// Runs frames until the save being written on its thread has finished (the frame that notices
+/// it marks the work saved, or reports the error), for at most a minute.
+pub fn wait_saved(h: &mut Harness<'_, SpantagApp>) {
+    let start = std::time::Instant::now();
+    while h.state().is_saving() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "the save did not finish"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+}

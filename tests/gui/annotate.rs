@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use common::{harness, markup_project};
+use common::{harness, markup_project, wait_saved};
 use egui::{Event, Key, Modifiers, PointerButton, Pos2, pos2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -473,6 +473,7 @@ fn save_and_reload_round_trip() {
     key(&mut h, Key::Num3);
     assert!(h.state().window_title().contains("unsaved"));
     key_mod(&mut h, Modifiers::COMMAND, Key::S);
+    wait_saved(&mut h);
     assert!(!h.state().is_dirty(), "{:?}", h.state().toasts());
     assert!(!h.state().window_title().contains("unsaved"));
     let loaded = spantag_core::project_io::load(&path).unwrap();
@@ -493,6 +494,7 @@ fn save_and_reload_round_trip() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
     h.get_by_label("Overwrite").click();
     h.run_steps(2);
+    wait_saved(&mut h);
     let loaded = spantag_core::project_io::load(&path).unwrap();
     assert_eq!(loaded, as_saved(h.state().project()));
 }
@@ -533,7 +535,7 @@ fn title_command_carries_unsaved_marker() {
 #[test]
 fn two_inputs_per_entity_span() {
     let mut project = spantag::app::sample_project().unwrap();
-    let doc = &mut project.documents[0];
+    let doc = std::sync::Arc::make_mut(&mut project.documents[0]);
     let targets: Vec<(usize, usize, String)> = doc
         .spans
         .iter()

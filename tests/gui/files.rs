@@ -239,6 +239,7 @@ fn save_as(h: &mut Harness<'_, SpantagApp>, path: &Path) {
     h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::S);
     crate::review::answer_prompt(h, &path.display().to_string());
     h.run_steps(3);
+    crate::common::wait_saved(h);
 }
 
 #[test]
@@ -267,6 +268,7 @@ fn save_as_onto_an_existing_file_asks_first() {
     save_as(&mut h, &existing);
     h.get_by_label("Replace").click();
     h.run_steps(3);
+    crate::common::wait_saved(&mut h);
     let saved = spantag_core::project_io::load(&existing).unwrap();
     assert_eq!(&saved, h.state().project());
     assert_eq!(h.state().path(), Some(existing.as_path()));
@@ -288,4 +290,38 @@ fn save_as_onto_an_existing_file_asks_first() {
         &spantag_core::project_io::load(&fresh).unwrap(),
         h.state().project()
     );
+}
+
+/// The stamp is the file's size and modification time: a rewrite of the same size is noticed by
+/// its time, and so is one with the same bytes (the question then asks once more than needed;
+/// no content is read to tell them apart).
+#[test]
+fn file_stamp_is_size_and_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("a.ron");
+    std::fs::write(&f, "one").unwrap();
+    let t0 = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    let set_time = |t| {
+        std::fs::File::options()
+            .write(true)
+            .open(&f)
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
+    };
+    set_time(t0);
+    let s = FileStamp::of(&f).unwrap();
+    assert_eq!(s.len, 3);
+    assert!(s.matches(&f));
+    std::fs::write(&f, "two").unwrap();
+    set_time(t0 + Duration::from_secs(1));
+    assert!(!s.matches(&f), "same size, later time");
+    std::fs::write(&f, "one").unwrap();
+    set_time(t0 + Duration::from_secs(2));
+    assert!(!s.matches(&f), "same bytes, later time");
+    set_time(t0);
+    assert!(s.matches(&f));
+    std::fs::remove_file(&f).unwrap();
+    assert!(!s.matches(&f), "a missing file does not match");
+    assert!(FileStamp::of(&f).is_none());
 }

@@ -425,6 +425,7 @@ fn compare_resolves_every_kind_of_conflict_and_saves_gold() {
     let gold_path = dir.path().join("gold.ron");
     key_mod(&mut h, Modifiers::COMMAND | Modifiers::SHIFT, Key::S);
     answer_prompt(&mut h, &gold_path.display().to_string());
+    crate::common::wait_saved(&mut h);
     assert!(!h.state().is_dirty(), "{:?}", h.state().toasts());
     let gold = spantag_core::project_io::load(&gold_path).unwrap();
     let got: Vec<Vec<(String, String, Status)>> = gold

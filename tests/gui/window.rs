@@ -1,11 +1,11 @@
 //! The window around the annotation: closing with unsaved changes (Save / Discard / Cancel, from
-//! the window's close button and from Quit) and zooming the article text, driven through the real
-//! app with egui_kittest.
+//! the window's close button and from Quit), saving on a thread (and closing while a save runs),
+//! and zooming the article text, driven through the real app with egui_kittest.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common;
 
-use common::{harness, markup_project};
+use common::{harness, markup_project, wait_saved};
 use egui::{Key, Modifiers, ViewportCommand, ViewportEvent, ViewportId};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -164,6 +164,9 @@ fn save_writes_the_file_then_closes() {
     request_close(&mut h);
     h.run_steps(2);
     answer(&mut h, "Save");
+    assert!(!sent(&h, is_close), "not before the file is written");
+    // The frame that sees the write finished marks the work saved and closes.
+    wait_saved(&mut h);
     assert!(sent(&h, is_close));
     assert!(h.state().is_closing());
     assert!(!h.state().is_dirty());
@@ -191,6 +194,7 @@ fn save_without_a_file_asks_where_then_closes() {
     h.run_steps(1);
     h.key_press(Key::Enter);
     h.run_steps(3);
+    wait_saved(&mut h);
     assert!(h.state().is_closing());
     assert_eq!(h.state().path(), Some(out.as_path()));
     let reloaded = project_io::load(&out).unwrap();
@@ -206,6 +210,7 @@ fn quit_shortcut_asks_the_same_question() {
     assert!(dialog_shown(&h));
     assert!(!h.state().is_closing());
     answer(&mut h, "Save");
+    wait_saved(&mut h);
     assert!(h.state().is_closing());
     assert_eq!(project_io::load(&path).unwrap().documents[0].spans.len(), 1);
 }
@@ -231,6 +236,7 @@ fn failed_save_on_close_does_not_close_later() {
     request_close(&mut h);
     h.run_steps(2);
     answer(&mut h, "Save");
+    wait_saved(&mut h);
     h.run_steps(2);
     assert!(!h.state().is_closing());
     assert!(h.state().is_dirty());
@@ -245,9 +251,190 @@ fn failed_save_on_close_does_not_close_later() {
     std::fs::create_dir(&sub).unwrap();
     h.key_press_modifiers(Modifiers::COMMAND, Key::S);
     h.run_steps(2);
+    wait_saved(&mut h);
     assert!(!h.state().is_dirty(), "saved now");
     assert!(path.exists());
     assert!(!h.state().is_closing(), "Ctrl+S only saves");
+}
+
+// ----- saving on a thread -----
+
+fn saving_shown(h: &Harness<'_, SpantagApp>) -> bool {
+    h.query_by_label("Saving…").is_some()
+}
+
+/// Ctrl+S writes on a thread: until the write has finished the status bar says "Saving…", the
+/// work counts as unsaved and frames go on; the frame that sees it finished marks it saved.
+#[test]
+fn save_is_written_on_a_thread_and_marked_saved_when_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, on_disk, mut h) = changed(dir.path());
+    let release = h.state_mut().hold_next_save();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    h.run_steps(5);
+    assert!(h.state().is_saving());
+    assert!(saving_shown(&h));
+    assert!(h.state().is_dirty(), "not saved before the file is written");
+    assert!(h.state().window_title().contains("unsaved"));
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        on_disk,
+        "nothing written yet"
+    );
+    drop(release);
+    wait_saved(&mut h);
+    assert!(!h.state().is_dirty(), "{:?}", h.state().toasts());
+    h.run_steps(2);
+    assert!(!saving_shown(&h));
+    h.get_by_label("Saved");
+    assert!(
+        h.state().toasts().iter().any(|t| t.starts_with("Saved ")),
+        "{:?}",
+        h.state().toasts()
+    );
+    assert_eq!(project_io::load(&path).unwrap().documents[0].spans.len(), 1);
+    // The stamp is of the file written: the next save asks nothing.
+    make_change_again(&mut h);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    h.step();
+    assert!(h.state().is_saving(), "saving, not asking");
+    wait_saved(&mut h);
+    assert!(!h.state().is_dirty());
+    assert_eq!(project_io::load(&path).unwrap().documents[0].spans.len(), 0);
+}
+
+/// Removes the remaining span of the first document.
+fn make_change_again(h: &mut Harness<'_, SpantagApp>) {
+    h.key_press(Key::Tab);
+    h.key_press(Key::Delete);
+    h.run_steps(2);
+    assert!(h.state().is_dirty());
+}
+
+/// A save whose write fails on its thread leaves the work unsaved, says why, and can be
+/// repeated.
+#[test]
+fn failed_background_save_leaves_the_work_unsaved() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    let (path, mut h) = saved(&sub);
+    make_change(&mut h);
+    std::fs::remove_dir_all(&sub).unwrap();
+    let release = h.state_mut().hold_next_save();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    h.run_steps(3);
+    assert!(h.state().is_saving());
+    drop(release);
+    wait_saved(&mut h);
+    h.run_steps(2);
+    assert!(h.state().is_dirty(), "still unsaved");
+    assert!(h.state().window_title().contains("unsaved"));
+    assert!(!saving_shown(&h));
+    h.get_by_label("Unsaved changes");
+    assert!(
+        h.state()
+            .toasts()
+            .iter()
+            .any(|t| t.contains("Could not save") && t.contains("window.ron")),
+        "{:?}",
+        h.state().toasts()
+    );
+    assert!(!path.exists());
+    // The work is all there, and saving again once the folder is back succeeds.
+    assert_eq!(h.state().project().documents[0].spans.len(), 1);
+    std::fs::create_dir(&sub).unwrap();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    h.step();
+    wait_saved(&mut h);
+    assert!(!h.state().is_dirty());
+    assert_eq!(project_io::load(&path).unwrap().documents[0].spans.len(), 1);
+}
+
+/// Changes made while a save is written stay unsaved; a second Ctrl+S meanwhile waits for the
+/// first save and then writes them.
+#[test]
+fn changes_during_a_save_stay_unsaved_until_saved_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _, mut h) = changed(dir.path());
+    let release = h.state_mut().hold_next_save();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    h.step();
+    make_change_again(&mut h);
+    assert!(h.state().is_saving());
+    drop(release);
+    wait_saved(&mut h);
+    assert!(h.state().is_dirty(), "the later change is not in the file");
+    assert_eq!(project_io::load(&path).unwrap().documents[0].spans.len(), 1);
+
+    // Ctrl+S twice: the second runs after the first.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    let release = h.state_mut().hold_next_save();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    h.step();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Y);
+    h.step();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    h.step();
+    drop(release);
+    wait_saved(&mut h);
+    assert!(!h.state().is_dirty(), "{:?}", h.state().toasts());
+    assert_eq!(project_io::load(&path).unwrap().documents[0].spans.len(), 0);
+}
+
+/// Quit or the close button while a save is written: the window waits for the save (no
+/// question, no close), then closes once the work is saved.
+#[test]
+fn closing_waits_for_a_running_save() {
+    for quit in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, _, mut h) = changed(dir.path());
+        let release = h.state_mut().hold_next_save();
+        h.key_press_modifiers(Modifiers::COMMAND, Key::S);
+        h.step();
+        if quit {
+            h.key_press_modifiers(Modifiers::COMMAND, Key::Q);
+            h.step();
+        } else {
+            request_close(&mut h);
+            assert!(sent(&h, is_cancel_close), "the close is held back");
+        }
+        h.run_steps(5);
+        assert!(!h.state().is_closing());
+        assert!(!dialog_shown(&h), "no question while saving");
+        assert!(saving_shown(&h));
+        drop(release);
+        wait_saved(&mut h);
+        assert!(sent(&h, is_close), "closes once saved");
+        assert!(h.state().is_closing());
+        assert_eq!(project_io::load(&path).unwrap().documents[0].spans.len(), 1);
+    }
+}
+
+/// A failed save while closing keeps the window open with the work unsaved.
+#[test]
+fn closing_after_a_failed_running_save_stays_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    let (_, mut h) = saved(&sub);
+    make_change(&mut h);
+    std::fs::remove_dir_all(&sub).unwrap();
+    let release = h.state_mut().hold_next_save();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    h.step();
+    request_close(&mut h);
+    drop(release);
+    wait_saved(&mut h);
+    h.run_steps(3);
+    assert!(!h.state().is_closing());
+    assert!(h.state().is_dirty());
+    assert!(!dialog_shown(&h));
+    // Closing again asks the usual question.
+    request_close(&mut h);
+    h.run_steps(2);
+    assert!(dialog_shown(&h));
 }
 
 // ----- zoom -----

@@ -14,6 +14,7 @@ use spantag_core::model::{Project, Status};
 use spantag_core::time::Timestamp;
 use std::path::Path;
 use std::process::Command;
+use std::sync::Arc;
 
 /// Tricky texts: emoji ZWJ sequences and flags, combining marks, CJK, Arabic, NBSP, double
 /// spaces, blank lines, leading and trailing whitespace, a span ending inside a token, crossing
@@ -36,7 +37,7 @@ const DOCS: &[(&str, &str)] = &[
 fn fixture() -> Project {
     let mut p = project_from_markup("consumers", DOCS, "ana", Timestamp(1_795_000_000)).unwrap();
     for d in &mut p.documents {
-        for s in &mut d.spans {
+        for s in &mut Arc::make_mut(d).spans {
             s.status = Status::Accepted;
         }
     }

@@ -3,6 +3,7 @@
 
 pub use crate::model::EditError;
 use crate::model::{Document, Label, Project, Review, Span, SpanId, Status};
+use std::sync::Arc;
 
 /// One change to a project. Documents are named by id, spans by id.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,14 +43,14 @@ pub enum Edit {
     /// Inserts a document at position `index` (clamped to the end).
     AddDocument {
         index: usize,
-        document: Box<Document>,
+        document: Arc<Document>,
     },
     /// Removes a document with its spans.
     RemoveDocument { doc: String },
     /// Replaces every document at once, in this order (a comparison merged again); the inverse
     /// puts the previous documents back. Linear in the documents, unlike removing and adding
     /// them one by one.
-    ReplaceDocuments { documents: Vec<Document> },
+    ReplaceDocuments { documents: Vec<Arc<Document>> },
     /// Inserts a label at position `index` (clamped to the end).
     AddLabel { index: usize, label: Label },
     /// Removes a label no span uses.
@@ -86,7 +87,9 @@ impl Project {
                 if self.label(&span.label).is_none() {
                     return Err(EditError::UnknownLabel(span.label));
                 }
-                let d = self.doc_mut(&doc)?;
+                let d = self
+                    .doc(&doc)
+                    .ok_or_else(|| EditError::NoDocument(doc.clone()))?;
                 check_span(d, &span)?;
                 if d.span(span.id).is_some() {
                     return Err(EditError::SpanIdTaken(span.id));
@@ -180,7 +183,7 @@ impl Project {
             }
             Edit::AddDocument { index, document } => {
                 if self.doc(&document.id).is_some() {
-                    return Err(EditError::DocumentExists(document.id));
+                    return Err(EditError::DocumentExists(document.id.clone()));
                 }
                 for s in &document.spans {
                     if self.label(&s.label).is_none() {
@@ -192,7 +195,7 @@ impl Project {
                 self.next_span_id = self.next_span_id.max(max_id.saturating_add(1));
                 let id = document.id.clone();
                 let index = index.min(self.documents.len());
-                self.documents.insert(index, *document);
+                self.documents.insert(index, document);
                 Ok(Edit::RemoveDocument { doc: id })
             }
             Edit::ReplaceDocuments { documents } => {
@@ -221,7 +224,7 @@ impl Project {
                 let i = self
                     .doc_index(&doc)
                     .ok_or_else(|| EditError::NoDocument(doc.clone()))?;
-                let document = Box::new(self.documents.remove(i));
+                let document = self.documents.remove(i);
                 Ok(Edit::AddDocument { index: i, document })
             }
             Edit::AddLabel { index, label } => {
@@ -252,13 +255,13 @@ impl Project {
                     .ok_or_else(|| EditError::UnknownLabel(name.clone()))?;
                 self.check_label(&label, Some(i))?;
                 if label.name != name {
+                    // Only the documents that use the label are copied.
                     for d in &mut self.documents {
-                        let mut changed = false;
-                        for s in d.spans.iter_mut().filter(|s| s.label == name) {
-                            s.label.clone_from(&label.name);
-                            changed = true;
-                        }
-                        if changed {
+                        if d.spans.iter().any(|s| s.label == name) {
+                            let d = Arc::make_mut(d);
+                            for s in d.spans.iter_mut().filter(|s| s.label == name) {
+                                s.label.clone_from(&label.name);
+                            }
                             d.sort_spans();
                         }
                     }
@@ -305,10 +308,12 @@ impl Project {
             .sum()
     }
 
+    /// The document with id `id`, to change: copied first if a snapshot still shares it.
     fn doc_mut(&mut self, id: &str) -> Result<&mut Document, EditError> {
         self.documents
             .iter_mut()
             .find(|d| d.id == id)
+            .map(Arc::make_mut)
             .ok_or_else(|| EditError::NoDocument(id.to_owned()))
     }
 

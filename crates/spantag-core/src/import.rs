@@ -8,6 +8,7 @@ use crate::read::{ReadError, read_bounded};
 use encoding_rs::{Encoding, UTF_8};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use thiserror::Error;
 
 /// Default largest article (and import file) accepted: 50 MiB.
@@ -551,7 +552,7 @@ pub fn plan_add(
         .enumerate()
         .map(|(k, doc)| Edit::AddDocument {
             index: first + k,
-            document: Box::new(doc),
+            document: Arc::new(doc),
         })
         .collect();
     plan
@@ -625,7 +626,7 @@ mod tests {
         project
             .apply(Edit::AddDocument {
                 index: 0,
-                document: Box::new(old),
+                document: Arc::new(old),
             })
             .unwrap();
         let files = vec![
@@ -704,7 +705,7 @@ mod tests {
         let mut doc = make_document(&project, Path::new("x.txt"), read("One text.").unwrap());
         // A stored hash that matches another text (as a collision would).
         doc.source.hash = content_hash("Another text.");
-        project.documents.push(doc);
+        project.documents.push(Arc::new(doc));
         let plan = plan_add(&project, vec![("y.txt".into(), read("Another text."))]);
         assert_eq!(plan.added.len(), 1);
         assert!(plan.is_clean());

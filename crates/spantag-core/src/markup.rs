@@ -12,6 +12,7 @@
 //! - `\[`, `\]` and `\\` stand for literal brackets and backslashes.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 use thiserror::Error;
 
 /// A span read from or written as markup: code point range and label.
@@ -275,7 +276,7 @@ pub fn project_from_markup(
             next += 1;
         }
         doc.sort_spans();
-        project.documents.push(doc);
+        project.documents.push(Arc::new(doc));
     }
     project.normalize();
     Ok(project)

@@ -42,8 +42,11 @@ pub struct Project {
     /// The next free span id; span ids are never reused within a project.
     #[serde(default)]
     pub next_span_id: u64,
-    /// The documents, in the order the user arranged them.
-    pub documents: Vec<Document>,
+    /// The documents, in the order the user arranged them. Shared, so that a copy of the project
+    /// (an undo step, an autosave) costs a pointer per document; edits change a document through
+    /// [`Arc::make_mut`], which copies it only while someone else still holds it. The file
+    /// holds each document as itself (serde writes what an `Arc` points to).
+    pub documents: Vec<Arc<Document>>,
 }
 
 /// A span label: name, display colour and the key that applies it.
@@ -252,7 +255,7 @@ impl Project {
 
     /// The document with id `id`.
     pub fn doc(&self, id: &str) -> Option<&Document> {
-        self.documents.iter().find(|d| d.id == id)
+        self.documents.iter().find(|d| d.id == id).map(Arc::as_ref)
     }
 
     /// The label named `name`.

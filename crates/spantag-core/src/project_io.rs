@@ -24,6 +24,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use thiserror::Error;
 
 /// One thing wrong with a project's content.
@@ -156,7 +157,7 @@ struct ProjectFile<'a> {
     labels: &'a [Label],
     annotators: Vec<String>,
     next_span_id: u64,
-    documents: &'a [Document],
+    documents: &'a [Arc<Document>],
 }
 
 /// Serializes a project exactly as [`save`] writes it: the annotator list and the span id counter
@@ -555,7 +556,7 @@ fn parse_and_validate(bytes: &[u8], path: &Path) -> Result<Project, ProjectError
     }
     migrate(&mut project);
     for d in &mut project.documents {
-        d.sort_spans();
+        Arc::make_mut(d).sort_spans();
     }
     let mut problems = match per_doc {
         Some(per_doc) => validate_project(&project, per_doc),
@@ -752,7 +753,7 @@ fn parse_parallel(bytes: &[u8]) -> Option<(Project, Vec<Vec<Problem>>)> {
     let mut per_doc = Vec::new();
     for part in parts {
         for (d, problems) in part {
-            project.documents.push(d);
+            project.documents.push(Arc::new(d));
             per_doc.push(problems);
         }
     }
@@ -1106,12 +1107,12 @@ mod tests {
                 encoding: "UTF-8".into(),
                 line_endings: crate::model::LineEndings::Lf,
             };
-            p.documents.push(Document::new(
+            p.documents.push(Arc::new(Document::new(
                 format!("d{n}"),
                 format!("Doc {n}"),
                 text,
                 source,
-            ));
+            )));
         }
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("big.ron");
@@ -1170,7 +1171,7 @@ mod tests {
             crate::time::Timestamp(0),
         )
         .expect("markup");
-        let s = &mut p.documents[0].spans[0];
+        let s = &mut std::sync::Arc::make_mut(&mut p.documents[0]).spans[0];
         s.review = Some(crate::model::Review {
             reviewer: "ben".into(),
             time: crate::time::Timestamp(5),
@@ -1179,7 +1180,9 @@ mod tests {
         s.status = crate::model::Status::Accepted;
         // A lone CR in a note is content: it survives every conversion below.
         s.note = Some("line\rbreak é".into());
-        p.documents[1].source.line_endings = crate::model::LineEndings::Crlf;
+        std::sync::Arc::make_mut(&mut p.documents[1])
+            .source
+            .line_endings = crate::model::LineEndings::Crlf;
         p.normalize();
         let text = to_ron_string(&p).expect("serializes");
         (p, text)
@@ -1474,7 +1477,7 @@ mod tests {
         .expect("markup");
         p.annotators = vec!["cy".into()];
         p.next_span_id = 1;
-        if let Some(s) = p.documents[0].spans.first_mut() {
+        if let Some(s) = Arc::make_mut(&mut p.documents[0]).spans.first_mut() {
             s.review = Some(crate::model::Review {
                 reviewer: "ben".into(),
                 time: crate::time::Timestamp(5),

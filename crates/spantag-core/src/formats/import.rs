@@ -8,6 +8,7 @@ use crate::time::Timestamp;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The unit of character offsets in an import file.
 #[derive(
@@ -527,18 +528,15 @@ pub fn import_edits(
     let old: HashMap<&str, &Document> = project
         .documents
         .iter()
-        .map(|d| (d.id.as_str(), d))
+        .map(|d| (d.id.as_str(), &**d))
         .collect();
     let mut new_docs = Vec::new();
     for (index, d) in scratch.documents.into_iter().enumerate() {
         match old.get(d.id.as_str()) {
-            None => new_docs.push(Edit::AddDocument {
-                index,
-                document: Box::new(d),
-            }),
+            None => new_docs.push(Edit::AddDocument { index, document: d }),
             Some(o) => {
                 let had: HashSet<SpanId> = o.spans.iter().map(|s| s.id).collect();
-                let Document { id, spans, .. } = d;
+                let Document { id, spans, .. } = Arc::unwrap_or_clone(d);
                 for span in spans.into_iter().filter(|s| !had.contains(&s.id)) {
                     edits.push(Edit::AddSpan {
                         doc: id.clone(),
@@ -771,9 +769,12 @@ fn apply_records(project: &mut Project, parsed: Parsed, opts: &ImportOptions) ->
                         crate::model::LineEndings::Crlf
                     },
                 };
-                project
-                    .documents
-                    .push(Document::new(id, title, norm.text.clone(), source));
+                project.documents.push(Arc::new(Document::new(
+                    id,
+                    title,
+                    norm.text.clone(),
+                    source,
+                )));
                 let i = project.documents.len() - 1;
                 by_hash.insert(hash.clone(), i);
                 touched.insert(i);
@@ -883,8 +884,8 @@ fn apply_records(project: &mut Project, parsed: Parsed, opts: &ImportOptions) ->
             });
             next_id += 1;
         }
-        let d = &mut project.documents[doc_index];
         if !new_spans.is_empty() {
+            let d = Arc::make_mut(&mut project.documents[doc_index]);
             let sorted = d.spans.is_empty();
             d.spans.extend(new_spans);
             if !sorted

@@ -65,7 +65,7 @@ impl DocMatch {
         self.present
             .iter()
             .zip(annotators)
-            .find_map(|(i, a)| i.and_then(|i| a.project.documents.get(i)))
+            .find_map(|(i, a)| i.and_then(|i| a.project.documents.get(i).map(|d| &**d)))
     }
 
     /// The annotators that have the document.
@@ -285,6 +285,7 @@ mod tests {
     use super::*;
     use crate::markup::project_from_markup;
     use crate::time::Timestamp;
+    use std::sync::Arc;
 
     #[test]
     fn documents_match_by_text_even_when_a_stored_hash_is_wrong() {
@@ -293,7 +294,7 @@ mod tests {
         let mut b =
             project_from_markup("b", &[("y", "Two."), ("x", "One.")], "ben", Timestamp(0)).unwrap();
         // b's "One." claims the hash of "Two.": it must still match a's "One.", not "Two.".
-        b.documents[1].source.hash = a.documents[1].source.hash.clone();
+        Arc::make_mut(&mut b.documents[1]).source.hash = a.documents[1].source.hash.clone();
         let anns = [
             Annotator {
                 name: "ana",

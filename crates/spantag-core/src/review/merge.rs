@@ -10,6 +10,7 @@ use crate::edit::Edit;
 use crate::model::{Document, Label, Project, Review, Span, SpanId, Status};
 use crate::time::Timestamp;
 use serde::Serialize;
+use std::sync::Arc;
 
 /// Which spans a merge accepts outright. Its lower-case name (`majority`, `union`,
 /// `intersection`) is its [`Display`](std::fmt::Display) form and parses back
@@ -164,7 +165,7 @@ pub fn merge(
         }
         doc.sort_spans();
         summary.unresolved += conflicts(&doc).len();
-        gold.documents.push(doc);
+        gold.documents.push(Arc::new(doc));
         summary.documents += 1;
     }
     gold.normalize();

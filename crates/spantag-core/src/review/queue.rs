@@ -176,6 +176,7 @@ mod tests {
     use crate::markup::project_from_markup;
     use crate::model::Review;
     use crate::time::Timestamp;
+    use std::sync::Arc;
 
     /// A gold-like project: every span pending, two documents with conflicts.
     fn gold() -> Project {
@@ -194,7 +195,7 @@ mod tests {
         )
         .unwrap();
         for d in &mut p.documents {
-            for s in &mut d.spans {
+            for s in &mut Arc::make_mut(d).spans {
                 s.status = Status::Pending;
             }
         }
@@ -228,7 +229,7 @@ mod tests {
         assert!(ds.windows(2).all(|w| w[0].key() < w[1].key()));
         // Accepted spans leave the queue.
         let mut done = p.clone();
-        for s in &mut done.documents[0].spans {
+        for s in &mut Arc::make_mut(&mut done.documents[0]).spans {
             s.status = Status::Accepted;
         }
         assert!(decisions(&done).iter().all(|d| d.doc == 2));
@@ -268,14 +269,14 @@ mod tests {
     #[test]
     fn the_review_queue_filters_and_counts_progress() {
         let mut p = gold();
-        let s = &mut p.documents[2].spans[0];
+        let s = &mut Arc::make_mut(&mut p.documents[2]).spans[0];
         s.status = Status::Accepted;
         s.review = Some(Review {
             reviewer: "rita".into(),
             time: Timestamp(1),
             note: None,
         });
-        p.documents[0].spans[0].proposed_by = vec!["ben".into()];
+        Arc::make_mut(&mut p.documents[0]).spans[0].proposed_by = vec!["ben".into()];
         let all = review_queue(&p, &QueueFilter::default());
         assert_eq!(all.items.len(), 7);
         assert_eq!(all.per_doc, vec![(0, 4), (0, 0), (1, 3)]);

@@ -18,6 +18,7 @@ use spantag_core::time::Timestamp;
 use std::collections::BTreeSet;
 use std::io::Read as _;
 use std::path::Path;
+use std::sync::Arc;
 
 /// CoNLL-2003 labels plus a claim label; emoji, combining marks, CJK, Arabic, a whitespace-padded
 /// span (`[PER  Jane Smith]` covers " Jane Smith").
@@ -199,7 +200,7 @@ fn an_empty_entity_layer_is_a_problem() {
     assert_eq!(formats::entity_layer_problem(&p, &opts), None);
     // A project without spans has nothing to complain about.
     let mut empty = p.clone();
-    empty.documents[0].spans.clear();
+    Arc::make_mut(&mut empty.documents[0]).spans.clear();
     let opts = ExportOptions::new(ExportFormat::Spacy);
     assert!(export(&empty, &opts, &dir.path().join("e.spacy")).is_complete());
     assert_eq!(formats::entity_layer_problem(&empty, &opts), None);
@@ -549,8 +550,8 @@ fn conll_writes_iobes() {
 fn brat_names_long_and_unsafe_ids_deterministically() {
     let mut p = conll_project();
     let long = format!("{}🙂", "ä".repeat(300));
-    p.documents[0].id = long.clone();
-    p.documents[1].id = "../a/b:c".into();
+    Arc::make_mut(&mut p.documents[0]).id = long.clone();
+    Arc::make_mut(&mut p.documents[1]).id = "../a/b:c".into();
     let dir = tempfile::tempdir().unwrap();
     let mut names = Vec::new();
     for run in ["a", "b"] {

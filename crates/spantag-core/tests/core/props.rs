@@ -11,6 +11,7 @@ use spantag_core::project_io;
 use spantag_core::text::TextIndex;
 use spantag_core::time::Timestamp;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Pieces that stress offsets: emoji ZWJ sequences, flags, combining marks, CJK, Arabic, Hebrew,
 /// NBSP, CRLF, quotes, brackets and plain words.
@@ -543,10 +544,75 @@ fn replacing_every_document_inverts_and_is_checked() {
     let err = p.apply(Edit::ReplaceDocuments { documents: twice });
     assert!(err.is_err(), "duplicate document ids");
     let mut unknown = other.documents.clone();
-    unknown[1].spans[0].label = "nope".into();
+    Arc::make_mut(&mut unknown[1]).spans[0].label = "nope".into();
     assert!(
         p.apply(Edit::ReplaceDocuments { documents: unknown })
             .is_err()
     );
     assert_eq!(p.documents, start.documents, "refused edits change nothing");
+}
+
+/// A copy of a project (what autosave sends to its thread) shares the documents; an edit copies
+/// only the document it changes, and the copy keeps what it had. Renaming a label copies only
+/// the documents that use it.
+#[test]
+fn copies_share_documents_until_one_is_edited() {
+    let mut ws = Workspace::new(fixture());
+    let snapshot = ws.project().clone();
+    let shared = |a: &Project, b: &Project| -> Vec<bool> {
+        a.documents
+            .iter()
+            .zip(&b.documents)
+            .map(|(x, y)| Arc::ptr_eq(x, y))
+            .collect()
+    };
+    assert_eq!(shared(ws.project(), &snapshot), [true, true]);
+    let span = ws.project().documents[1].spans[0].id;
+    ws.apply(
+        "Accept",
+        vec![Edit::SetReview {
+            doc: "b".into(),
+            span,
+            status: Status::Accepted,
+            review: None,
+        }],
+        Cursor::default(),
+        Cursor::default(),
+    )
+    .expect("applies");
+    assert_eq!(shared(ws.project(), &snapshot), [true, false]);
+    assert_eq!(snapshot.documents[1].spans[0].status, Status::Pending);
+    assert_eq!(ws.project().documents[1].spans[0].status, Status::Accepted);
+    // A refused edit copies nothing.
+    let taken = ws.project().documents[0].spans[0].clone();
+    let before = ws.project().clone();
+    assert!(
+        ws.apply(
+            "Add",
+            vec![Edit::AddSpan {
+                doc: "a".into(),
+                span: taken,
+            }],
+            Cursor::default(),
+            Cursor::default(),
+        )
+        .is_err()
+    );
+    assert_eq!(shared(ws.project(), &before), [true, true]);
+    // "number" is used in "a" only.
+    let mut renamed = ws.project().labels[2].clone();
+    assert_eq!(renamed.name, "number");
+    renamed.name = "count".into();
+    ws.apply(
+        "Rename",
+        vec![Edit::ChangeLabel {
+            name: "number".into(),
+            label: renamed,
+        }],
+        Cursor::default(),
+        Cursor::default(),
+    )
+    .expect("renames");
+    assert_eq!(shared(ws.project(), &before), [false, true]);
+    assert_eq!(snapshot, fixture(), "the first copy never changed");
 }

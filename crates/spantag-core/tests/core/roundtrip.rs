@@ -13,6 +13,7 @@ use spantag_core::model::{
 use spantag_core::time::Timestamp;
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::Arc;
 
 const WORDS: &[&str] = &[
     "The",
@@ -142,8 +143,12 @@ pub(crate) fn project_strategy() -> impl Strategy<Value = Project> {
             if !seen_texts.insert(text.clone()) {
                 continue;
             }
-            p.documents
-                .push(make_doc(&format!("doc-{i}"), &text, picks, &mut next));
+            p.documents.push(Arc::new(make_doc(
+                &format!("doc-{i}"),
+                &text,
+                picks,
+                &mut next,
+            )));
         }
         p.normalize();
         p
@@ -263,7 +268,7 @@ proptest! {
         let mut q = Project::new("back", &[]);
         formats::import(&mut q, &[out], &ImportOptions::new(ImportFormat::Conll)).unwrap();
         // Documents with no tokens at all write no lines and come back as nothing.
-        let docs: Vec<&Document> = p.documents.iter().collect();
+        let docs: Vec<&Document> = p.documents.iter().map(|d| &**d).collect();
         let mut back = q.documents.iter();
         for d in docs {
             let ents: Vec<&Span> = d.spans.iter().filter(|s| opts.is_entity(&s.label)).collect();
@@ -315,7 +320,7 @@ fn whitespace_padded_spans_are_trimmed_in_token_formats_and_kept_elsewhere() {
         });
     }
     d.sort_spans();
-    p.documents.push(d);
+    p.documents.push(Arc::new(d));
     let dir = tempfile::tempdir().unwrap();
     for f in [
         ExportFormat::Jsonl,

@@ -8,6 +8,7 @@ use spantag_core::model::DocState;
 use spantag_core::project_io;
 use spantag_core::time::Timestamp;
 use std::path::Path;
+use std::sync::Arc;
 
 const ARTICLES: [(&str, &str); 3] = [
     ("harbour-bridge", "01-harbour-bridge.txt"),
@@ -31,9 +32,9 @@ fn build() -> spantag_core::model::Project {
     let mut p = project_from_markup("Sample: local news", &docs, "ana", Timestamp(1_795_000_000))
         .expect("articles parse");
     for (d, (_, file)) in p.documents.iter_mut().zip(ARTICLES) {
-        d.source.path = Some(format!("projects/articles/{file}"));
+        Arc::make_mut(d).source.path = Some(format!("projects/articles/{file}"));
     }
-    p.documents[0].done = true;
+    Arc::make_mut(&mut p.documents[0]).done = true;
     p
 }
 
@@ -61,5 +62,33 @@ fn sample_project_is_up_to_date() {
         for needle in ['\u{a0}', '“', '”', '’', '–'] {
             assert!(d.text.contains(needle), "{} lacks {needle:?}", d.id);
         }
+    }
+}
+
+/// Documents are shared in memory (`Arc<Document>`), but a project file holds each document as
+/// itself: loading the committed sample (written before documents were shared) and saving it
+/// writes the same bytes, and so does saving a copy that shares every document with it.
+#[test]
+fn saving_the_sample_writes_the_same_bytes() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../projects/sample.ron");
+    let committed = std::fs::read(&path).expect("projects/sample.ron exists");
+    let loaded = project_io::load(&path).expect("sample loads");
+    let snapshot = loaded.clone();
+    assert!(
+        loaded
+            .documents
+            .iter()
+            .zip(&snapshot.documents)
+            .all(|(a, b)| Arc::ptr_eq(a, b)),
+        "a copy of the project shares its documents"
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, project) in [("loaded.ron", &loaded), ("snapshot.ron", &snapshot)] {
+        let out = dir.path().join(name);
+        project_io::save(project, &out).expect("saves");
+        assert!(
+            std::fs::read(&out).expect("written") == committed,
+            "{name} differs from projects/sample.ron"
+        );
     }
 }
