@@ -687,18 +687,11 @@ fn parse_parallel(bytes: &[u8]) -> Option<(Project, Vec<Vec<Problem>>)> {
     let body_start = at + LIST.len() - 1; // keep the newline: every document starts at "\n    (\n"
     let tail_from = bytes.len().saturating_sub(64);
     let body_end = find_bytes(bytes, END, tail_from)?;
-    // Only whitespace may follow the closing `)`. Anything else (a git conflict marker, a second
-    // project) is left to the whole-file parse, which reports it with its line.
-    if !bytes[body_end + END.len()..]
-        .iter()
-        .all(u8::is_ascii_whitespace)
-    {
-        return None;
-    }
     let body = bytes.get(body_start..=body_end)?;
     // The fields before the documents, an empty list, and everything after the list exactly as
-    // in the file, so that bytes after the project (not UTF-8, trailing text) are refused here as
-    // the one-piece reader refuses them.
+    // in the file, so that bytes after the project (not UTF-8, trailing text such as a git
+    // conflict marker) are refused here as the one-piece reader refuses them; the caller then
+    // parses the whole file, which reports them with their line.
     let header = format!(
         "{}\n  documents: []{}",
         std::str::from_utf8(&bytes[..at]).ok()?,
