@@ -102,7 +102,9 @@ impl SpantagApp {
                     let n = self.ws.project().documents.len();
                     ui.label(format!("Document {} of {n}", (self.sel.doc + 1).min(n)));
                     ui.separator();
-                    let state = if !self.ws.is_dirty() {
+                    let state = if self.files.read_only {
+                        "Read-only: open in another window".to_owned()
+                    } else if !self.ws.is_dirty() {
                         "Saved".to_owned()
                     } else if self.files.autosaved_revision == Some(self.ws.revision()) {
                         "Unsaved changes (autosaved)".to_owned()

@@ -8,6 +8,7 @@ mod annotate;
 mod export;
 mod files;
 mod name;
+mod recovery;
 mod review;
 mod undo;
 mod window;
