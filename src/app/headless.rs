@@ -70,7 +70,10 @@ pub fn fingerprint(p: &Project) -> String {
     for d in &p.documents {
         text.push_str(&format!("\u{2}{}", d.id));
         for s in &d.spans {
-            text.push_str(&format!("\u{3}{}:{}:{}:{}", s.id.0, s.start, s.end, s.label));
+            text.push_str(&format!(
+                "\u{3}{}:{}:{}:{}",
+                s.id.0, s.start, s.end, s.label
+            ));
         }
     }
     spantag_core::model::content_hash(&text)
@@ -208,7 +211,13 @@ pub fn run(args: &super::LaunchOptions, opts: &HeadlessOptions) -> anyhow::Resul
         while Instant::now() < next {
             std::thread::sleep(Duration::from_millis(10).min(next - Instant::now()));
             frames.run(&mut app);
-            report(&mut app, &mut log, &states, &mut logged_autosave, &mut logged_save)?;
+            report(
+                &mut app,
+                &mut log,
+                &states,
+                &mut logged_autosave,
+                &mut logged_save,
+            )?;
         }
         next += pace;
         if opts.edits > 0 && n >= opts.edits {
@@ -222,16 +231,28 @@ pub fn run(args: &super::LaunchOptions, opts: &HeadlessOptions) -> anyhow::Resul
             let fp = fingerprint(app.project());
             log.line(&format!("EDIT n={n} t={} kind={kind} state={fp}", now_ms()))?;
             states.insert(app.revision(), fp);
-            if opts.save_every > 0 && n % opts.save_every == 0 {
+            if opts.save_every > 0 && n.is_multiple_of(opts.save_every) {
                 app.queue.push(Action::Command(AppCommand::Save));
                 frames.run(&mut app);
             }
         }
-        report(&mut app, &mut log, &states, &mut logged_autosave, &mut logged_save)?;
+        report(
+            &mut app,
+            &mut log,
+            &states,
+            &mut logged_autosave,
+            &mut logged_save,
+        )?;
     }
     app.queue.push(Action::Command(AppCommand::Save));
     frames.run(&mut app);
-    report(&mut app, &mut log, &states, &mut logged_autosave, &mut logged_save)?;
+    report(
+        &mut app,
+        &mut log,
+        &states,
+        &mut logged_autosave,
+        &mut logged_save,
+    )?;
     app.queue.push(Action::Command(AppCommand::Quit));
     for _ in 0..5 {
         frames.run(&mut app);

@@ -46,9 +46,7 @@ use review::ReviewSession;
 use spantag_core::history::Workspace;
 use spantag_core::model::{DEFAULT_LABELS, Project, SpanId};
 use spantag_core::project_io;
-use state::{
-    Closing, Dialogs, DocumentView, Persistence, Screenshot, SelectionState, Shell,
-};
+use state::{Closing, Dialogs, DocumentView, Persistence, Screenshot, SelectionState, Shell};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

@@ -317,7 +317,7 @@ impl Store {
                 Err(e) => errors.push(e),
             }
         }
-        out.sort_by(|a, b| b.found.meta.written.cmp(&a.found.meta.written));
+        out.sort_by_key(|l| std::cmp::Reverse(l.found.meta.written));
         (out, errors)
     }
 }
@@ -705,6 +705,140 @@ mod tests {
         drop(lock);
         assert!(!store.slot_dir(&key).exists(), "an empty slot goes");
         assert!(matches!(store.acquire(&key), Acquire::Acquired { .. }));
+    }
+
+    fn sample(name: &str) -> Project {
+        spantag_core::markup::project_from_markup(
+            name,
+            &[("d", "[actor Ana] met [actor Bo] in Zürich 👋.")],
+            "ana",
+            spantag_core::time::Timestamp(0),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_crash_between_the_two_writes_keeps_the_newer_recovery() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path());
+        let key = SlotKey::Project(dir.path().join("p.ron"));
+        let target = Target {
+            dir: store.slot_dir(&key),
+            key: key.clone(),
+            base: Some("fnv1a64:0000000000000001".into()),
+        };
+        let old = sample("old");
+        write(&target, &old).unwrap();
+        let found = store.find(&key).unwrap().unwrap();
+        assert_eq!(found.project, old);
+        assert_eq!(found.meta.base, target.base);
+        assert_eq!(found.meta.project, Some(dir.path().join("p.ron")));
+        // The next write got as far as the recovery file: the metadata is the old one's.
+        let new = sample("new");
+        let text = project_io::to_ron_string(&new).unwrap();
+        project_io::write_atomic(&target.dir.join(RECOVERY_FILE), text.as_bytes()).unwrap();
+        let found = store.find(&key).unwrap().unwrap();
+        assert_eq!(found.project.name, "new");
+        assert_eq!(found.meta.project, Some(dir.path().join("p.ron")));
+        assert_eq!(found.meta.base, None, "unknown for this write");
+        // A recovery file that does not load: the copy before it, said so.
+        fs::write(target.dir.join(RECOVERY_FILE), "(schema_version: 1, na").unwrap();
+        let found = store.find(&key).unwrap().unwrap();
+        assert_eq!(found.project.name, "old");
+        assert!(found.note.unwrap().contains("could not be read"));
+        // Neither loads: an error, and nothing is removed.
+        fs::write(target.dir.join("recovery.ron.bak"), "(").unwrap();
+        assert!(store.find(&key).is_err());
+        assert!(target.dir.join(RECOVERY_FILE).exists());
+        clear(&target.dir);
+        assert!(store.find(&key).unwrap().is_none());
+        assert!(
+            !target.dir.exists(),
+            "a slot nobody holds goes with its data"
+        );
+    }
+
+    #[test]
+    fn the_list_skips_slots_that_a_window_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path());
+        let held = SlotKey::Untitled(new_untitled_id());
+        let gone = SlotKey::Project(dir.path().join("gone.ron"));
+        for (key, name) in [(&held, "held"), (&gone, "gone")] {
+            let target = Target {
+                dir: store.slot_dir(key),
+                key: key.clone(),
+                base: None,
+            };
+            write(&target, &sample(name)).unwrap();
+        }
+        let Acquire::Acquired { lock, .. } = store.acquire(&held) else {
+            panic!("lock");
+        };
+        let (listed, errors) = store.list();
+        assert!(errors.is_empty());
+        let names: Vec<&str> = listed
+            .iter()
+            .map(|l| l.found.project.name.as_str())
+            .collect();
+        assert_eq!(names, ["gone"]);
+        assert_eq!(
+            listed[0].found.meta.project,
+            Some(dir.path().join("gone.ron"))
+        );
+        // Listed slots are held by the lister until dropped.
+        assert!(matches!(store.acquire(&gone), Acquire::Held(_)));
+        drop(listed);
+        drop(lock);
+        assert_eq!(store.list().0.len(), 2);
+    }
+
+    #[test]
+    fn old_single_slot_recovery_is_kept_as_untitled_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = project_io::to_ron_string(&sample("legacy")).unwrap();
+        fs::write(dir.path().join("recovery.ron"), text).unwrap();
+        fs::write(
+            dir.path().join("recovery.meta.ron"),
+            "(path: Some(\"p.ron\"), written: 1)",
+        )
+        .unwrap();
+        let store = Store::open(dir.path());
+        assert!(!dir.path().join("recovery.ron").exists());
+        let (listed, _) = store.list();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].found.project.name, "legacy");
+        assert_eq!(listed[0].found.meta.project, None);
+    }
+
+    #[test]
+    fn temporary_files_of_live_processes_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let project = dir.path().join("p.ron");
+        fs::write(&project, "x").unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let live = format!(".p.ron.tmp{}", std::process::id());
+        for n in [
+            format!(".p.ron.tmp{dead}"),
+            format!(".p.ron.bak.tmp{dead}"),
+            live.clone(),
+            format!(".other.ron.tmp{dead}"),
+        ] {
+            fs::write(dir.path().join(n), "").unwrap();
+        }
+        let removed = sweep_project_temps(&project);
+        if pid_alive(dead).is_some() {
+            assert_eq!(removed, 2);
+            assert!(dir.path().join(&live).exists());
+            assert!(dir.path().join(format!(".other.ron.tmp{dead}")).exists());
+        } else {
+            assert_eq!(
+                removed, 0,
+                "nothing removed where processes cannot be checked"
+            );
+        }
     }
 
     #[test]

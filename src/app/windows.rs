@@ -267,10 +267,11 @@ impl SpantagApp {
                 for (i, entry) in self.files.listed.iter().enumerate() {
                     let f = &entry.found;
                     let spans: usize = f.project.documents.iter().map(|d| d.spans.len()).sum();
-                    let place = f.meta.project.as_ref().map_or_else(
-                        || "untitled".to_owned(),
-                        |p| p.display().to_string(),
-                    );
+                    let place = f
+                        .meta
+                        .project
+                        .as_ref()
+                        .map_or_else(|| "untitled".to_owned(), |p| p.display().to_string());
                     ui.label(format!(
                         "{} ({place}): {} document(s), {spans} span(s)",
                         f.project.name,

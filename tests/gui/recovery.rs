@@ -21,10 +21,7 @@ type H = Harness<'static, SpantagApp>;
 fn two_projects(dir: &Path) -> (PathBuf, PathBuf) {
     let a = markup_project(
         "alpha",
-        &[(
-            "a1",
-            "[actor Ana] went to [place Lune Port] 👩‍👩‍👧 café.",
-        )],
+        &[("a1", "[actor Ana] went to [place Lune Port] 👩‍👩‍👧 café.")],
     );
     let b = markup_project(
         "beta",
@@ -154,7 +151,10 @@ fn opening_a_project_offers_only_its_own_recovery() {
     h.get_by_label("Discard").click();
     h.run_steps(3);
     // Discarding cleared B's slot only; B is as saved.
-    assert_eq!(span_texts(h.state().project()), ["Совет гавани", "Bo", "Zürich"]);
+    assert_eq!(
+        span_texts(h.state().project()),
+        ["Совет гавани", "Bo", "Zürich"]
+    );
     let slot = slot_dir(&state, &SlotKey::project(&pb));
     assert!(!slot.join(recovery::RECOVERY_FILE).exists());
 }
@@ -193,11 +193,13 @@ fn saving_clears_only_that_projects_slot() {
         assert!(t.elapsed() < Duration::from_secs(10));
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert!(slot_b.join(recovery::RECOVERY_FILE).exists(), "B's work stays");
+    assert!(
+        slot_b.join(recovery::RECOVERY_FILE).exists(),
+        "B's work stays"
+    );
     // The meta names its project by absolute path.
     let meta: recovery::RecoveryMeta =
-        ron::from_str(&std::fs::read_to_string(slot_b.join(recovery::META_FILE)).unwrap())
-            .unwrap();
+        ron::from_str(&std::fs::read_to_string(slot_b.join(recovery::META_FILE)).unwrap()).unwrap();
     assert_eq!(meta.project, Some(recovery::canonical(&pb)));
     assert!(meta.project.as_ref().unwrap().is_absolute());
     assert_eq!(meta.pid, std::process::id());
@@ -321,7 +323,10 @@ fn a_stale_lock_is_taken_over_and_its_leftovers_removed() {
     let now: LockInfo =
         ron::from_str(&std::fs::read_to_string(slot.join(recovery::LOCK_FILE)).unwrap()).unwrap();
     assert_eq!(now.pid, std::process::id());
-    assert!(!leftover.exists(), "the interrupted write's temporary file is gone");
+    assert!(
+        !leftover.exists(),
+        "the interrupted write's temporary file is gone"
+    );
     assert!(!beside.exists(), "so is the interrupted save's");
     // The dead window's work is offered, and nothing warns that the file changed.
     h.get_by_label("Restore unsaved work?");
@@ -396,7 +401,10 @@ fn untitled_work_is_offered_at_start_up_without_a_project() {
     );
     let t = Instant::now();
     while a_slot.exists() {
-        assert!(t.elapsed() < Duration::from_secs(10), "the untitled slot stays");
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "the untitled slot stays"
+        );
         std::thread::sleep(Duration::from_millis(20));
         c.run_steps(1);
     }
