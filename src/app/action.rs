@@ -39,8 +39,10 @@ pub(crate) enum Action {
     SetFilter(Option<String>),
     OpenPaths(Vec<PathBuf>),
     AddPaths(Vec<PathBuf>),
-    SaveTo(PathBuf),
-    /// Save even though the file changed on disk.
+    /// Save As to this path (the path prompt's answer): asks before replacing another file.
+    SaveAs(PathBuf),
+    /// Save to this path without asking: even though the file changed on disk, or replacing the
+    /// existing file Save As asked about.
     ForceSave(PathBuf),
     NewProject,
     /// Restore the recovery data offered in the question (`Persistence::recovered`).

@@ -64,7 +64,7 @@ impl SpantagApp {
                     self.open_compare(&p);
                 }
             }
-            Action::SaveTo(p) => self.save_to(p, false),
+            Action::SaveAs(p) => self.save_as(p),
             Action::ForceSave(p) => self.save_to(p, true),
             Action::NewProject => {
                 if self.ws.is_dirty() {
@@ -214,7 +214,7 @@ impl SpantagApp {
                 if p.extension().is_none() {
                     p.set_extension("ron");
                 }
-                self.apply_action(Action::SaveTo(p));
+                self.apply_action(Action::SaveAs(p));
             }
         }
     }

@@ -322,12 +322,30 @@ impl SpantagApp {
         if !clean {
             self.toast(format!("Articles: {summary}"));
         }
-        for line in skipped {
+        // Capped like every problem list: a folder of bad files must not bury the window.
+        for line in spantag_core::listing::capped_lines(&skipped) {
             self.toast(format!("Skipped {line}"));
         }
-        for (_, e) in plan.failed {
-            self.toast_error(e.to_string());
+        let failed: Vec<String> = plan.failed.iter().map(|(_, e)| e.to_string()).collect();
+        for line in spantag_core::listing::capped_lines(&failed) {
+            self.toast_error(line);
         }
+    }
+
+    /// Save As to `path`, from the native dialog or the app's path prompt: an existing file that
+    /// is not the project's own file is only replaced once the user says so (the Replace
+    /// question; Cancel leaves it untouched). Saving onto the project's own file is a Save.
+    pub(super) fn save_as(&mut self, path: PathBuf) {
+        let own = self
+            .files
+            .path
+            .as_deref()
+            .is_some_and(|p| same_path(p, &path));
+        if !own && std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+            self.dialogs.modal = Some(Modal::Replace(path));
+            return;
+        }
+        self.save_to(path, false);
     }
 
     pub(super) fn save_to(&mut self, path: PathBuf, force: bool) {
@@ -463,6 +481,15 @@ impl SpantagApp {
             files.autosave_pending = true;
         }
     }
+}
+
+/// Whether `a` and `b` name the same file (also as `./a`, through links or as a full path).
+fn same_path(a: &Path, b: &Path) -> bool {
+    a == b
+        || matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(x), Ok(y)) if x == y
+        )
 }
 
 pub(super) fn is_project_file(p: &Path) -> bool {

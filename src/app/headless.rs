@@ -10,7 +10,7 @@
 //! - `START t=MS pid=PID file=FP recovery=FP|- file_changed=0|1 chose=file|recovery state=FP
 //!   took_over=0|1`: what the start found and chose (the recovery when it was offered and the
 //!   file did not change since the work began), logged before acting on it;
-//! - `READY t=MS leftover=N`: the choice is made; N temporary files are left in the slot;
+//! - `READY t=MS leftover=N`: the choice is made; the start left N temporary files in the slot;
 //! - `EDIT n=N t=MS kind=add|remove state=FP`: an edit that changed the project;
 //! - `AUTOSAVED t=MS state=FP`: the autosave worker reported this state written;
 //! - `SAVED t=MS state=FP`: the project file holds this state;
@@ -170,6 +170,14 @@ pub fn run(args: &super::LaunchOptions, opts: &HeadlessOptions) -> anyhow::Resul
         }
         _ => {}
     }
+    // Temporary files left in the slot, counted before anything is written to it.
+    let leftover = app.files.slot.as_ref().map_or(0, |s| {
+        std::fs::read_dir(&s.dir).map_or(0, |d| {
+            d.flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+                .count()
+        })
+    });
     // Logged before the answer is acted on, so that a kill at any later moment leaves a log
     // that says what the files can hold.
     log.line(&format!(
@@ -186,16 +194,6 @@ pub fn run(args: &super::LaunchOptions, opts: &HeadlessOptions) -> anyhow::Resul
     if fingerprint(app.project()) != state_fp {
         anyhow::bail!("the start did not end where it said");
     }
-    // Temporary files in the slot other than this process's own (its autosave may be writing).
-    let mine = format!("tmp{}", std::process::id());
-    let leftover = app.files.slot.as_ref().map_or(0, |s| {
-        std::fs::read_dir(&s.dir).map_or(0, |d| {
-            d.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.starts_with('.') && !n.ends_with(&mine))
-                .count()
-        })
-    });
     log.line(&format!("READY t={} leftover={leftover}", now_ms()))?;
 
     let mut rng = Rng((opts.seed ^ u64::from(std::process::id()).rotate_left(32)) | 1);

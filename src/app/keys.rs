@@ -111,7 +111,7 @@ impl SpantagApp {
             AppCommand::SaveAs => match self.pick(PromptKind::SaveAs) {
                 Some(mut paths) if !paths.is_empty() => {
                     let p = paths.swap_remove(0);
-                    self.save_to(p, true);
+                    self.save_as(p);
                 }
                 _ => {
                     if self.dialogs.prompt.is_none() {

@@ -483,43 +483,38 @@ fn sweep_slot(dir: &Path) {
     }
 }
 
-/// Removes temporary files that an interrupted save of `project` left beside it: hidden files
-/// named after it with `tmp` and the writer's process id at the end (`.NAME.tmpPID`,
-/// `.NAME.bak.tmpPID`), whose process is gone. Returns how many were removed. Where it cannot
-/// be told whether a process runs, nothing is removed.
+/// Removes the temporary files that an interrupted save of `project` left beside it
+/// (`.NAME.spantag-tmp`, `.NAME.bak.spantag-tmp`; beside the final target of a link). A save
+/// holds its temporary file's advisory lock while writing it, so one whose lock can be taken
+/// was left by a process that is gone; one being written is left alone. Returns how many were
+/// removed.
 pub fn sweep_project_temps(project: &Path) -> usize {
-    let (Some(dir), Some(name)) = (project.parent(), project.file_name()) else {
+    let target = fs::canonicalize(project).unwrap_or_else(|_| project.to_owned());
+    let Some(name) = target.file_name().map(|n| n.to_string_lossy().into_owned()) else {
         return 0;
     };
-    let prefix = format!(".{}.", name.to_string_lossy());
-    let Ok(entries) = fs::read_dir(if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    }) else {
-        return 0;
-    };
-    let mut removed = 0;
-    for e in entries.flatten() {
-        let n = e.file_name().to_string_lossy().into_owned();
-        let Some(rest) = n.strip_prefix(&prefix) else {
-            continue;
-        };
-        let Some(pos) = rest.rfind("tmp") else {
-            continue;
-        };
-        let Ok(pid) = rest[pos + 3..].parse::<u32>() else {
-            continue;
-        };
-        if pid != std::process::id()
-            && pid_alive(pid) == Some(false)
-            && e.file_type().is_ok_and(|t| t.is_file())
-            && fs::remove_file(e.path()).is_ok()
-        {
-            removed += 1;
-        }
+    let bak = target.with_file_name(format!("{name}.bak"));
+    [
+        spantag_core::formats::temp_path(&target),
+        spantag_core::formats::temp_path(&bak),
+    ]
+    .iter()
+    .filter(|t| remove_if_stale(t))
+    .count()
+}
+
+/// Removes the regular file `tmp` if nobody holds its lock.
+fn remove_if_stale(tmp: &Path) -> bool {
+    if !fs::symlink_metadata(tmp).is_ok_and(|m| m.is_file()) {
+        return false;
     }
-    removed
+    let Ok(file) = OpenOptions::new().read(true).open(tmp) else {
+        return false;
+    };
+    match file.try_lock() {
+        Ok(()) => same_file(&file, tmp) && fs::remove_file(tmp).is_ok(),
+        Err(_) => false,
+    }
 }
 
 fn read_meta(dir: &Path) -> Result<Option<RecoveryMeta>, String> {
@@ -812,33 +807,26 @@ mod tests {
     }
 
     #[test]
-    fn temporary_files_of_live_processes_are_kept() {
+    fn temporary_files_being_written_are_kept() {
         let dir = tempfile::tempdir().unwrap();
         let project = dir.path().join("p.ron");
         fs::write(&project, "x").unwrap();
-        let mut child = std::process::Command::new("true").spawn().unwrap();
-        let dead = child.id();
-        child.wait().unwrap();
-        let live = format!(".p.ron.tmp{}", std::process::id());
-        for n in [
-            format!(".p.ron.tmp{dead}"),
-            format!(".p.ron.bak.tmp{dead}"),
-            live.clone(),
-            format!(".other.ron.tmp{dead}"),
-        ] {
-            fs::write(dir.path().join(n), "").unwrap();
+        let stale = dir.path().join(".p.ron.spantag-tmp");
+        let busy = dir.path().join(".p.ron.bak.spantag-tmp");
+        let other = dir.path().join(".other.ron.spantag-tmp");
+        for f in [&stale, &busy, &other] {
+            fs::write(f, "half").unwrap();
         }
-        let removed = sweep_project_temps(&project);
-        if pid_alive(dead).is_some() {
-            assert_eq!(removed, 2);
-            assert!(dir.path().join(&live).exists());
-            assert!(dir.path().join(format!(".other.ron.tmp{dead}")).exists());
-        } else {
-            assert_eq!(
-                removed, 0,
-                "nothing removed where processes cannot be checked"
-            );
-        }
+        // A save in progress holds its temporary file's lock.
+        let writing = File::open(&busy).unwrap();
+        writing.lock().unwrap();
+        assert_eq!(sweep_project_temps(&project), 1);
+        assert!(!stale.exists());
+        assert!(busy.exists());
+        assert!(other.exists(), "another file's is not ours to judge");
+        drop(writing);
+        assert_eq!(sweep_project_temps(&project), 1);
+        assert!(!busy.exists());
     }
 
     #[test]

@@ -96,6 +96,8 @@ pub(crate) enum Modal {
     Unsaved(Box<Action>),
     /// The project file changed on disk.
     ChangedOnDisk(PathBuf),
+    /// Save As chose a file that exists (and is not the project's own): replace it?
+    Replace(PathBuf),
     /// Recovery data of the project just opened (or of untitled work chosen from the list).
     Recovery {
         /// When it was autosaved, in local time.

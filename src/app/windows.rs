@@ -164,6 +164,13 @@ impl SpantagApp {
                     p.display()
                 ),
             ),
+            Modal::Replace(p) => (
+                "Replace file?",
+                format!(
+                    "{} already exists. Replace it with this project?",
+                    p.display()
+                ),
+            ),
             Modal::Recovery {
                 when,
                 path,
@@ -222,6 +229,14 @@ impl SpantagApp {
                         }
                         if ui.button("Save as…").clicked() {
                             answer = Some(Some(Action::Command(AppCommand::SaveAs)));
+                        }
+                        if ui.button("Cancel").clicked() {
+                            answer = Some(None);
+                        }
+                    }
+                    Modal::Replace(p) => {
+                        if ui.button("Replace").clicked() {
+                            answer = Some(Some(Action::ForceSave(p.clone())));
                         }
                         if ui.button("Cancel").clicked() {
                             answer = Some(None);

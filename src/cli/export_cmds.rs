@@ -263,16 +263,19 @@ pub fn import(a: &ImportArgs) -> anyhow::Result<Outcome> {
     opts.max_bytes = a.max_bytes;
     let summary = formats::import(&mut project, &a.inputs, &opts)?;
     project_io::save(&project, &a.project)?;
-    if created {
-        outln!("created {}", a.project.display());
-    }
-    out!("{}", summary.to_text());
-    outln!(
-        "{} now has {} document(s) and {} span(s)",
-        a.project.display(),
-        project.documents.len(),
-        project.span_count()
-    );
+    super::report_after_save(&a.project, || {
+        if created {
+            outln!("created {}", a.project.display());
+        }
+        out!("{}", summary.to_text());
+        outln!(
+            "{} now has {} document(s) and {} span(s)",
+            a.project.display(),
+            project.documents.len(),
+            project.span_count()
+        );
+        Ok(())
+    })?;
     Ok(if summary.is_complete() {
         Outcome::Ok
     } else {

@@ -1,8 +1,9 @@
 //! The command line: subcommands for headless work, and the GUI when no subcommand is given.
 //!
 //! Exit codes: 0 success, 1 problems found (e.g. `validate` found errors, some files were
-//! skipped), 2 the command failed. Output to a closed pipe (`spantag agree A B | head -1`) is a
-//! normal end: exit code 0, no message (see [`is_broken_pipe`]).
+//! skipped, or the project was saved but its report could not be printed: [`ReportLost`]), 2 the
+//! command failed. Output to a closed pipe (`spantag agree A B | head -1`) is a normal end: exit
+//! code 0, no message (see [`is_broken_pipe`]).
 
 /// `println!` for command output that returns a closed pipe as an error (`?`) instead of
 /// panicking; [`main`] then ends quietly.
@@ -29,7 +30,7 @@ mod review_cmds;
 use clap::{Args, Parser, Subcommand};
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// What a subcommand found.
@@ -129,8 +130,10 @@ pub enum Command {
     New(project_cmds::NewArgs),
     /// Import article files (.txt, .md) into a project.
     Add(project_cmds::AddArgs),
-    /// Check a project file and list every problem.
+    /// Check a project file and list every problem (also spans that begin or end in whitespace).
     Validate(project_cmds::ProjectArg),
+    /// Trim spans that begin or end in whitespace (one save; the old file is kept as .bak).
+    Fix(project_cmds::ProjectArg),
     /// Count documents and spans per label, annotator and document.
     Stats(project_cmds::StatsArgs),
     /// Print documents with their spans as inline markup.
@@ -152,6 +155,11 @@ pub fn exit_code(result: anyhow::Result<Outcome>) -> ExitCode {
         Ok(Outcome::Problems) => ExitCode::from(1),
         // Whoever reads the output stopped (`| head`): that is a normal end, like in grep.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        // The work is done, only the report is missing: not "nothing was done".
+        Err(e) if e.is::<ReportLost>() => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
@@ -163,6 +171,38 @@ pub fn exit_code(result: anyhow::Result<Outcome>) -> ExitCode {
 /// as with `println!`.
 pub(crate) fn write_out(args: std::fmt::Arguments<'_>) -> std::io::Result<()> {
     std::io::stdout().lock().write_fmt(args)
+}
+
+/// A file was written (the project saved), but the report printed after it could not be (a full
+/// disk, a closed terminal): exit code 1 with this message, since the work itself was done.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{} was saved, but the report could not be written: {error}",
+    path.display()
+)]
+pub struct ReportLost {
+    pub path: PathBuf,
+    pub error: std::io::Error,
+}
+
+/// Prints the report of a command that has just written `saved`: an output error in `report`
+/// becomes [`ReportLost`] (a closed pipe stays a quiet end, see [`is_broken_pipe`]). The report
+/// is flushed here, so that a failure cannot pass unnoticed at exit.
+pub(crate) fn report_after_save(
+    saved: &Path,
+    report: impl FnOnce() -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    report()
+        .and_then(|()| Ok(std::io::stdout().lock().flush()?))
+        .map_err(|e| match e.downcast::<std::io::Error>() {
+            Ok(error) if error.kind() == std::io::ErrorKind::BrokenPipe => error.into(),
+            Ok(error) => ReportLost {
+                path: saved.to_owned(),
+                error,
+            }
+            .into(),
+            Err(e) => e,
+        })
 }
 
 /// Whether `e` comes from writing to a pipe whose reader has gone.
@@ -179,6 +219,7 @@ pub fn run(command: Command) -> anyhow::Result<Outcome> {
         Command::New(a) => project_cmds::new(&a),
         Command::Add(a) => project_cmds::add(&a),
         Command::Validate(a) => project_cmds::validate(&a),
+        Command::Fix(a) => project_cmds::fix(&a),
         Command::Stats(a) => project_cmds::stats(&a),
         Command::Show(a) => project_cmds::show(&a),
         Command::Export(a) => export_cmds::export(&a),

@@ -1,10 +1,11 @@
-//! `new`, `add`, `validate`, `stats` and `show`.
+//! `new`, `add`, `validate`, `fix`, `stats` and `show`.
 
 use super::Outcome;
 use anyhow::{Context, bail};
 use clap::Args;
 use spantag_core::edit::Edit;
 use spantag_core::import::{self, ImportOptions};
+use spantag_core::listing::capped_lines;
 use spantag_core::model::{DEFAULT_LABELS, Project};
 use spantag_core::project_io::{self, ProjectError};
 use spantag_core::stats::Stats;
@@ -99,11 +100,14 @@ pub fn new(a: &NewArgs) -> anyhow::Result<Outcome> {
             .with_context(|| format!("label {l:?}"))?;
     }
     project_io::save(&project, &a.project)?;
-    outln!(
-        "created {} with labels {}",
-        a.project.display(),
-        labels.join(", ")
-    );
+    super::report_after_save(&a.project, || {
+        outln!(
+            "created {} with labels {}",
+            a.project.display(),
+            labels.join(", ")
+        );
+        Ok(())
+    })?;
     Ok(Outcome::Ok)
 }
 
@@ -162,27 +166,36 @@ pub fn add(a: &AddArgs) -> anyhow::Result<Outcome> {
         project_io::save(&project, &a.project)?;
     }
     // Printed after saving, so that a closed output pipe cannot stop the save.
-    for d in &plan.added {
+    let report = || {
+        for d in &plan.added {
+            outln!(
+                "added {} as {:?}: {} characters, {}",
+                d.path.display(),
+                d.id,
+                d.chars,
+                d.how
+            );
+        }
+        for line in capped_lines(&plan.skipped_lines()) {
+            outln!("skipped {line}");
+        }
+        let failed: Vec<String> = plan.failed.iter().map(|(_, e)| e.to_string()).collect();
+        for line in capped_lines(&failed) {
+            eprintln!("error: {line}");
+        }
         outln!(
-            "added {} as {:?}: {} characters, {}",
-            d.path.display(),
-            d.id,
-            d.chars,
-            d.how
+            "{}; {} now has {} document(s)",
+            plan.summary(),
+            a.project.display(),
+            project.documents.len()
         );
+        Ok(())
+    };
+    if added > 0 {
+        super::report_after_save(&a.project, report)?;
+    } else {
+        report()?;
     }
-    for line in plan.skipped_lines() {
-        outln!("skipped {line}");
-    }
-    for (_, e) in &plan.failed {
-        eprintln!("error: {e}");
-    }
-    outln!(
-        "{}; {} now has {} document(s)",
-        plan.summary(),
-        a.project.display(),
-        project.documents.len()
-    );
     Ok(if plan.is_clean() {
         Outcome::Ok
     } else {
@@ -190,9 +203,11 @@ pub fn add(a: &AddArgs) -> anyhow::Result<Outcome> {
     })
 }
 
+/// Loads and checks a project: problems that stop loading, and the ones loading accepts
+/// ([`project_io::lint`]: spans that begin or end in whitespace). Exit 1 for either.
 pub fn validate(a: &ProjectArg) -> anyhow::Result<Outcome> {
-    match project_io::load(&a.project) {
-        Ok(p) => {
+    match project_io::load_and_lint(&a.project) {
+        Ok((p, found)) if found.is_empty() => {
             outln!(
                 "{}: ok ({} documents, {} spans, schema version {})",
                 a.project.display(),
@@ -202,12 +217,62 @@ pub fn validate(a: &ProjectArg) -> anyhow::Result<Outcome> {
             );
             Ok(Outcome::Ok)
         }
+        Ok((_, found)) => {
+            outln!(
+                "{}: {} problem(s):\n{}",
+                a.project.display(),
+                found.len(),
+                project_io::list_problems(&found)
+            );
+            outln!(
+                "`spantag fix {}` trims these spans (the old file is kept as .bak)",
+                a.project.display()
+            );
+            Ok(Outcome::Problems)
+        }
         Err(e @ (ProjectError::Invalid { .. } | ProjectError::Syntax { .. })) => {
             outln!("{e}");
             Ok(Outcome::Problems)
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Trims every span that begins or ends in whitespace, in one save (the old file stays as
+/// `.bak`), and reports each change. Exit 0 when it fixed something or found nothing to fix.
+pub fn fix(a: &ProjectArg) -> anyhow::Result<Outcome> {
+    let mut project = load(&a.project)?;
+    let plan = spantag_core::fix::plan_trim(&project);
+    if plan.is_empty() {
+        outln!(
+            "{}: nothing to fix (no span begins or ends in whitespace)",
+            a.project.display()
+        );
+        return Ok(Outcome::Ok);
+    }
+    let (trimmed, blank, duplicates) = plan.counts();
+    project
+        .apply_all(plan.edits)
+        .context("trimming the spans")?;
+    project_io::save(&project, &a.project)?;
+    // Printed after saving, so that a closed output pipe cannot stop the save.
+    for c in &plan.changes {
+        outln!("{c}");
+    }
+    outln!(
+        "{}: trimmed {trimmed} span(s), removed {blank} that were only whitespace and {duplicates} \
+         that became duplicates; the old file is {}",
+        a.project.display(),
+        backup_name(&a.project).display()
+    );
+    Ok(Outcome::Ok)
+}
+
+/// Where [`project_io::save`] keeps the previous version of `path`.
+fn backup_name(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".bak");
+    PathBuf::from(name)
 }
 
 pub fn stats(a: &StatsArgs) -> anyhow::Result<Outcome> {

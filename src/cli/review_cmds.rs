@@ -88,21 +88,24 @@ pub fn merge(a: &MergeArgs) -> anyhow::Result<Outcome> {
         Timestamp::now(),
     );
     project_io::save(&gold, &a.out)?;
-    outln!(
-        "merged {} ({}) with strategy {} into {}",
-        names.len(),
-        names.join(", "),
-        a.strategy.name(),
-        a.out.display()
-    );
-    outln!(
-        "{} documents ({} not in every project), {} spans accepted, {} pending in {} conflict-queue decisions",
-        summary.documents,
-        summary.partial_documents,
-        summary.accepted,
-        summary.pending,
-        summary.unresolved
-    );
+    super::report_after_save(&a.out, || {
+        outln!(
+            "merged {} ({}) with strategy {} into {}",
+            names.len(),
+            names.join(", "),
+            a.strategy.name(),
+            a.out.display()
+        );
+        outln!(
+            "{} documents ({} not in every project), {} spans accepted, {} pending in {} conflict-queue decisions",
+            summary.documents,
+            summary.partial_documents,
+            summary.accepted,
+            summary.pending,
+            summary.unresolved
+        );
+        Ok(())
+    })?;
     Ok(Outcome::Ok)
 }
 

@@ -91,7 +91,7 @@ fn add_takes_the_good_files_and_lists_the_bad_ones() {
     std::fs::write(d.join("doc.pdf"), "%PDF-1.4").unwrap();
     for (n, (file, expect)) in [
         ("empty.txt", "empty.txt: the file is empty"),
-        ("blank.md", "blank.md: the file is empty"),
+        ("blank.md", "blank.md: the file contains only whitespace"),
         ("photo.txt", "photo.txt: this looks like a binary file"),
         ("doc.pdf", "unsupported file type"),
         ("missing.txt", "missing.txt"),

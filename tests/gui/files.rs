@@ -244,3 +244,59 @@ fn sample_is_embedded_and_valid() {
     assert_eq!(p.documents.len(), 3);
     assert!(p.span_count() > 50);
 }
+
+/// Opens Save As (Ctrl+Shift+S) and answers the app's path prompt (no native dialog in tests).
+fn save_as(h: &mut Harness<'_, SpantagApp>, path: &Path) {
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::S);
+    crate::review::answer_prompt(h, &path.display().to_string());
+    h.run_steps(3);
+}
+
+#[test]
+fn save_as_onto_an_existing_file_asks_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let existing = dir.path().join("taken.ron");
+    std::fs::write(&existing, "someone else's file 🙂\n").unwrap();
+    let mut h = harness(SpantagApp::new_for_test(project(), "tester"));
+    save_as(&mut h, &existing);
+    h.get_by_label_contains("taken.ron already exists");
+    h.get_by_label("Cancel").click();
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("already exists").is_none());
+    assert_eq!(
+        std::fs::read_to_string(&existing).unwrap(),
+        "someone else's file 🙂\n",
+        "Cancel leaves the file untouched"
+    );
+    assert_eq!(h.state().path(), None);
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no .bak, no temporary file"
+    );
+
+    save_as(&mut h, &existing);
+    h.get_by_label("Replace").click();
+    h.run_steps(3);
+    let saved = spantag_core::project_io::load(&existing).unwrap();
+    assert_eq!(&saved, h.state().project());
+    assert_eq!(h.state().path(), Some(existing.as_path()));
+    assert!(!h.state().is_dirty());
+    // The replaced file is kept as the backup, as with every save.
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("taken.ron.bak")).unwrap(),
+        "someone else's file 🙂\n"
+    );
+
+    // Its own file, and a new file, are saved without a question.
+    save_as(&mut h, &existing);
+    assert!(h.query_by_label_contains("already exists").is_none());
+    let fresh = dir.path().join("fresh.ron");
+    save_as(&mut h, &fresh);
+    assert!(h.query_by_label_contains("already exists").is_none());
+    assert_eq!(h.state().path(), Some(fresh.as_path()));
+    assert_eq!(
+        &spantag_core::project_io::load(&fresh).unwrap(),
+        h.state().project()
+    );
+}

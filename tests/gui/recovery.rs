@@ -306,9 +306,9 @@ fn a_stale_lock_is_taken_over_and_its_leftovers_removed() {
         &work,
     )
     .unwrap();
-    let leftover = slot.join(format!(".recovery.ron.tmp{dead}"));
+    let leftover = slot.join(".recovery.ron.spantag-tmp");
     std::fs::write(&leftover, "(schema_version: 1, na").unwrap();
-    let beside = dir.path().join(format!(".alpha.ron.tmp{dead}"));
+    let beside = dir.path().join(".alpha.ron.spantag-tmp");
     std::fs::write(&beside, "(schema_version: 1, na").unwrap();
 
     let mut h = start(&state, &[&pa]);

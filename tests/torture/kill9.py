@@ -19,6 +19,7 @@ Usage: tests/torture/kill9.py [--bin target/release/spantag] [--kills 1000] [--w
 """
 
 import argparse
+import fcntl
 import glob
 import os
 import random
@@ -137,6 +138,19 @@ def temp_files(folder, project_name=None):
         if "tmp" in n:
             out.append(os.path.join(folder, n))
     return out
+
+
+def stale(path):
+    """Whether nobody holds the lock of the temporary file `path` (a save holds it while writing)."""
+    try:
+        with open(path, "rb") as f:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(f, fcntl.LOCK_UN)
+            return True
+    except BlockingIOError:
+        return False
+    except FileNotFoundError:
+        return False
 
 
 def slot_of(state, stem):
@@ -273,11 +287,10 @@ def worker(i, args, work, state, env, stats, stop):
                 slot = slot_of(state, stem)
                 if slot:
                     temps += temp_files(slot)
-                mine = str(p.pid)
-                stale = [t for t in temps if not t.endswith("tmp" + mine)]
-                if stale:
+                left = [t for t in temps if stale(t)]
+                if left:
                     with stats.lock:
-                        stats.leftover_temps += [f"w{i} run {n}: {t}" for t in stale]
+                        stats.leftover_temps += [f"w{i} run {n}: {t}" for t in left]
             if p.poll() is not None:
                 break
         if p.poll() is not None:

@@ -92,7 +92,7 @@ impl Project {
                     return Err(EditError::SpanIdTaken(span.id));
                 }
                 let id = span.id;
-                self.next_span_id = self.next_span_id.max(id.0 + 1);
+                self.next_span_id = self.next_span_id.max(id.0.saturating_add(1));
                 self.doc_mut(&doc)?.insert_sorted(span);
                 Ok(Edit::RemoveSpan { doc, span: id })
             }
@@ -189,7 +189,7 @@ impl Project {
                     check_span_text(&document, s)?;
                 }
                 let max_id = document.spans.iter().map(|s| s.id.0).max().unwrap_or(0);
-                self.next_span_id = self.next_span_id.max(max_id + 1);
+                self.next_span_id = self.next_span_id.max(max_id.saturating_add(1));
                 let id = document.id.clone();
                 let index = index.min(self.documents.len());
                 self.documents.insert(index, *document);
@@ -213,7 +213,7 @@ impl Project {
                     .flat_map(|d| d.spans.iter().map(|s| s.id.0))
                     .max()
                     .unwrap_or(0);
-                self.next_span_id = self.next_span_id.max(max_id + 1);
+                self.next_span_id = self.next_span_id.max(max_id.saturating_add(1));
                 let old = std::mem::replace(&mut self.documents, documents);
                 Ok(Edit::ReplaceDocuments { documents: old })
             }
@@ -357,6 +357,9 @@ fn check_span(d: &Document, span: &Span) -> Result<(), EditError> {
 }
 
 fn check_span_text(d: &Document, span: &Span) -> Result<(), EditError> {
+    if span.id.0 > crate::model::MAX_SPAN_ID {
+        return Err(EditError::SpanIdTooLarge(span.id));
+    }
     let actual = d.covered(span.start, span.end)?;
     if actual != span.text {
         return Err(EditError::TextMismatch {

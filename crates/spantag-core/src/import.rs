@@ -21,6 +21,8 @@ pub enum ImportError {
     Read(#[from] ReadError),
     #[error("{path}: the file is empty")]
     Empty { path: PathBuf },
+    #[error("{path}: the file contains only whitespace")]
+    OnlyWhitespace { path: PathBuf },
     #[error("{path}: this looks like a binary file, not text ({why})")]
     Binary { path: PathBuf, why: String },
     #[error("{path}: unsupported file type {ext:?} (articles are .txt or .md)")]
@@ -193,8 +195,14 @@ pub fn decode_named(bytes: &[u8], path: &Path) -> Result<DecodedText, ImportErro
         path: path.to_owned(),
         why,
     })?;
-    if decoded.text.trim().is_empty() {
+    if decoded.text.is_empty() {
+        // Only a byte-order mark.
         return Err(ImportError::Empty {
+            path: path.to_owned(),
+        });
+    }
+    if decoded.text.trim().is_empty() {
+        return Err(ImportError::OnlyWhitespace {
             path: path.to_owned(),
         });
     }

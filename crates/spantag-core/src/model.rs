@@ -22,7 +22,12 @@ pub fn is_band_label(name: &str) -> bool {
 }
 
 /// A whole annotation project: what one `.ron` file holds.
+///
+/// The project file's structs refuse fields they do not know (`deny_unknown_fields`): a field
+/// from a newer spantag comes with a newer `schema_version` and is refused as such, so an unknown
+/// field in a current file is a typo or damage, and saving would drop it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Project {
     /// Version of the file format; see [`SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -43,6 +48,7 @@ pub struct Project {
 
 /// A span label: name, display colour and the key that applies it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Label {
     pub name: String,
     pub color: Color,
@@ -56,6 +62,7 @@ pub struct Color(pub [u8; 3]);
 
 /// One article.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Document {
     /// Stable identifier, unique within the project (derived from the file name on import).
     pub id: String,
@@ -77,6 +84,7 @@ pub struct Document {
 
 /// Provenance of a document's text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Source {
     /// The path the text was imported from, as given.
     #[serde(default)]
@@ -104,7 +112,12 @@ pub enum LineEndings {
     Mixed,
 }
 
-/// A stable span identifier, unique within a project.
+/// The largest span id: 2^53 − 1, the largest integer that JSON consumers (JavaScript's
+/// `Number`, readers that parse numbers as doubles) read exactly. A project's `next_span_id` is
+/// at most one more, 2^53; loading refuses larger values and no edit or import allocates past it.
+pub const MAX_SPAN_ID: u64 = (1 << 53) - 1;
+
+/// A stable span identifier, unique within a project (at most [`MAX_SPAN_ID`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct SpanId(pub u64);
@@ -117,6 +130,7 @@ impl fmt::Display for SpanId {
 
 /// A labelled range of a document's text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Span {
     pub id: SpanId,
     /// First code point.
@@ -198,6 +212,7 @@ impl Status {
 
 /// Who reviewed a span, when, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Review {
     pub reviewer: String,
     pub time: Timestamp,
@@ -272,7 +287,7 @@ impl Project {
             .ok_or_else(|| EditError::NoDocument(doc.to_owned()))?;
         let text = d.covered(start, end)?;
         Ok(Span {
-            id: SpanId(self.next_span_id.max(1)),
+            id: self.fresh_span_id()?,
             start,
             end,
             label: label.to_owned(),
@@ -284,6 +299,16 @@ impl Project {
             note: None,
             proposed_by: Vec::new(),
         })
+    }
+
+    /// The id the next new span gets: `next_span_id` (at least 1), or [`EditError::NoSpanIdLeft`]
+    /// when it would be over [`MAX_SPAN_ID`].
+    pub fn fresh_span_id(&self) -> Result<SpanId, EditError> {
+        let id = self.next_span_id.max(1);
+        if id > MAX_SPAN_ID {
+            return Err(EditError::NoSpanIdLeft);
+        }
+        Ok(SpanId(id))
     }
 
     /// Total number of spans.
@@ -317,7 +342,7 @@ impl Project {
             .flat_map(|d| d.spans.iter().map(|s| s.id.0))
             .max()
             .unwrap_or(0);
-        self.next_span_id.max(max_id + 1)
+        self.next_span_id.max(max_id.saturating_add(1))
     }
 
     /// Brings the derived bookkeeping up to date (the annotator list and the span id counter, as
@@ -581,6 +606,12 @@ pub enum EditError {
     NoSpan { doc: String, span: SpanId },
     #[error("span id {0} is already used")]
     SpanIdTaken(SpanId),
+    #[error("span id {0} is over the largest span id, {MAX_SPAN_ID} (2^53 - 1)")]
+    SpanIdTooLarge(SpanId),
+    #[error(
+        "no span id is left in this project: every id up to {MAX_SPAN_ID} (2^53 - 1) has been given out"
+    )]
+    NoSpanIdLeft,
     #[error("unknown label {0:?}")]
     UnknownLabel(String),
     #[error("a {label} span over {start}..{end} already exists")]

@@ -195,7 +195,7 @@ fn is_blank(g: &str) -> bool {
 }
 
 /// Bytes `a..b` of `text` (grapheme boundaries) without whitespace clusters at either end.
-fn trim_bytes(text: &str, a: usize, b: usize) -> Option<Range<usize>> {
+pub(crate) fn trim_bytes(text: &str, a: usize, b: usize) -> Option<Range<usize>> {
     let s = text.get(a..b)?;
     let (first, _) = s.grapheme_indices(true).find(|(_, g)| !is_blank(g))?;
     let (last, g) = s.grapheme_indices(true).rev().find(|(_, g)| !is_blank(g))?;

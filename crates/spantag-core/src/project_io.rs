@@ -3,17 +3,26 @@
 //! A project file is the [`Project`] struct written as pretty RON: fields in declaration order,
 //! spans sorted, one span per line, and article text kept readable with real line breaks (raw
 //! strings, no escaping). Two saves of the same project are byte-identical.
+//!
+//! Loading is strict, so that saving never drops anything: a field this build does not know, text
+//! after the project's closing `)`, or an id beyond [`MAX_SPAN_ID`] is a problem with its line. It
+//! is also forgiving where that loses nothing: a UTF-8 byte-order mark is skipped, and a file
+//! whose every line ends in CRLF (git's `core.autocrlf`, a Windows editor) is read as if its line
+//! breaks were LF; spantag writes LF only and stores article text with LF, so the conversion only
+//! undoes what that tool did, and each document's content hash confirms its text.
 
-use crate::model::{Document, Label, Project, SCHEMA_VERSION, SpanId, content_hash};
+use crate::formats::{TempFile, remove_if_there, sync_dir, temp_path};
+use crate::listing::capped_lines;
+use crate::model::{Document, Label, MAX_SPAN_ID, Project, SCHEMA_VERSION, SpanId, content_hash};
 use crate::read::ReadError;
 #[cfg(unix)]
 use crate::read::{open_regular, read_rest};
 use rayon::prelude::*;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -27,6 +36,19 @@ pub struct Problem {
     /// The line of the file, where it could be found.
     pub line: Option<usize>,
     pub message: String,
+    /// Where to find the line of a problem that concerns no document.
+    anchor: Anchor,
+}
+
+/// What a problem that concerns no document or span is about, to find its line.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+enum Anchor {
+    #[default]
+    None,
+    /// A top-level field of the project, e.g. `next_span_id`.
+    Field(&'static str),
+    /// The `nth` (from 0) label definition named `name`.
+    Label { name: String, nth: usize },
 }
 
 impl fmt::Display for Problem {
@@ -57,12 +79,14 @@ pub enum ProjectError {
     /// The file could not be read, is not a regular file, or is over [`MAX_PROJECT_BYTES`].
     #[error(transparent)]
     Read(#[from] ReadError),
-    #[error("{path}:{line}:{col}: syntax error: {message}")]
+    #[error("{path}:{line}:{col}: syntax error: {message}{}", hint_text(hint))]
     Syntax {
         path: PathBuf,
         line: usize,
         col: usize,
         message: String,
+        /// What probably happened to the file (CRLF line endings, a git conflict), if it shows.
+        hint: Option<String>,
     },
     #[error(
         "{path}: written by a newer spantag (schema version {found}; this build reads up to {supported}). \
@@ -70,21 +94,42 @@ pub enum ProjectError {
     )]
     FutureVersion {
         path: PathBuf,
-        found: u32,
+        /// The version number as the file writes it (it may be too large for any integer type).
+        found: String,
         supported: u32,
     },
-    #[error("{path}: {} problem(s):\n{}", problems.len(), list(problems))]
+    #[error("{path}: {} problem(s):\n{}{}", problems.len(), list(problems), hint_text(hint))]
     Invalid {
         path: PathBuf,
         problems: Vec<Problem>,
+        /// What probably happened to the file (CRLF line endings, a git conflict), if it shows.
+        hint: Option<String>,
     },
     #[error("could not write the project: {0}")]
     Serialize(String),
+    /// The file to write has no write permission for its owner: saving would undo that choice.
+    #[error("{path} is read-only; make it writable to save, or Save As")]
+    ReadOnly { path: PathBuf },
+    /// The path to write is a folder, FIFO, socket or device: only regular files are replaced.
+    #[error("{path}: this is {kind}; a project is only written over a regular file")]
+    NotAFile { path: PathBuf, kind: &'static str },
 }
 
 fn list(problems: &[Problem]) -> String {
-    problems
-        .iter()
+    list_problems(problems)
+}
+
+fn hint_text(hint: &Option<String>) -> String {
+    hint.as_ref()
+        .map(|h| format!("\nhint: {h}"))
+        .unwrap_or_default()
+}
+
+/// Problems as an indented list (`  - line 12: ...`), one per line: the first
+/// [`crate::listing::MAX_LISTED`] and then how many more there are.
+pub fn list_problems(problems: &[Problem]) -> String {
+    capped_lines(problems)
+        .into_iter()
         .map(|p| format!("  - {p}"))
         .collect::<Vec<_>>()
         .join("\n")
@@ -132,56 +177,166 @@ pub fn to_ron_string(project: &Project) -> Result<String, ProjectError> {
     Ok(s)
 }
 
-/// Saves atomically: writes `PATH.tmp`, flushes it to disk, keeps the old file as `PATH.bak`, then
-/// renames the new file into place. A crash at any point leaves either the old or the new file.
-/// The project itself is not changed (see [`to_ron_string`] for what is derived on the way).
+/// Saves atomically (see [`write_atomic`]): a crash at any point leaves either the old or the new
+/// file, and the old one is kept as `NAME.bak`. The project itself is not changed (see
+/// [`to_ron_string`] for what is derived on the way).
 pub fn save(project: &Project, path: &Path) -> Result<(), ProjectError> {
     let text = to_ron_string(project)?;
     write_atomic(path, text.as_bytes())
 }
 
-/// Writes `bytes` to `path` atomically, keeping the previous version as `path.bak`.
+/// Writes `bytes` to `path` atomically, keeping the previous version as `NAME.bak` beside it.
+/// Used for project files, settings and recovery files.
+///
+/// - The new content goes to `.NAME.spantag-tmp` beside the file (the name exports use too,
+///   [`crate::formats::temp_path`]), is flushed to the disk and renamed over the file. The name
+///   is fixed, so a temporary file left by a save that was killed is replaced by the next save;
+///   a save that fails removes its own. Two processes saving the same file at once take turns.
+/// - A symbolic link is saved through: its final target is written (the temporary file beside
+///   the target, renamed over it) and the link stays a link. `NAME.bak` sits beside the target.
+/// - The previous file becomes `NAME.bak` by a hard link, or where the file system has none, by
+///   a copy written to `.NAME.bak.spantag-tmp` and renamed. A `NAME.bak` that is a link is
+///   replaced, never written through.
+/// - The new file (and a copied `.bak`) keeps the old file's permission bits, and its owner and
+///   group where the process may set them: only the superuser may give a file to another user,
+///   so a permission error while restoring the owner is ignored (the file then belongs to the
+///   user who saved it, keeping the group where that user may); any other error fails the save.
+///   A new file gets the usual mode (0666 less the umask).
+/// - A file its owner may not write (no owner write bit) is refused with
+///   [`ProjectError::ReadOnly`] and left untouched, as is anything that is not a regular file
+///   ([`ProjectError::NotAFile`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProjectError> {
-    let io = |error| ProjectError::Io {
+    let target = final_target(path).map_err(|error| ProjectError::Io {
         path: path.to_owned(),
         error,
+    })?;
+    let io = |error| ProjectError::Io {
+        path: target.clone(),
+        error,
     };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
+    let old = match fs::symlink_metadata(&target) {
+        Ok(meta) => Some(meta),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io(e)),
     };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "project.ron".into());
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        if path.exists() {
-            // Keep the old version as NAME.bak: a hard link is instant and never leaves `path`
-            // missing; where links are not supported, copy.
-            let bak = dir.join(format!("{name}.bak"));
-            let bak_tmp = dir.join(format!(".{name}.bak.tmp{}", std::process::id()));
-            let _ = fs::remove_file(&bak_tmp);
-            if fs::hard_link(path, &bak_tmp).is_ok() {
-                fs::rename(&bak_tmp, &bak)?;
-            } else {
-                fs::copy(path, &bak)?;
+    if let Some(meta) = &old {
+        if let Some(kind) = crate::read::not_regular(meta) {
+            return Err(ProjectError::NotAFile { path: target, kind });
+        }
+        if is_read_only(meta) {
+            return Err(ProjectError::ReadOnly { path: target });
+        }
+    }
+    let mut tmp = TempFile::create(&temp_path(&target), old.is_some()).map_err(io)?;
+    if let Some(meta) = &old {
+        keep_owner_and_mode(tmp.file(), meta).map_err(io)?;
+    }
+    tmp.write_all(bytes).and_then(|()| tmp.sync()).map_err(io)?;
+    // The backup is made while the temporary file's lock is held: one save at a time.
+    if let Some(meta) = &old {
+        keep_backup(&target, meta)?;
+    }
+    tmp.persist(&target).map_err(io)?;
+    sync_dir(target.parent().unwrap_or(Path::new(".")));
+    Ok(())
+}
+
+/// Where `path` leads: itself, or the final target of the chain of symbolic links it is (which
+/// need not exist yet). A relative link is read from its own folder.
+fn final_target(path: &Path) -> std::io::Result<PathBuf> {
+    let mut p = path.to_owned();
+    // Linux gives up after 40 links too (ELOOP).
+    for _ in 0..40 {
+        match fs::symlink_metadata(&p) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let link = fs::read_link(&p)?;
+                p = match p.parent() {
+                    Some(dir) => dir.join(link),
+                    None => link,
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(std::io::Error::other(
+        "too many levels of symbolic links (a loop?)",
+    ))
+}
+
+/// Whether the file's owner has taken away its own write permission.
+fn is_read_only(meta: &fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.permissions().mode() & 0o200 == 0
+    }
+    #[cfg(not(unix))]
+    {
+        meta.permissions().readonly()
+    }
+}
+
+/// Gives `file` the owner, group and permission bits of `old` (see [`write_atomic`]: a permission
+/// error while setting the owner is ignored; the group is then kept where the user may set it).
+fn keep_owner_and_mode(file: &fs::File, old: &fs::Metadata) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::io::ErrorKind::PermissionDenied;
+        use std::os::unix::fs::{MetadataExt, PermissionsExt, fchown};
+        let now = file.metadata()?;
+        if (now.uid(), now.gid()) != (old.uid(), old.gid()) {
+            match fchown(file, Some(old.uid()), Some(old.gid())) {
+                Err(e) if e.kind() == PermissionDenied => {
+                    match fchown(file, None, Some(old.gid())) {
+                        Err(e) if e.kind() == PermissionDenied => {}
+                        other => other?,
+                    }
+                }
+                other => other?,
             }
         }
-        fs::rename(&tmp, path)?;
-        if let Ok(d) = fs::File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+        // After the owner: changing the owner clears the set-user-id and set-group-id bits.
+        file.set_permissions(fs::Permissions::from_mode(old.mode() & 0o7777))
     }
-    result.map_err(io)
+    #[cfg(not(unix))]
+    {
+        let _ = (file, old);
+        Ok(())
+    }
+}
+
+/// Keeps the file at `target` (described by `old`) as `NAME.bak` beside it.
+fn keep_backup(target: &Path, old: &fs::Metadata) -> Result<(), ProjectError> {
+    keep_backup_by(target, old, true)
+}
+
+/// [`keep_backup`]; `link`: try a hard link first (tests pass `false` to reach the copy).
+fn keep_backup_by(target: &Path, old: &fs::Metadata, link: bool) -> Result<(), ProjectError> {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let bak = target.with_file_name(format!("{name}.bak"));
+    let bak_tmp = temp_path(&bak);
+    let io = |error| ProjectError::Io {
+        path: bak.clone(),
+        error,
+    };
+    remove_if_there(&bak_tmp).map_err(io)?;
+    // A hard link is instant and never leaves the project missing.
+    if link && fs::hard_link(target, &bak_tmp).is_ok() {
+        return fs::rename(&bak_tmp, &bak).map_err(|e| {
+            let _ = fs::remove_file(&bak_tmp);
+            io(e)
+        });
+    }
+    // No hard links here: copy, with the old file's owner and mode.
+    let mut copy = TempFile::create(&bak_tmp, true).map_err(io)?;
+    keep_owner_and_mode(copy.file(), old).map_err(io)?;
+    let mut from = fs::File::open(target).map_err(io)?;
+    copy.copy_from(&mut from).map_err(io)?;
+    copy.sync().map_err(io)?;
+    copy.persist(&bak).map_err(io)
 }
 
 /// Largest project file [`load`] reads: 4 GiB.
@@ -242,32 +397,159 @@ pub fn from_ron_str(text: &str, path: &Path) -> Result<Project, ProjectError> {
     from_ron_bytes(text.as_bytes(), path)
 }
 
-/// Parses and validates project file bytes (which must be UTF-8); `path` is only used in
-/// messages.
+/// Parses and validates project file bytes (which must be UTF-8, a byte-order mark allowed);
+/// `path` is only used in messages.
 pub fn from_ron_bytes(bytes: &[u8], path: &Path) -> Result<Project, ProjectError> {
+    let bytes = without_bom(bytes);
     if let Some(found) = probe_version(bytes)
-        && found > SCHEMA_VERSION
+        && is_future(found)
     {
         return Err(ProjectError::FutureVersion {
             path: path.to_owned(),
-            found,
+            found: found.to_owned(),
             supported: SCHEMA_VERSION,
         });
     }
+    let bytes = crlf_to_lf(bytes);
+    parse_and_validate(&bytes, path).map_err(|e| with_hint(e, &bytes))
+}
+
+/// Loads a project like [`load`], and also lists what `spantag validate` reports but loading
+/// accepts ([`lint`]: spans that begin or end in whitespace), with their lines.
+pub fn load_and_lint(path: &Path) -> Result<(Project, Vec<Problem>), ProjectError> {
+    let bytes = read_file(path, MAX_PROJECT_BYTES)?;
+    let project = from_ron_bytes(&bytes, path)?;
+    let mut found = lint(&project);
+    if !found.is_empty()
+        && let Ok(text) = std::str::from_utf8(without_bom(&bytes))
+    {
+        locate(&mut found, text);
+    }
+    Ok((project, found))
+}
+
+/// What a project may hold and still load, but should not: spans that begin or end in
+/// whitespace (projects like that exist; the app opens them, and `spantag fix` trims them; see
+/// [`crate::fix`]). `spantag validate` reports these.
+pub fn lint(project: &Project) -> Vec<Problem> {
+    crate::fix::whitespace_edged(project)
+        .into_iter()
+        .map(|e| problem(Some(&e.doc), Some(e.span), e.to_string()))
+        .collect()
+}
+
+/// The UTF-8 byte-order mark some Windows editors put first.
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// `bytes` without a leading UTF-8 byte-order mark.
+fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(BOM).unwrap_or(bytes)
+}
+
+/// A file whose every line ends in CRLF, with LF line breaks instead; any other file as it is.
+///
+/// spantag writes LF only (article text is stored with LF; the original line endings are in
+/// `Source.line_endings`), so in an all-CRLF file every CR before an LF was put there by a tool
+/// (git's `core.autocrlf`, an editor) and removing it gives back the file spantag wrote. A CR that
+/// is part of the content stays: `\r\r\n` becomes `\r\n`. A file with both kinds of line break
+/// is left alone (and gets a hint if it does not load).
+fn crlf_to_lf(bytes: &[u8]) -> Cow<'_, [u8]> {
+    let Some(first) = memchr::memchr(b'\n', bytes) else {
+        return Cow::Borrowed(bytes);
+    };
+    if first == 0 || bytes[first - 1] != b'\r' {
+        return Cow::Borrowed(bytes);
+    }
+    let lf = memchr::memchr_iter(b'\n', bytes).count();
+    let crlf = memchr::memmem::find_iter(bytes, b"\r\n").count();
+    if crlf != lf {
+        return Cow::Borrowed(bytes);
+    }
+    let mut out = Vec::with_capacity(bytes.len() - crlf);
+    let mut from = 0;
+    for at in memchr::memmem::find_iter(bytes, b"\r\n") {
+        out.extend_from_slice(&bytes[from..at]);
+        from = at + 1;
+    }
+    out.extend_from_slice(&bytes[from..]);
+    Cow::Owned(out)
+}
+
+/// Adds to a syntax error or a list of problems what probably happened to the file, where that
+/// shows: a git conflict left in it, or line endings converted to CRLF on some lines only.
+fn with_hint(e: ProjectError, bytes: &[u8]) -> ProjectError {
+    let line_of = |at: usize| bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+    let marker = [b"<<<<<<<".as_slice(), b">>>>>>>"]
+        .iter()
+        .filter_map(|m| {
+            if bytes.starts_with(m) {
+                return Some(0);
+            }
+            find_bytes(bytes, &[b"\n", *m].concat(), 0).map(|at| at + 1)
+        })
+        .min();
+    let hint = if let Some(at) = marker {
+        Some(format!(
+            "line {} is a git conflict marker: finish the merge in this file first (keep one \
+             side, or `git checkout --ours`/`--theirs` it), then load it again",
+            line_of(at)
+        ))
+    } else if let Some(at) = find_bytes(bytes, b"\r\n", 0) {
+        let crlf = memchr::memmem::find_iter(bytes, b"\r\n").count();
+        let lf = memchr::memchr_iter(b'\n', bytes).count();
+        Some(format!(
+            "{crlf} of the file's {lf} lines end in CRLF (Windows line endings), the first line \
+             {}; spantag writes LF only. If git (core.autocrlf) or an editor converted them, \
+             convert them back (`dos2unix FILE`, or `git config core.autocrlf input` and check \
+             the file out again)",
+            line_of(at)
+        ))
+    } else {
+        None
+    };
+    match e {
+        ProjectError::Syntax {
+            path,
+            line,
+            col,
+            message,
+            hint: None,
+        } => ProjectError::Syntax {
+            path,
+            line,
+            col,
+            message,
+            hint,
+        },
+        ProjectError::Invalid {
+            path,
+            problems,
+            hint: None,
+        } => ProjectError::Invalid {
+            path,
+            problems,
+            hint,
+        },
+        e => e,
+    }
+}
+
+/// Parses and validates (the file as [`from_ron_bytes`] has prepared it).
+fn parse_and_validate(bytes: &[u8], path: &Path) -> Result<Project, ProjectError> {
     let (mut project, per_doc) = match parse_parallel(bytes) {
         Some((p, per_doc)) => (p, Some(per_doc)),
         None => {
             let text = utf8(bytes, path)?;
             let p = ron::Options::default()
                 .from_str::<Project>(text)
-                .map_err(|e| parse_error(e, path))?;
+                .map_err(|e| parse_error(e, path, text))?;
             (p, None)
         }
     };
     if project.schema_version > SCHEMA_VERSION {
         return Err(ProjectError::FutureVersion {
             path: path.to_owned(),
-            found: project.schema_version,
+            found: project.schema_version.to_string(),
             supported: SCHEMA_VERSION,
         });
     }
@@ -284,6 +566,7 @@ pub fn from_ron_bytes(bytes: &[u8], path: &Path) -> Result<Project, ProjectError
         return Err(ProjectError::Invalid {
             path: path.to_owned(),
             problems,
+            hint: None,
         });
     }
     project.normalize();
@@ -291,25 +574,72 @@ pub fn from_ron_bytes(bytes: &[u8], path: &Path) -> Result<Project, ProjectError
 }
 
 /// A RON error as a project error: a value its type refuses (an impossible timestamp, a malformed
-/// colour) is a problem on its line; anything else is a syntax error.
-fn parse_error(e: ron::error::SpannedError, path: &Path) -> ProjectError {
+/// colour) or a field this build does not know is a problem on its line; anything else is a
+/// syntax error.
+fn parse_error(e: ron::error::SpannedError, path: &Path, text: &str) -> ProjectError {
+    let (mut line, mut col) = (e.span.start.line, e.span.start.col);
+    if e.code == ron::Error::TrailingCharacters {
+        // RON reports the end of the project; point at the text that follows it.
+        (line, col) = next_text_after(text, line, col).unwrap_or((line, col));
+    }
+    let invalid = |message: String| ProjectError::Invalid {
+        path: path.to_owned(),
+        problems: vec![Problem {
+            line: Some(line),
+            ..problem(None, None, message)
+        }],
+        hint: None,
+    };
     match e.code {
-        ron::Error::Message(message) => ProjectError::Invalid {
-            path: path.to_owned(),
-            problems: vec![Problem {
-                doc: None,
-                span: None,
-                line: Some(e.span.start.line),
-                message,
-            }],
-        },
+        ron::Error::Message(message) => invalid(message),
+        ron::Error::NoSuchStructField {
+            expected,
+            found,
+            outer,
+        } => {
+            let place = outer.map(|o| format!(" in {o}")).unwrap_or_default();
+            let known = expected
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            invalid(format!(
+                "unknown field `{found}`{place} (known: {known}); saving would drop it (is it \
+                 misspelt? a newer spantag's fields come with a newer schema_version)"
+            ))
+        }
         code => ProjectError::Syntax {
             path: path.to_owned(),
-            line: e.span.start.line,
-            col: e.span.start.col,
-            message: code.to_string(),
+            line,
+            col,
+            message: match code {
+                ron::Error::TrailingCharacters => "text after the end of the project (its \
+                    closing `)`); saving would drop it"
+                    .to_owned(),
+                code => code.to_string(),
+            },
+            hint: None,
         },
     }
+}
+
+/// The line and column (from 1, in characters) of the first character that is not whitespace at
+/// or after `line`:`col`.
+fn next_text_after(text: &str, line: usize, col: usize) -> Option<(usize, usize)> {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        memchr::memchr_iter(b'\n', text.as_bytes()).nth(line - 2)? + 1
+    };
+    let from = line_start
+        + text[line_start..]
+            .char_indices()
+            .nth(col.saturating_sub(1))
+            .map_or(text.len() - line_start, |(i, _)| i);
+    let at = from + text[from..].find(|c: char| !c.is_whitespace())?;
+    let line = line + text[from..at].matches('\n').count();
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    Some((line, text[start..at].chars().count() + 1))
 }
 
 /// The file as text, or a syntax error at the first byte that is not UTF-8.
@@ -330,6 +660,7 @@ fn utf8<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a str, ProjectError> {
             line,
             col,
             message: "the file is not valid UTF-8 text".to_owned(),
+            hint: None,
         }
     })
 }
@@ -355,6 +686,14 @@ fn parse_parallel(bytes: &[u8]) -> Option<(Project, Vec<Vec<Problem>>)> {
     let body_start = at + LIST.len() - 1; // keep the newline: every document starts at "\n    (\n"
     let tail_from = bytes.len().saturating_sub(64);
     let body_end = find_bytes(bytes, END, tail_from)?;
+    // Only whitespace may follow the closing `)`. Anything else (a git conflict marker, a second
+    // project) is left to the whole-file parse, which reports it with its line.
+    if !bytes[body_end + END.len()..]
+        .iter()
+        .all(u8::is_ascii_whitespace)
+    {
+        return None;
+    }
     let body = bytes.get(body_start..=body_end)?;
     let header = format!(
         "{}\n  documents: [],\n)",
@@ -419,7 +758,9 @@ fn migrate(project: &mut Project) {
 
 /// Reads `schema_version: N` from the start of a file without parsing the rest, so that a file
 /// from a newer spantag is refused with a clear message even if its fields are unknown here.
-fn probe_version(bytes: &[u8]) -> Option<u32> {
+/// Returns the digits as written, however many: every version above this build's is refused the
+/// same way, also one too large for any integer type.
+fn probe_version(bytes: &[u8]) -> Option<&str> {
     let head = &bytes[..bytes.len().min(4096)];
     let head = match std::str::from_utf8(head) {
         Ok(s) => s,
@@ -428,8 +769,20 @@ fn probe_version(bytes: &[u8]) -> Option<u32> {
     let at = head.find("schema_version")?;
     let rest = head[at + "schema_version".len()..].trim_start();
     let rest = rest.strip_prefix(':')?.trim_start();
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
+    let len = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    Some(&rest[..len]).filter(|d| !d.is_empty())
+}
+
+/// Whether a version number (ASCII digits) is newer than [`SCHEMA_VERSION`].
+fn is_future(digits: &str) -> bool {
+    let d = digits.trim_start_matches('0');
+    match d.parse::<u64>() {
+        Ok(v) => v > u64::from(SCHEMA_VERSION),
+        // Too many digits for a u64 (the empty string, all zeros, is version 0).
+        Err(_) => !d.is_empty(),
+    }
 }
 
 /// Checks everything the type system cannot: ranges, covered text, labels, unique ids.
@@ -453,6 +806,15 @@ fn problem(doc: Option<&str>, span: Option<SpanId>, message: String) -> Problem 
         span,
         line: None,
         message,
+        anchor: Anchor::None,
+    }
+}
+
+/// A problem about the project as a whole, found on the line of `anchor`.
+fn problem_at(anchor: Anchor, message: String) -> Problem {
+    Problem {
+        anchor,
+        ..problem(None, None, message)
     }
 }
 
@@ -460,29 +822,43 @@ fn problem(doc: Option<&str>, span: Option<SpanId>, message: String) -> Problem 
 /// already found in each document.
 fn validate_project(project: &Project, per_doc: Vec<Vec<Problem>>) -> Vec<Problem> {
     let mut problems = Vec::new();
-    let mut label_names = HashSet::new();
+    if project.next_span_id > MAX_SPAN_ID + 1 {
+        problems.push(problem_at(
+            Anchor::Field("next_span_id"),
+            format!(
+                "next_span_id {} is over the largest allowed, {} (2^53: span ids must stay \
+                 exact for JSON readers)",
+                project.next_span_id,
+                MAX_SPAN_ID + 1
+            ),
+        ));
+    }
+    let mut label_names: HashMap<&str, usize> = HashMap::new();
     let mut hotkeys = HashMap::new();
     for l in &project.labels {
-        if !label_names.insert(l.name.as_str()) {
-            problems.push(problem(
-                None,
-                None,
+        let seen = label_names.entry(l.name.as_str()).or_default();
+        let anchor = Anchor::Label {
+            name: l.name.clone(),
+            nth: *seen,
+        };
+        *seen += 1;
+        if *seen == 2 {
+            problems.push(problem_at(
+                anchor.clone(),
                 format!("label {:?} is defined twice", l.name),
             ));
         }
         if l.name.is_empty() || l.name.chars().any(char::is_whitespace) {
-            problems.push(problem(
-                None,
-                None,
+            problems.push(problem_at(
+                anchor.clone(),
                 format!("label name {:?} is empty or has whitespace", l.name),
             ));
         }
         if let Some(k) = l.hotkey
             && let Some(other) = hotkeys.insert(k, l.name.as_str())
         {
-            problems.push(problem(
-                None,
-                None,
+            problems.push(problem_at(
+                anchor,
                 format!("hotkey {k:?} is used by both {other:?} and {:?}", l.name),
             ));
         }
@@ -535,6 +911,15 @@ fn validate_document(d: &Document, labels: &HashSet<String>) -> Vec<Problem> {
     }
     for s in &d.spans {
         let span = Some(s.id);
+        if s.id.0 > MAX_SPAN_ID {
+            push(
+                span,
+                format!(
+                    "span id {} is over the largest allowed, {MAX_SPAN_ID} (2^53 - 1)",
+                    s.id
+                ),
+            );
+        }
         if !labels.contains(&s.label) {
             push(span, format!("unknown label {:?}", s.label));
         }
@@ -576,16 +961,81 @@ fn validate_document(d: &Document, labels: &HashSet<String>) -> Vec<Problem> {
     problems
 }
 
-/// Fills in the file line of each problem where the file makes it easy to find.
+/// Fills in the file line of each problem where the file makes it easy to find, in one pass over
+/// the lines: a span's line (`(id: 7, start: ...`) within its document, a document's `id:` line,
+/// a label's `name:` line, a top-level field's line.
 fn locate(problems: &mut [Problem], text: &str) {
-    for p in problems.iter_mut() {
-        let needle = match (&p.span, &p.doc) {
-            (Some(id), _) => format!("(id: {id}, start:"),
-            (None, Some(doc)) => format!("id: {doc:?},"),
-            _ => continue,
-        };
-        if let Some(at) = text.find(&needle) {
-            p.line = Some(text[..at].matches('\n').count() + 1);
+    let mut spans: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut docs: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut fields: HashMap<&'static str, Vec<usize>> = HashMap::new();
+    let mut labels: HashMap<(String, usize), Vec<usize>> = HashMap::new();
+    for (i, p) in problems.iter().enumerate() {
+        if p.line.is_some() {
+            continue;
+        }
+        match (&p.span, &p.doc, &p.anchor) {
+            (Some(id), _, _) => spans.entry(id.0).or_default().push(i),
+            (None, Some(doc), _) => docs.entry(doc.clone()).or_default().push(i),
+            (None, None, Anchor::Field(f)) => fields.entry(f).or_default().push(i),
+            (None, None, Anchor::Label { name, nth }) => {
+                labels.entry((name.clone(), *nth)).or_default().push(i);
+            }
+            (None, None, Anchor::None) => {}
+        }
+    }
+    if spans.is_empty() && docs.is_empty() && fields.is_empty() && labels.is_empty() {
+        return;
+    }
+    let mut set = |is: Option<&Vec<usize>>, doc: Option<&str>, line: usize| {
+        for &i in is.into_iter().flatten() {
+            let p = &mut problems[i];
+            if p.line.is_none() && (p.span.is_none() || p.doc.as_deref() == doc) {
+                p.line = Some(line);
+            }
+        }
+    };
+    // A string value as the line writes it: alone (`name: "actor",`) or first of several.
+    let string = |value: &str| -> Option<String> {
+        ron::from_str::<String>(value.trim_end().trim_end_matches(','))
+            .ok()
+            .or_else(|| ron::from_str::<String>(value.split(',').next()?).ok())
+    };
+    let mut doc: Option<String> = None;
+    let (mut in_labels, mut in_documents) = (false, false);
+    let mut label_seen: HashMap<String, usize> = HashMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        if in_documents {
+            if let Some(rest) = t.strip_prefix("(id: ") {
+                let len = rest
+                    .find(|c: char| !c.is_ascii_digit())
+                    .unwrap_or(rest.len());
+                if let Ok(id) = rest[..len].parse::<u64>() {
+                    set(spans.get(&id), doc.as_deref(), n + 1);
+                }
+            } else if let Some(rest) = t.strip_prefix("id: ") {
+                doc = string(rest);
+                if let Some(d) = &doc {
+                    set(docs.get(d), None, n + 1);
+                }
+            }
+        } else if t.starts_with("documents:") {
+            in_documents = true;
+        } else if t.starts_with("labels:") {
+            in_labels = true;
+        } else if in_labels
+            && let Some(rest) = t
+                .trim_start_matches('(')
+                .trim_start()
+                .strip_prefix("name: ")
+        {
+            if let Some(name) = string(rest) {
+                let seen = label_seen.entry(name.clone()).or_default();
+                set(labels.get(&(name, *seen)), None, n + 1);
+                *seen += 1;
+            }
+        } else if let Some((key, _)) = t.split_once(':') {
+            set(fields.get(key), None, n + 1);
         }
     }
 }
@@ -650,6 +1100,329 @@ mod tests {
         }
     }
 
+    fn sample() -> &'static str {
+        include_str!("../../../projects/sample.ron")
+    }
+
+    /// The line (from 1) of the first occurrence of `needle`.
+    fn line_of(text: &str, needle: &str) -> usize {
+        let at = text.find(needle).expect("needle in text");
+        text[..at].matches('\n').count() + 1
+    }
+
+    /// `text` with `insert` put in right after the first `after`, and the line it lands on.
+    fn inserted(text: &str, after: &str, insert: &str) -> (String, usize) {
+        let at = text.find(after).expect("in text") + after.len();
+        let line = text[..at].matches('\n').count() + 1;
+        (format!("{}{insert}{}", &text[..at], &text[at..]), line)
+    }
+
+    /// A project with reviews, notes, emoji, combining marks and non-Latin text, as saved.
+    fn varied() -> (Project, String) {
+        let mut p = crate::markup::project_from_markup(
+            "Ünïcode 🌍",
+            &[
+                (
+                    "zoë",
+                    "[actor Zoë] met [place 東京] 🇯🇵\n\n[claim [actor e\u{301}mile] said no]\n",
+                ),
+                ("مرحبا", "[actor مرحبا] بالعالم\nПривет, [place мир]!\n"),
+            ],
+            "ana",
+            crate::time::Timestamp(0),
+        )
+        .expect("markup");
+        let s = &mut p.documents[0].spans[0];
+        s.review = Some(crate::model::Review {
+            reviewer: "ben".into(),
+            time: crate::time::Timestamp(5),
+            note: Some("ok 👍".into()),
+        });
+        s.status = crate::model::Status::Accepted;
+        // A lone CR in a note is content: it survives every conversion below.
+        s.note = Some("line\rbreak é".into());
+        p.documents[1].source.line_endings = crate::model::LineEndings::Crlf;
+        p.normalize();
+        let text = to_ron_string(&p).expect("serializes");
+        (p, text)
+    }
+
+    fn load_text(text: &str) -> Result<Project, ProjectError> {
+        from_ron_bytes(text.as_bytes(), Path::new("p.ron"))
+    }
+
+    #[test]
+    fn text_after_the_project_is_a_syntax_error_on_its_line() {
+        let text = sample();
+        let last = text.lines().count();
+        for (tail, line) in [
+            (">>>>>>> feature\n".to_owned(), last + 1),
+            ("\n\n<<<<<<< HEAD x\n".to_owned(), last + 3),
+            ("x".to_owned(), last + 1),
+            // Longer than the tail the fast parser looks at.
+            (format!("{}\n", "ünïcode 🌍 ".repeat(20)), last + 1),
+        ] {
+            let err = load_text(&format!("{text}{tail}")).expect_err("refused");
+            let msg = err.to_string();
+            let ProjectError::Syntax { line: at, hint, .. } = &err else {
+                panic!("expected a syntax error, got {err:?}");
+            };
+            assert_eq!(*at, line, "{msg}");
+            assert!(msg.contains("text after the end of the project"), "{msg}");
+            if tail.contains("<<<<<<<") || tail.contains(">>>>>>>") {
+                let hint = hint.as_deref().expect("a hint");
+                assert!(
+                    hint.contains(&format!("line {line} is a git conflict marker")),
+                    "{hint}"
+                );
+            }
+        }
+        // Whitespace after the project is fine.
+        let p = load_text(&format!("{text}\n  \n\t\n")).expect("loads");
+        assert_eq!(p, load_text(text).expect("loads"));
+    }
+
+    #[test]
+    fn unknown_fields_are_problems_on_their_lines() {
+        let (_, text) = varied();
+        for (after, insert, field) in [
+            (
+                "  name: \"Ünïcode 🌍\",\n",
+                "  colour: \"red\",\n",
+                "colour",
+            ),
+            (
+                "      name: \"place\",\n",
+                "      shortcut: 'p',\n",
+                "shortcut",
+            ),
+            ("      done: false,\n", "      pinned: true,\n", "pinned"),
+            (
+                "        encoding: \"UTF-8\",\n",
+                "        bom: false,\n",
+                "bom",
+            ),
+            ("(id: 2, ", "weight: 2, ", "weight"),
+            ("reviewer: \"ben\", ", "mood: \"😀\", ", "mood"),
+        ] {
+            let (edited, line) = inserted(&text, after, insert);
+            let err = load_text(&edited).expect_err(field);
+            let msg = err.to_string();
+            let ProjectError::Invalid { problems, .. } = &err else {
+                panic!("expected a problem, got {err:?}");
+            };
+            assert_eq!(problems.len(), 1, "{msg}");
+            assert_eq!(problems[0].line, Some(line), "{msg}");
+            assert!(msg.contains(&format!("unknown field `{field}`")), "{msg}");
+        }
+    }
+
+    #[test]
+    fn span_ids_stay_within_two_to_the_53() {
+        let text = sample();
+        let line = line_of(text, "next_span_id: 113");
+        for big in [u64::MAX.to_string(), (MAX_SPAN_ID + 2).to_string()] {
+            let err =
+                load_text(&text.replace("next_span_id: 113", &format!("next_span_id: {big}")))
+                    .expect_err("refused");
+            let ProjectError::Invalid { problems, .. } = &err else {
+                panic!("expected a problem, got {err:?}");
+            };
+            assert_eq!(problems.len(), 1, "{err}");
+            assert_eq!(problems[0].line, Some(line), "{err}");
+            assert!(err.to_string().contains("9007199254740992"), "{err}");
+        }
+        // Over u64: a syntax error on that line.
+        let err =
+            load_text(&text.replace("next_span_id: 113", "next_span_id: 18446744073709551616"))
+                .expect_err("refused");
+        assert!(
+            matches!(err, ProjectError::Syntax { line: l, .. } if l == line),
+            "{err}"
+        );
+        // 2^53 itself loads, but no span can be made any more.
+        let mut p = load_text(&text.replace("next_span_id: 113", "next_span_id: 9007199254740992"))
+            .expect("loads");
+        assert_eq!(p.next_span_id, MAX_SPAN_ID + 1);
+        let doc = p.documents[0].id.clone();
+        assert_eq!(
+            p.make_span(&doc, 0, 4, "actor", "ana"),
+            Err(crate::model::EditError::NoSpanIdLeft)
+        );
+        // A span id over the limit is refused on its own line, also by edits.
+        let span_line = line_of(text, "(id: 2, ");
+        let err =
+            load_text(&text.replace("(id: 2, ", "(id: 9007199254740992, ")).expect_err("refused");
+        let ProjectError::Invalid { problems, .. } = &err else {
+            panic!("expected a problem, got {err:?}");
+        };
+        assert_eq!(problems.len(), 1, "{err}");
+        assert_eq!(
+            (problems[0].line, problems[0].span),
+            (Some(span_line), Some(SpanId(MAX_SPAN_ID + 1)))
+        );
+        p.next_span_id = 1;
+        let mut span = p.make_span(&doc, 0, 4, "actor", "ana").expect("a span");
+        span.id = SpanId(MAX_SPAN_ID + 1);
+        assert_eq!(
+            p.apply(crate::edit::Edit::AddSpan { doc, span }),
+            Err(crate::model::EditError::SpanIdTooLarge(SpanId(
+                MAX_SPAN_ID + 1
+            )))
+        );
+    }
+
+    #[test]
+    fn every_future_version_is_refused_the_same_way() {
+        let text = sample();
+        for v in [
+            "2",
+            "4294967295",
+            "4294967296",
+            "18446744073709551616",
+            "9".repeat(60).as_str(),
+        ] {
+            let edited = text.replace("schema_version: 1,", &format!("schema_version: {v},"));
+            match load_text(&edited) {
+                Err(ProjectError::FutureVersion {
+                    found, supported, ..
+                }) => {
+                    assert_eq!((found.as_str(), supported), (v, SCHEMA_VERSION));
+                }
+                other => panic!("version {v}: expected FutureVersion, got {other:?}"),
+            }
+        }
+        // Version 0 and leading zeros are not the future.
+        for v in ["0", "00", "01"] {
+            let edited = text.replace("schema_version: 1,", &format!("schema_version: {v},"));
+            assert!(
+                !matches!(load_text(&edited), Err(ProjectError::FutureVersion { .. })),
+                "{v}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let (p, text) = varied();
+        let mut bytes = BOM.to_vec();
+        bytes.extend_from_slice(text.as_bytes());
+        let loaded = from_ron_bytes(&bytes, Path::new("p.ron")).expect("loads");
+        assert_eq!(loaded, p);
+        assert_eq!(to_ron_string(&loaded).expect("serializes"), text);
+    }
+
+    #[test]
+    fn an_all_crlf_file_reads_as_the_lf_file_it_was() {
+        let (p, text) = varied();
+        assert!(text.contains("line\rbreak"));
+        let crlf = text.replace('\n', "\r\n");
+        let loaded = load_text(&crlf).expect("loads");
+        assert_eq!(loaded, p);
+        for (a, b) in loaded.documents.iter().zip(&p.documents) {
+            assert_eq!(a.text, b.text);
+            assert!(!a.text.contains('\r'));
+        }
+        assert_eq!(
+            loaded.documents[0].spans[0].note.as_deref(),
+            Some("line\rbreak é")
+        );
+        // Saved again, it is the LF file byte for byte; with a BOM too.
+        assert_eq!(to_ron_string(&loaded).expect("serializes"), text);
+        let mut bytes = BOM.to_vec();
+        bytes.extend_from_slice(crlf.as_bytes());
+        assert_eq!(
+            from_ron_bytes(&bytes, Path::new("p.ron")).expect("loads"),
+            p
+        );
+        // A CR before a converted line break is kept.
+        assert_eq!(&*crlf_to_lf(b"a\r\r\nb\r\n"), b"a\r\nb\n");
+    }
+
+    #[test]
+    fn a_file_with_some_crlf_lines_fails_with_a_hint() {
+        let text = sample();
+        let half = text.len() / 2;
+        let cut = half + text[half..].find('\n').expect("a line break");
+        let mixed = format!("{}{}", &text[..cut], text[cut..].replace('\n', "\r\n"));
+        let err = load_text(&mixed).expect_err("text changed");
+        let msg = err.to_string();
+        assert!(msg.contains("does not match the text"), "{msg}");
+        assert!(msg.contains("end in CRLF"), "{msg}");
+        // The first CRLF ends the line the cut is on.
+        let first = text[..cut].matches('\n').count() + 1;
+        assert!(msg.contains(&format!("the first line {first};")), "{msg}");
+    }
+
+    #[test]
+    fn long_problem_lists_show_the_first_hundred() {
+        let marked = "[actor Zoë] ".repeat(150);
+        let p = crate::markup::project_from_markup(
+            "p",
+            &[("d", &marked)],
+            "ana",
+            crate::time::Timestamp(0),
+        )
+        .expect("markup");
+        let text = to_ron_string(&p)
+            .expect("serializes")
+            .replace("name: \"actor\"", "name: \"person\"");
+        let err = load_text(&text).expect_err("unknown label");
+        let msg = err.to_string();
+        assert!(msg.contains("150 problem(s)"), "{msg}");
+        assert_eq!(
+            msg.lines().filter(|l| l.starts_with("  - line ")).count(),
+            100,
+            "{msg}"
+        );
+        assert!(msg.ends_with("  - … and 50 more"), "{msg}");
+    }
+
+    #[test]
+    fn problems_are_found_on_their_lines() {
+        // A span id used in two documents is reported in the second, on its own line; a label
+        // defined twice on the second definition.
+        let (_, text) = varied();
+        let second_doc = text.find("id: \"مرحبا\"").expect("second document");
+        let (head, tail) = text.split_at(second_doc);
+        let first_span_of_second = tail.find("(id: ").expect("a span");
+        let id_end = tail[first_span_of_second..].find(',').expect("id") + first_span_of_second;
+        let edited = format!(
+            "{head}{}(id: 1{}",
+            &tail[..first_span_of_second],
+            &tail[id_end..]
+        );
+        let line = edited[..second_doc + first_span_of_second]
+            .matches('\n')
+            .count()
+            + 1;
+        let err = load_text(&edited).expect_err("duplicate id");
+        let ProjectError::Invalid { problems, .. } = &err else {
+            panic!("expected problems, got {err:?}");
+        };
+        let dup = problems
+            .iter()
+            .find(|p| p.message.contains("also used in document"))
+            .expect("reported");
+        assert_eq!(
+            (dup.doc.as_deref(), dup.line),
+            (Some("مرحبا"), Some(line)),
+            "{err}"
+        );
+        let label = "    (\n      name: \"actor\",\n      color: \"#3b82c4\",\n      hotkey: None,\n    ),\n";
+        let (edited, line) = inserted(
+            &text,
+            "  labels: [\n    (\n      name: \"actor\",\n      color: \"#3b82c4\",\n      hotkey: Some('1'),\n    ),\n",
+            label,
+        );
+        let err = load_text(&edited).expect_err("label twice");
+        let ProjectError::Invalid { problems, .. } = &err else {
+            panic!("expected problems, got {err:?}");
+        };
+        assert_eq!(problems.len(), 1, "{err}");
+        assert_eq!(problems[0].line, Some(line + 1), "{err}");
+    }
+
     /// Saving derives the annotator list and the span id counter as it writes, from a `&Project`:
     /// the project in memory is left as it was, and the file reads back with them filled in.
     #[test]
@@ -682,5 +1455,237 @@ mod tests {
         let first = fs::read(&path).expect("read");
         save(&loaded, &path).expect("saves again");
         assert_eq!(fs::read(&path).expect("read"), first);
+    }
+
+    // ----- write_atomic -----
+
+    /// The names in `dir`, sorted.
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[cfg(unix)]
+    fn mode(p: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        fs::symlink_metadata(p)
+            .expect("exists")
+            .permissions()
+            .mode()
+            & 0o7777
+    }
+
+    #[cfg(unix)]
+    fn set_mode(p: &Path, m: u32) {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(p, fs::Permissions::from_mode(m)).expect("chmod");
+    }
+
+    #[test]
+    fn stale_temporary_files_are_replaced_and_none_is_left() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        let p = d.join("p.ron");
+        fs::write(&p, "old 🙂\n").expect("write");
+        // What a killed save leaves: both temporary names, one of them half written.
+        fs::write(d.join(".p.ron.spantag-tmp"), "half").expect("write");
+        fs::write(d.join(".p.ron.bak.spantag-tmp"), "half").expect("write");
+        write_atomic(&p, "new é\n".as_bytes()).expect("saves");
+        assert_eq!(fs::read_to_string(&p).expect("read"), "new é\n");
+        assert_eq!(
+            fs::read_to_string(d.join("p.ron.bak")).expect("bak"),
+            "old 🙂\n"
+        );
+        assert_eq!(names(d), ["p.ron", "p.ron.bak"]);
+    }
+
+    #[test]
+    fn a_failed_save_removes_its_temporary_file_and_keeps_the_project() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        let p = d.join("p.ron");
+        fs::write(&p, "old\n").expect("write");
+        // A folder that is not empty where the backup goes: the backup step fails.
+        fs::create_dir_all(d.join("p.ron.bak/x")).expect("mkdir");
+        let e = write_atomic(&p, b"new\n").expect_err("the backup cannot be made");
+        assert!(e.to_string().contains("p.ron.bak"), "{e}");
+        assert_eq!(fs::read_to_string(&p).expect("read"), "old\n");
+        assert_eq!(names(d), ["p.ron", "p.ron.bak"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_is_saved_through_and_stays_a_link() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        fs::create_dir(d.join("real")).expect("mkdir");
+        fs::create_dir(d.join("links")).expect("mkdir");
+        let real = d.join("real/q.ron");
+        fs::write(&real, "old\n").expect("write");
+        // A relative link, through a second link: the chain is followed to its end.
+        let link = d.join("links/p.ron");
+        std::os::unix::fs::symlink("../real/q.ron", &link).expect("link");
+        let outer = d.join("outer.ron");
+        std::os::unix::fs::symlink(&link, &outer).expect("link");
+        write_atomic(&outer, b"new\n").expect("saves");
+        for l in [&outer, &link] {
+            assert!(
+                fs::symlink_metadata(l)
+                    .expect("there")
+                    .file_type()
+                    .is_symlink()
+            );
+        }
+        assert_eq!(fs::read_to_string(&real).expect("read"), "new\n");
+        assert_eq!(names(&d.join("real")), ["q.ron", "q.ron.bak"]);
+        assert_eq!(
+            fs::read_to_string(d.join("real/q.ron.bak")).expect("bak"),
+            "old\n"
+        );
+        assert_eq!(names(&d.join("links")), ["p.ron"]);
+        // A link to a file not there yet creates the file, and still stays a link.
+        let dangling = d.join("dangling.ron");
+        std::os::unix::fs::symlink("real/new.ron", &dangling).expect("link");
+        write_atomic(&dangling, b"first\n").expect("saves");
+        assert!(
+            fs::symlink_metadata(&dangling)
+                .expect("there")
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(
+            fs::read_to_string(d.join("real/new.ron")).expect("read"),
+            "first\n"
+        );
+        // A loop of links is an error, not a hang.
+        std::os::unix::fs::symlink("loop-b", d.join("loop-a")).expect("link");
+        std::os::unix::fs::symlink("loop-a", d.join("loop-b")).expect("link");
+        assert!(write_atomic(&d.join("loop-a"), b"x").is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_bak_link_is_replaced_never_followed_also_when_copying() {
+        for link in [true, false] {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let d = dir.path();
+            let p = d.join("p.ron");
+            fs::write(&p, "old\n").expect("write");
+            set_mode(&p, 0o600);
+            let victim = d.join("victim.txt");
+            fs::write(&victim, "keep me\n").expect("write");
+            std::os::unix::fs::symlink(&victim, d.join("p.ron.bak")).expect("link");
+            let meta = fs::symlink_metadata(&p).expect("there");
+            keep_backup_by(&p, &meta, link).expect("backup");
+            let bak = d.join("p.ron.bak");
+            assert!(
+                fs::symlink_metadata(&bak).expect("there").is_file(),
+                "link: {link}"
+            );
+            assert_eq!(fs::read_to_string(&bak).expect("bak"), "old\n");
+            assert_eq!(fs::read_to_string(&victim).expect("victim"), "keep me\n");
+            assert_eq!(
+                mode(&bak),
+                0o600,
+                "a private project's backup stays private"
+            );
+            assert_eq!(names(d), ["p.ron", "p.ron.bak", "victim.txt"]);
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn permission_bits_are_kept_and_a_new_file_gets_the_default() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        let p = d.join("p.ron");
+        fs::write(&p, "old\n").expect("write");
+        for m in [0o600, 0o640, 0o664, 0o700] {
+            set_mode(&p, m);
+            write_atomic(&p, b"new\n").expect("saves");
+            assert_eq!(mode(&p), m);
+        }
+        // A new file: what any new file in this folder gets (0666 less the umask).
+        fs::write(d.join("plain"), "x").expect("write");
+        write_atomic(&d.join("fresh.ron"), b"x").expect("saves");
+        assert_eq!(mode(&d.join("fresh.ron")), mode(&d.join("plain")));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn owner_and_group_are_kept_where_allowed() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let p = dir.path().join("p.ron");
+        fs::write(&p, "old\n").expect("write");
+        // Only the superuser may give a file away; others check that saving keeps their own.
+        let given = std::os::unix::fs::chown(&p, Some(4242), Some(4343)).is_ok();
+        let before = fs::metadata(&p).expect("there");
+        write_atomic(&p, b"new\n").expect("saves");
+        let after = fs::metadata(&p).expect("there");
+        assert_eq!((after.uid(), after.gid()), (before.uid(), before.gid()));
+        if given {
+            assert_eq!((after.uid(), after.gid()), (4242, 4343));
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_read_only_file_is_refused_and_untouched() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        let p = d.join("p.ron");
+        fs::write(&p, "mine\n").expect("write");
+        set_mode(&p, 0o444);
+        let e = write_atomic(&p, b"new\n").expect_err("refused");
+        assert!(matches!(e, ProjectError::ReadOnly { .. }), "{e:?}");
+        assert!(
+            e.to_string()
+                .ends_with("p.ron is read-only; make it writable to save, or Save As"),
+            "{e}"
+        );
+        assert_eq!(fs::read_to_string(&p).expect("read"), "mine\n");
+        assert_eq!(mode(&p), 0o444);
+        assert_eq!(names(d), ["p.ron"]);
+        // Folders and devices are not replaced either.
+        let e = write_atomic(d, b"x").expect_err("a folder");
+        assert!(matches!(e, ProjectError::NotAFile { .. }), "{e:?}");
+        let e = write_atomic(Path::new("/dev/null"), b"x").expect_err("a device");
+        assert!(matches!(e, ProjectError::NotAFile { .. }), "{e:?}");
+    }
+
+    /// Saves of the same file at the same moment take turns: the file is always one whole
+    /// version, and no temporary file is left.
+    #[test]
+    fn simultaneous_saves_take_turns() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        let p = d.join("p.ron");
+        let versions: Vec<Vec<u8>> = (0..4u8)
+            .map(|i| {
+                let mut v = format!("version {i} 🙂 ").repeat(200_000).into_bytes();
+                v.push(b'\n');
+                v
+            })
+            .collect();
+        std::thread::scope(|s| {
+            for v in &versions {
+                let p = &p;
+                s.spawn(move || {
+                    for _ in 0..5 {
+                        write_atomic(p, v).expect("saves");
+                    }
+                });
+            }
+        });
+        let now = fs::read(&p).expect("read");
+        assert!(versions.contains(&now), "a whole version");
+        let bak = fs::read(d.join("p.ron.bak")).expect("bak");
+        assert!(versions.contains(&bak), "a whole version");
+        assert_eq!(names(d), ["p.ron", "p.ron.bak"]);
     }
 }

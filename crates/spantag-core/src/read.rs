@@ -32,7 +32,7 @@ impl ReadError {
 }
 
 /// What kind of file `meta` describes, in words, when it is not a regular file.
-fn not_regular(meta: &Metadata) -> Option<&'static str> {
+pub(crate) fn not_regular(meta: &Metadata) -> Option<&'static str> {
     let t = meta.file_type();
     if t.is_file() {
         return None;

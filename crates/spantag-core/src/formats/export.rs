@@ -264,7 +264,7 @@ impl ExportSummary {
                 "{} span(s) could not be represented:",
                 self.unrepresented.len()
             );
-            for u in &self.unrepresented {
+            for u in crate::listing::capped_lines(&self.unrepresented) {
                 let _ = writeln!(s, "  - {u}");
             }
         }

@@ -136,12 +136,12 @@ impl ImportSummary {
         for (a, b, why) in &self.labels_mapped {
             let _ = writeln!(s, "label {a:?} imported as {b:?} ({why})");
         }
-        for n in &self.notes {
+        for n in crate::listing::capped_lines(&self.notes) {
             let _ = writeln!(s, "note: {n}");
         }
         if !self.problems.is_empty() {
             let _ = writeln!(s, "{} problem(s), not imported:", self.problems.len());
-            for p in &self.problems {
+            for p in crate::listing::capped_lines(&self.problems) {
                 let _ = writeln!(s, "  - {p}");
             }
         }
@@ -514,6 +514,16 @@ fn apply_records(project: &mut Project, parsed: Parsed, opts: &ImportOptions) ->
                     location: s.location.clone(),
                     message: format!(
                         "span {a}..{b} {label:?} {cov:?} duplicates a span already in the document"
+                    ),
+                });
+                continue;
+            }
+            if next_id > crate::model::MAX_SPAN_ID {
+                summary.problems.push(ImportProblem {
+                    location: s.location.clone(),
+                    message: format!(
+                        "span {a}..{b} {label:?}: {}",
+                        crate::model::EditError::NoSpanIdLeft
                     ),
                 });
                 continue;

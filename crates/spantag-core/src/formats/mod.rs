@@ -96,7 +96,7 @@ pub use tokens::{Prepared, Tok, export_tokens, is_space};
 pub(crate) use export::companion;
 pub(crate) use import::{Parsed, RawSpan, Record, json_str, json_usize, read_text};
 pub(crate) use layers::{Ctx, LayerSpans, Reports};
-pub(crate) use output::Output;
+pub(crate) use output::{Output, TempFile, remove_if_there, sync_dir};
 pub(crate) use tokens::{CharCursor, NOT_ALIGNED, each_document};
 
 use std::path::{Path, PathBuf};

@@ -2,8 +2,10 @@
 //! files and renamed into place only when every file was written (see [`WriteRules`]).
 
 use super::{FormatError, io_err};
-use std::io::Write as _;
+use std::fs;
+use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// What an export may replace. The default replaces nothing and protects nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -68,24 +70,197 @@ fn refusal(path: &Path, rules: &WriteRules) -> Option<FormatError> {
     ))
 }
 
-/// Removes `path` if it is there; a missing file is fine.
-fn remove_if_there(path: &Path) -> Result<(), FormatError> {
-    match std::fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_err(path)(e)),
+/// How long [`TempFile::create`] waits for another process writing the same temporary file.
+const LOCK_WAIT: Duration = Duration::from_secs(30);
+
+/// Removes the file `path` if it is there; a missing file is fine.
+pub(crate) fn remove_if_there(path: &Path) -> io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
         _ => Ok(()),
     }
 }
 
-/// Writes `bytes` to `tmp` (replacing a stale temporary file) and flushes it to the disk.
-fn write_temp(tmp: &Path, bytes: &[u8]) -> Result<(), FormatError> {
-    remove_if_there(tmp)?;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(tmp)
-        .map_err(io_err(tmp))?;
-    f.write_all(bytes).map_err(io_err(tmp))?;
-    f.sync_all().map_err(io_err(tmp))
+/// Flushes the folder `dir` (the renames in it) to the disk, where the system allows it.
+pub(crate) fn sync_dir(dir: &Path) {
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// A file being written at its fixed temporary name ([`temp_path`]) beside its target.
+///
+/// The temporary file is locked (an advisory lock, released by the system when the process
+/// ends) from its creation until it is renamed into place or removed. So two spantag processes
+/// writing the same target never write into each other's temporary file (the second waits up
+/// to 30 s, then fails), and one left behind by a killed process, whose lock is gone, is
+/// removed and made anew. Dropped before [`TempFile::persist`], the temporary file is removed:
+/// a failed write leaves nothing behind.
+pub(crate) struct TempFile {
+    path: PathBuf,
+    file: fs::File,
+    persisted: bool,
+}
+
+impl TempFile {
+    /// Creates the temporary file `tmp`, empty and locked. `private`: create it readable by its
+    /// owner only (mode 0600 on Unix; the caller then sets the mode it wants), else with the
+    /// usual default mode (0666 less the umask). Whatever stands at `tmp` and is not being
+    /// written right now (a stale file, a link, a FIFO, an empty folder) is removed first.
+    pub(crate) fn create(tmp: &Path, private: bool) -> io::Result<TempFile> {
+        let deadline = Instant::now() + LOCK_WAIT;
+        // Each round either returns or sees another process create or remove the file; a bound
+        // keeps a file system that misbehaves from looping forever.
+        for _ in 0..1000 {
+            match fs::symlink_metadata(tmp) {
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    let file = match new_file(tmp, private) {
+                        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                        other => other?,
+                    };
+                    // Another process may have taken the name over before the lock was held.
+                    if lock(&file, deadline)? && same_file(&file, tmp) {
+                        return Ok(TempFile {
+                            path: tmp.to_owned(),
+                            file,
+                            persisted: false,
+                        });
+                    }
+                }
+                Err(e) => return Err(e),
+                Ok(meta) if meta.is_dir() => fs::remove_dir(tmp)?,
+                Ok(meta) if !meta.is_file() => remove_if_there(tmp)?,
+                Ok(_) => {
+                    // Stale, or being written right now: whoever holds the lock is writing it.
+                    let file = match open_existing(tmp) {
+                        Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                        other => other?,
+                    };
+                    if lock(&file, deadline)? && same_file(&file, tmp) {
+                        remove_if_there(tmp)?;
+                    }
+                }
+            }
+        }
+        Err(io::Error::other(
+            "its temporary file keeps changing; is another program writing it?",
+        ))
+    }
+
+    /// The open temporary file (to set its owner and mode before writing).
+    pub(crate) fn file(&self) -> &fs::File {
+        &self.file
+    }
+
+    /// Appends `bytes`.
+    pub(crate) fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.file.write_all(bytes)
+    }
+
+    /// Copies the rest of `from` into the file.
+    pub(crate) fn copy_from(&mut self, from: &mut impl io::Read) -> io::Result<u64> {
+        io::copy(from, &mut self.file)
+    }
+
+    /// Flushes what was written to the disk.
+    pub(crate) fn sync(&self) -> io::Result<()> {
+        self.file.sync_all()
+    }
+
+    /// Renames the temporary file to `to` (replacing what is there; a link at `to` is replaced,
+    /// never followed). The lock is held until the rename is done.
+    pub(crate) fn persist(&mut self, to: &Path) -> io::Result<()> {
+        fs::rename(&self.path, to)?;
+        self.persisted = true;
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.persisted {
+            // Still locked by this process, so still this process's file.
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Creates `tmp`, failing if anything is there (a link is never followed).
+fn new_file(tmp: &Path, private: bool) -> io::Result<fs::File> {
+    let mut o = fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(if private { 0o600 } else { 0o666 });
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    o.open(tmp)
+}
+
+/// Opens an existing temporary file only to take its lock (nothing is written through it):
+/// never through a link, and without blocking should a FIFO have been put there since it was
+/// looked at. For writing where allowed (some network file systems lock only such files), else
+/// for reading.
+fn open_existing(tmp: &Path) -> io::Result<fs::File> {
+    let open = |write: bool| {
+        let mut o = fs::OpenOptions::new();
+        o.read(true).write(write);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            o.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+        }
+        o.open(tmp)
+    };
+    match open(true) {
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => open(false),
+        other => other,
+    }
+}
+
+/// Takes `file`'s exclusive lock, waiting until `deadline` for another process that holds it.
+/// A file system that cannot lock is written without a lock.
+fn lock(file: &fs::File, deadline: Instant) -> io::Result<bool> {
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(true),
+            Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::WouldBlock,
+                    "another program is writing this file right now (its temporary file is \
+                     locked); try again once it is done",
+                ));
+            }
+            Err(fs::TryLockError::Error(_)) => return Ok(true),
+        }
+    }
+}
+
+/// Whether `path` is still the file `file` has open (not removed or replaced meanwhile).
+fn same_file(file: &fs::File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), fs::symlink_metadata(path)) {
+            (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, path);
+        true
+    }
 }
 
 /// The folders `create_dir_all(dir)` would create, deepest first.
@@ -120,41 +295,51 @@ impl Output {
         before_rename: impl FnOnce(&[(PathBuf, PathBuf)]) -> Result<(), FormatError>,
     ) -> Result<Vec<PathBuf>, FormatError> {
         let mut created_dirs: Vec<PathBuf> = Vec::new();
-        let mut tmps: Vec<(PathBuf, PathBuf)> = Vec::new();
+        // Temporary files remove themselves when dropped unrenamed (on failure).
+        let mut tmps: Vec<(TempFile, &Path)> = Vec::new();
         let mut renamed: Vec<PathBuf> = Vec::new();
         let result = (|| {
             for (path, bytes) in &self.files {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     let missing = missing_dirs(dir);
-                    std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+                    fs::create_dir_all(dir).map_err(io_err(dir))?;
                     created_dirs.extend(missing);
                 }
                 let tmp = temp_path(path);
-                // Listed before writing, so a half-written temporary file is removed too.
-                tmps.push((tmp.clone(), path.clone()));
-                write_temp(&tmp, bytes)?;
+                let mut file = TempFile::create(&tmp, false).map_err(io_err(&tmp))?;
+                // Dropped on a failed write, which removes the half-written file.
+                file.write_all(bytes)
+                    .and_then(|()| file.sync())
+                    .map_err(io_err(&tmp))?;
+                tmps.push((file, path));
             }
-            before_rename(&tmps)?;
-            for (tmp, path) in &tmps {
-                let existed = std::fs::symlink_metadata(path).is_ok();
-                std::fs::rename(tmp, path).map_err(io_err(path))?;
+            let names: Vec<(PathBuf, PathBuf)> = tmps
+                .iter()
+                .map(|(_, p)| (temp_path(p), p.to_path_buf()))
+                .collect();
+            before_rename(&names)?;
+            for (tmp, path) in tmps.iter_mut() {
+                let path: &Path = path;
+                let existed = fs::symlink_metadata(path).is_ok();
+                tmp.persist(path).map_err(io_err(path))?;
                 if !existed {
-                    renamed.push(path.clone());
+                    renamed.push(path.to_path_buf());
                 }
+            }
+            for (_, path) in &tmps {
+                sync_dir(path.parent().unwrap_or(Path::new(".")));
             }
             Ok(())
         })();
+        drop(tmps);
         if let Err(e) = result {
-            for (tmp, _) in &tmps {
-                let _ = std::fs::remove_file(tmp);
-            }
             for path in &renamed {
-                let _ = std::fs::remove_file(path);
+                let _ = fs::remove_file(path);
             }
             // Deepest first; a folder that is not empty stays.
             created_dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
             for d in &created_dirs {
-                let _ = std::fs::remove_dir(d);
+                let _ = fs::remove_dir(d);
             }
             return Err(e);
         }
