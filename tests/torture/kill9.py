@@ -140,17 +140,26 @@ def temp_files(folder, project_name=None):
     return out
 
 
-def stale(path):
-    """Whether nobody holds the lock of the temporary file `path` (a save holds it while writing)."""
+def unlocked_inode(path):
+    """The inode of `path` if nobody holds its lock (a save holds it while writing), else None."""
     try:
         with open(path, "rb") as f:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
             fcntl.flock(f, fcntl.LOCK_UN)
-            return True
-    except BlockingIOError:
+            return os.fstat(f.fileno()).st_ino
+    except (BlockingIOError, FileNotFoundError):
+        return None
+
+
+def stale(path):
+    """Whether the temporary file `path` was left behind: unlocked, and still there, the same
+    file and unlocked half a second later (a write in progress creates its file before it
+    locks it, and renames it away within milliseconds)."""
+    first = unlocked_inode(path)
+    if first is None:
         return False
-    except FileNotFoundError:
-        return False
+    time.sleep(0.5)
+    return unlocked_inode(path) == first
 
 
 def slot_of(state, stem):
