@@ -19,7 +19,19 @@ pub fn launch_options(gui: cli::GuiArgs) -> app::LaunchOptions {
         compare,
         agreement,
         strategy,
+        headless_edit,
+        headless_log,
+        headless_pace,
+        headless_save_every,
+        headless_seed,
     } = gui;
+    let headless = headless_edit.map(|edits| app::HeadlessOptions {
+        edits,
+        pace_ms: headless_pace,
+        save_every: headless_save_every,
+        seed: headless_seed,
+        log: headless_log,
+    });
     app::LaunchOptions {
         paths,
         screenshot,
@@ -30,5 +42,6 @@ pub fn launch_options(gui: cli::GuiArgs) -> app::LaunchOptions {
         compare,
         agreement,
         strategy,
+        headless,
     }
 }

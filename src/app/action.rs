@@ -45,8 +45,18 @@ pub(crate) enum Action {
     /// existing file Save As asked about.
     ForceSave(PathBuf),
     NewProject,
+    /// Restore the recovery data offered in the question (`Persistence::recovered`).
     Restore,
+    /// Delete the recovery data offered in the question.
     DiscardRecovery,
+    /// The project is open in another window: open it read-only.
+    OpenReadOnly(PathBuf),
+    /// Recovery list: restore row `i` (untitled work), or open its project (a project's work).
+    RestoreListed(usize),
+    /// Recovery list: delete row `i`'s recovery data.
+    DiscardListed(usize),
+    /// Close the recovery list (its slots are let go).
+    CloseRecoveryList,
     /// Compare these projects (compare mode).
     Compare(Vec<PathBuf>),
     /// Apply a planned import (File › Import…) as one undoable step.

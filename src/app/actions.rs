@@ -7,7 +7,7 @@
 use super::SpantagApp;
 use super::action::{Action, Window};
 use super::commands::AppCommand;
-use super::state::{Closing, Modal, PromptKind};
+use super::state::{ActiveSlot, Closing, Modal, PromptKind};
 use spantag_core::edit::Edit;
 use spantag_core::history::{Cursor, Workspace};
 use spantag_core::model::{DEFAULT_LABELS, Document, Project, SpanId};
@@ -70,22 +70,43 @@ impl SpantagApp {
                 if self.ws.is_dirty() {
                     self.ask_unsaved(Action::NewProject);
                 } else {
+                    let slot = self.untitled_slot();
                     self.replace_workspace(
                         Workspace::new_unsaved(Project::new("Untitled", &DEFAULT_LABELS)),
                         None,
+                        slot,
                     );
                 }
             }
             Action::Restore => {
-                if let Some((p, path)) = self.files.recovered.take() {
-                    self.replace_workspace(Workspace::new_unsaved(p), path);
+                if let Some(r) = self.files.recovered.take() {
+                    // The work goes on in the slot it came from.
+                    let slot = r.slot.or_else(|| self.files.slot.take());
+                    self.replace_workspace(Workspace::new_unsaved(r.project), r.path, slot);
                     self.toast("Restored the unsaved work. Save it to keep it.");
                 }
             }
             Action::DiscardRecovery => {
-                self.files.recovered = None;
-                if let Some(a) = &self.files.autosaver {
-                    a.clear();
+                if let Some(r) = self.files.recovered.take() {
+                    let slot = r.slot.as_ref().or(self.files.slot.as_ref());
+                    if let Some(s) = slot {
+                        super::recovery::clear(&s.dir);
+                    }
+                }
+            }
+            Action::OpenReadOnly(p) => self.open_read_only(&p),
+            Action::RestoreListed(i) => {
+                if self.ws.is_dirty() && self.files.listed.get(i).is_some() {
+                    self.ask_unsaved(Action::RestoreListed(i));
+                } else {
+                    self.restore_listed(i);
+                }
+            }
+            Action::DiscardListed(i) => self.discard_listed(i),
+            Action::CloseRecoveryList => {
+                self.files.listed.clear();
+                if matches!(self.dialogs.modal, Some(Modal::RecoverList)) {
+                    self.dialogs.modal = None;
                 }
             }
             Action::ApplyImport {
@@ -109,8 +130,8 @@ impl SpantagApp {
                 self.run_command(AppCommand::Save);
             }
             Action::DiscardThen(then) => {
-                if let Some(a) = &self.files.autosaver {
-                    a.clear();
+                if let (Some(a), Some(s)) = (&self.files.autosaver, &self.files.slot) {
+                    a.clear(&s.dir);
                 }
                 self.ws.mark_saved(self.ws.revision());
                 self.apply_action(*then);
@@ -212,6 +233,13 @@ impl SpantagApp {
     /// Applies `edits` as one undoable step called `description` that leaves the user at
     /// `after` (where undo's "before" is where they are now). Failures become toasts.
     pub(super) fn step(&mut self, description: &str, edits: Vec<Edit>, after: Cursor) -> bool {
+        if self.files.read_only {
+            self.toast_error(format!(
+                "{description}: this project is open in another window, so it is read-only here \
+                 (Save as… makes a copy you can edit)"
+            ));
+            return false;
+        }
         let before = self.cursor();
         match self.ws.apply(description, edits, before, after.clone()) {
             Ok(()) => {
@@ -284,9 +312,18 @@ impl SpantagApp {
         Cursor::caret(d.id.clone(), first)
     }
 
-    /// Replaces the workspace (another project): everything about the old one goes.
-    pub(super) fn replace_workspace(&mut self, ws: Workspace, path: Option<PathBuf>) {
+    /// Replaces the workspace (another project): everything about the old one goes, and its
+    /// recovery slot is let go for `slot` (the new work's).
+    pub(super) fn replace_workspace(
+        &mut self,
+        ws: Workspace,
+        path: Option<PathBuf>,
+        slot: Option<ActiveSlot>,
+    ) {
         self.ws = ws;
+        self.files.slot = slot;
+        self.files.read_only = false;
+        self.files.recovered = None;
         self.generation += 1;
         self.view.spans = Default::default();
         self.view.filter = None;

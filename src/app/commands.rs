@@ -13,6 +13,7 @@ use strum::IntoEnumIterator;
 pub enum AppCommand {
     New,
     Open,
+    RecoverUnsaved,
     AddArticles,
     CompareProjects,
     Save,
@@ -122,6 +123,12 @@ impl AppCommand {
                 "Open…",
                 "Open a project (.ron) or articles (.txt, .md)",
                 &const { [key(CMD, Key::O)] },
+                G::File,
+            ),
+            C::RecoverUnsaved => (
+                "Recover unsaved work…",
+                "List the unsaved work that windows which crashed or were killed left behind, to restore or discard it",
+                &[],
                 G::File,
             ),
             C::AddArticles => (
@@ -478,7 +485,7 @@ mod tests {
         let listed: Vec<AppCommand> = commands().iter().map(|c| c.command).collect();
         let all: Vec<AppCommand> = AppCommand::iter().collect();
         assert_eq!(listed, all);
-        assert_eq!(all.len(), 42);
+        assert_eq!(all.len(), 43);
         let mut names = HashSet::new();
         for c in commands() {
             assert!(names.insert(c.name), "duplicate name {}", c.name);

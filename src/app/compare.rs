@@ -450,7 +450,8 @@ impl SpantagApp {
             }
         }
         let report = spawn_report(&projects, &names, &entity_labels);
-        self.replace_workspace(Workspace::new_unsaved(gold), None);
+        let slot = self.untitled_slot();
+        self.replace_workspace(Workspace::new_unsaved(gold), None, slot);
         self.review.on = false;
         self.compare.session = Some(CompareSession {
             names: names.clone(),

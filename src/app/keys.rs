@@ -98,6 +98,7 @@ impl SpantagApp {
                     self.queue.push(Action::OpenPaths(paths));
                 }
             }
+            AppCommand::RecoverUnsaved => self.list_recoveries(false),
             AppCommand::AddArticles => {
                 if let Some(paths) = self.pick(PromptKind::Add) {
                     self.queue.push(Action::AddPaths(paths));

@@ -23,10 +23,12 @@ mod dialog_kit;
 mod export_dialog;
 mod files;
 pub mod fonts;
+mod headless;
 mod import_dialog;
 mod keys;
 mod name;
 mod panels;
+pub mod recovery;
 mod review;
 mod review_panel;
 mod state;
@@ -34,19 +36,17 @@ pub mod storage;
 mod transfer;
 mod windows;
 
+pub use headless::HeadlessOptions;
 pub use windows::write_png;
 
 use action::{Action, Toast};
 
 use compare::CompareMode;
-use files::format_epoch;
 use review::ReviewSession;
 use spantag_core::history::Workspace;
 use spantag_core::model::{DEFAULT_LABELS, Project, SpanId};
 use spantag_core::project_io;
-use state::{
-    Closing, Dialogs, DocumentView, Modal, Persistence, Screenshot, SelectionState, Shell,
-};
+use state::{Closing, Dialogs, DocumentView, Persistence, Screenshot, SelectionState, Shell};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -105,10 +105,15 @@ pub struct LaunchOptions {
     pub agreement: bool,
     /// With `compare`: which spans the gold project accepts outright.
     pub strategy: Option<spantag_core::review::merge::Strategy>,
+    /// Run without a window, editing at random (the crash test of autosave; `headless`).
+    pub headless: Option<HeadlessOptions>,
 }
 
 /// Starts the desktop app and returns when its window closes.
 pub fn run(args: LaunchOptions) -> anyhow::Result<()> {
+    if let Some(h) = &args.headless {
+        return headless::run(&args, h);
+    }
     let size = args.window_size.unwrap_or((1280.0, 800.0));
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -179,16 +184,48 @@ impl SpantagApp {
         app
     }
 
-    /// Autosaves unsaved work into the recovery folder `dir` every `every` (the app itself uses
-    /// its state folder and 3 s): for tests and benchmarks.
+    /// Autosaves unsaved work into recovery slots in the state folder `dir` every `every` (the
+    /// app itself uses its state folder and 3 s): for tests and benchmarks. The project file's
+    /// slot is taken (with its lock) when there is a file and no other window holds it; else the
+    /// work gets an untitled slot.
     pub fn with_autosave(mut self, dir: PathBuf, every: Duration) -> Self {
-        self.files.autosaver = Some(Autosaver::start(dir));
+        let store = recovery::Store::open(&dir);
+        self.files.autosaver = Some(Autosaver::start(store.dir().to_owned()));
+        let project_slot = self.files.path.clone().and_then(|path| {
+            let key = recovery::SlotKey::project(&path);
+            match store.acquire(&key) {
+                recovery::Acquire::Acquired { lock, .. } => Some(state::ActiveSlot {
+                    dir: lock.dir().to_owned(),
+                    key,
+                    lock: Some(lock),
+                }),
+                _ => None,
+            }
+        });
+        self.files.store = Some(store);
+        self.files.slot = project_slot.or_else(|| self.untitled_slot());
         self.files.autosave_every = Some(every);
         self
     }
 
-    /// The app as the command line asks for it.
+    /// The app as the command line asks for it, with autosave, recovery and project locks in the
+    /// state folder ([`storage::state_dir`]); without them in screenshot mode.
     pub fn from_args(args: &LaunchOptions) -> Self {
+        let state = if args.screenshot.is_none() {
+            storage::state_dir()
+        } else {
+            None
+        };
+        SpantagApp::start(args, state)
+    }
+
+    /// Like [`SpantagApp::from_args`] with the state folder `state_dir` (recovery slots and
+    /// locks), as two windows on one computer share it: for tests.
+    pub fn from_args_with_state_dir(args: &LaunchOptions, state_dir: PathBuf) -> Self {
+        SpantagApp::start(args, Some(state_dir))
+    }
+
+    fn start(args: &LaunchOptions, state_dir: Option<PathBuf>) -> Self {
         let annotator = storage::resolve_annotator(args.annotator.as_deref());
         let mut app = match sample_project() {
             Ok(p) => SpantagApp::with_workspace(Workspace::new(p), annotator.clone()),
@@ -201,6 +238,12 @@ impl SpantagApp {
                 a
             }
         };
+        if let Some(dir) = state_dir {
+            let store = recovery::Store::open(&dir);
+            app.files.autosaver = Some(Autosaver::start(store.dir().to_owned()));
+            app.files.store = Some(store);
+            app.files.slot = app.untitled_slot();
+        }
         if !args.paths.is_empty() {
             app.open_paths(&args.paths);
         }
@@ -221,16 +264,9 @@ impl SpantagApp {
             if let Some(scene) = &args.screenshot_dialog {
                 app.screenshot_scene(scene);
             }
-        } else if let Some(dir) = storage::state_dir() {
-            if let Some((project, meta)) = storage::find_recovery(&dir) {
-                let when = format_epoch(meta.written);
-                app.files.recovered = Some((project, meta.path.clone()));
-                app.dialogs.modal = Some(Modal::Recovery {
-                    when,
-                    path: meta.path,
-                });
-            }
-            app.files.autosaver = Some(Autosaver::start(dir));
+        } else if args.paths.is_empty() && args.compare.is_empty() && app.dialogs.modal.is_none() {
+            // Started without a project: offer the work that crashed windows left.
+            app.list_recoveries(true);
         }
         app
     }
@@ -270,7 +306,9 @@ impl SpantagApp {
             .and_then(|p| p.file_name())
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| self.ws.project().name.clone());
-        if self.ws.is_dirty() {
+        if self.files.read_only {
+            format!("{name} (read-only) — spantag")
+        } else if self.ws.is_dirty() {
             format!("• {name} (unsaved) — spantag")
         } else {
             format!("{name} — spantag")
@@ -311,9 +349,29 @@ impl SpantagApp {
         self.shell.closing == Closing::Allowed
     }
 
-    /// The autosave directory, if autosave is on.
+    /// The recovery folder (its slots), if autosave is on.
     pub fn recovery_dir(&self) -> Option<&Path> {
         self.files.autosaver.as_ref().map(Autosaver::dir)
+    }
+
+    /// The recovery slot folder of the work in this window, if autosave is on.
+    pub fn recovery_slot(&self) -> Option<&Path> {
+        self.files.slot.as_ref().map(|s| s.dir.as_path())
+    }
+
+    /// Whether the project is open read-only (another window works on it).
+    pub fn is_read_only(&self) -> bool {
+        self.files.read_only
+    }
+
+    /// The revision last written to the recovery slot, if any since the last save or open.
+    pub fn autosaved_revision(&self) -> Option<u64> {
+        self.files.autosaved_revision
+    }
+
+    /// The project's revision (bumped by every change, undo and redo).
+    pub fn revision(&self) -> u64 {
+        self.ws.revision()
     }
 
     /// The id of the open document.
@@ -383,7 +441,7 @@ impl eframe::App for SpantagApp {
         if self.files.saving.is_some() {
             ctx.request_repaint_after(Duration::from_millis(50));
         } else if self.files.autosaver.is_some() && self.ws.is_dirty() {
-            ctx.request_repaint_after(Duration::from_millis(500));
+            ctx.request_repaint_after(files::AUTOSAVE_EVERY / 4);
         }
     }
 }

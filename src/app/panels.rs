@@ -104,6 +104,8 @@ impl SpantagApp {
                     ui.separator();
                     let state = if self.files.saving.is_some() {
                         "Saving…".to_owned()
+                    } else if self.files.read_only {
+                        "Read-only: open in another window".to_owned()
                     } else if !self.ws.is_dirty() {
                         "Saved".to_owned()
                     } else if self.files.autosaved_revision == Some(self.ws.revision()) {

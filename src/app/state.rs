@@ -6,6 +6,7 @@
 use super::action::{Action, Toast};
 use super::article::ArticleView;
 use super::name::NameDialog;
+use super::recovery;
 use super::storage::{Autosaver, FileStamp, PendingSave};
 use super::transfer::Transfer;
 use spantag_core::model::{Project, SpanId};
@@ -97,8 +98,22 @@ pub(crate) enum Modal {
     ChangedOnDisk(PathBuf),
     /// Save As chose a file that exists (and is not the project's own): replace it?
     Replace(PathBuf),
-    /// Recovery data found at start-up.
-    Recovery { when: String, path: Option<PathBuf> },
+    /// Recovery data of the project just opened (or of untitled work chosen from the list).
+    Recovery {
+        /// When it was autosaved, in local time.
+        when: String,
+        path: Option<PathBuf>,
+        /// Why restoring needs care (the project file changed since, an older copy was read).
+        warning: Option<String>,
+    },
+    /// The project is open in another window: open it read-only, or not at all.
+    InUse {
+        path: PathBuf,
+        /// Who holds it, for the question.
+        holder: String,
+    },
+    /// Unsaved work of windows that are gone (`Persistence::listed`).
+    RecoverList,
 }
 
 /// The windows and questions over the panels, and the toasts.
@@ -138,13 +153,46 @@ pub(crate) struct Persistence {
     pub(crate) queued_save: Option<(PathBuf, bool)>,
     /// Tests: the next save's thread waits for this before writing.
     pub(crate) save_hold: Option<std::sync::mpsc::Receiver<()>>,
-    /// Work found in the recovery folder at start-up, until restored or discarded.
-    pub(crate) recovered: Option<(Project, Option<PathBuf>)>,
+    /// The recovery slot (and lock) of the file being saved under another name: the window's
+    /// slot once the save has succeeded (`Some(None)`: that file has no slot).
+    pub(crate) saving_slot: Option<Option<ActiveSlot>>,
+    /// The recovery folder (`None`: no autosave and no locks, as in tests and screenshots).
+    pub(crate) store: Option<recovery::Store>,
+    /// The recovery slot of the work in this window (and its lock): autosaves go there.
+    pub(crate) slot: Option<ActiveSlot>,
+    /// The project is open in another window: edits and saving to its file are refused.
+    pub(crate) read_only: bool,
+    /// Recovery data offered in the question on screen, until restored or discarded.
+    pub(crate) recovered: Option<Recovered>,
+    /// Recovery data of other windows, listed by File › Recover unsaved work… (their slots
+    /// locked for this window until the list closes).
+    pub(crate) listed: Vec<recovery::Listed>,
     /// What to do once the next save succeeds (e.g. open another project after "Save" in the
     /// unsaved-changes question). Closing has its own state, [`Closing`].
     pub(crate) after_save: Option<Action>,
     /// Where the settings file lives (`None`: names are not remembered, as in tests).
     pub(crate) config_dir: Option<PathBuf>,
+}
+
+/// The recovery slot a window works in.
+#[derive(Debug)]
+pub(crate) struct ActiveSlot {
+    pub(crate) key: recovery::SlotKey,
+    pub(crate) dir: PathBuf,
+    /// Held from opening (a project) or from the first autosave (untitled work) on; dropping it
+    /// releases the slot.
+    pub(crate) lock: Option<recovery::SlotLock>,
+}
+
+/// Recovery data offered for restoring, with the slot it goes on in.
+#[derive(Debug)]
+pub(crate) struct Recovered {
+    pub(crate) project: Project,
+    pub(crate) path: Option<PathBuf>,
+    /// The slot of the restored work (the open project's, or the listed untitled work's).
+    pub(crate) slot: Option<ActiveSlot>,
+    /// The project file changed since the work began (the question says so).
+    pub(crate) file_changed: bool,
 }
 
 /// Where the window is in closing. A close request (the window's close button, Quit) is

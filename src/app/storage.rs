@@ -1,11 +1,12 @@
 //! Everything that touches the disk: the settings file, the annotator name, the autosave worker
-//! thread and its recovery file, the thread of an explicit save, and file stamps that detect
-//! outside changes to the project file.
+//! thread (writing into the recovery slots of `recovery`), the thread of an explicit save, and
+//! file stamps that detect outside changes to the project file.
 //!
 //! The UI thread never serializes or writes a project: it hands a copy to a thread. A copy costs
 //! a pointer per document (documents are shared, see `Project::documents`), so taking one fits in
 //! a frame whatever the size of the project.
 
+use super::recovery;
 use serde::{Deserialize, Serialize};
 use spantag_core::model::Project;
 use spantag_core::project_io;
@@ -43,7 +44,7 @@ pub fn config_dir() -> Option<PathBuf> {
     })
 }
 
-/// Where recovery files live: `$SPANTAG_STATE_DIR`, else the system's state folder for spantag
+/// Where recovery slots and project locks live (in its `recovery` folder): `$SPANTAG_STATE_DIR`, else the system's state folder for spantag
 /// (`$XDG_STATE_HOME/spantag` or `~/.local/state/spantag` on Linux), or its local data folder
 /// where there is no state folder (`~/Library/Application Support/spantag` on macOS,
 /// `%LOCALAPPDATA%\spantag\data` on Windows).
@@ -100,48 +101,31 @@ pub fn resolve_annotator(cli: Option<&str>) -> String {
         .unwrap_or_else(|| "annotator".to_owned())
 }
 
-/// What the recovery file says about the work it holds.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RecoveryMeta {
-    /// The project file the work belongs to, if it had one.
-    pub path: Option<PathBuf>,
-    /// When it was written (seconds since the Unix epoch).
-    pub written: u64,
-}
-
-/// Paths of the recovery project and its metadata.
-pub fn recovery_paths(dir: &Path) -> (PathBuf, PathBuf) {
-    (dir.join("recovery.ron"), dir.join("recovery.meta.ron"))
-}
-
-/// A recovery file left by an earlier session, if any.
-pub fn find_recovery(dir: &Path) -> Option<(Project, RecoveryMeta)> {
-    let (proj, meta) = recovery_paths(dir);
-    let meta: RecoveryMeta = ron::from_str(&std::fs::read_to_string(meta).ok()?).ok()?;
-    let project = project_io::load(&proj).ok()?;
-    Some((project, meta))
-}
-
-/// Removes the recovery files (after a save or an explicit discard).
-pub fn clear_recovery(dir: &Path) {
-    let (proj, meta) = recovery_paths(dir);
-    let _ = std::fs::remove_file(meta);
-    let _ = std::fs::remove_file(proj);
-}
-
 /// A job for the autosave worker.
 enum Job {
     Write {
         project: Box<Project>,
-        path: Option<PathBuf>,
+        target: recovery::Target,
         revision: u64,
     },
-    Clear,
+    /// Remove the recovery data of this slot folder.
+    Clear(PathBuf),
+}
+
+impl Job {
+    fn slot(&self) -> &Path {
+        match self {
+            Job::Write { target, .. } => &target.dir,
+            Job::Clear(dir) => dir,
+        }
+    }
 }
 
 /// Result of an autosave.
 #[derive(Debug)]
 pub struct AutosaveDone {
+    /// The slot folder written.
+    pub slot: PathBuf,
     pub revision: u64,
     pub result: Result<(), String>,
 }
@@ -150,39 +134,53 @@ pub struct AutosaveDone {
 /// per document) and sends it; serializing and writing happen on the worker.
 pub struct Autosaver {
     dir: PathBuf,
-    tx: Sender<Job>,
+    /// `None` once dropped (see `Drop`).
+    tx: Option<Sender<Job>>,
     rx: Receiver<AutosaveDone>,
+    worker: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Autosaver {
-    /// Starts the worker writing into `dir`.
+    /// Starts the worker; `dir` is the recovery folder (for [`Autosaver::dir`]), each job names
+    /// its slot in it.
     pub fn start(dir: PathBuf) -> Self {
         let (tx, jobs) = channel::<Job>();
         let (done, rx) = channel();
-        let wdir = dir.clone();
-        std::thread::Builder::new()
+        let worker = std::thread::Builder::new()
             .name("spantag-autosave".into())
             .spawn(move || {
-                while let Ok(mut job) = jobs.recv() {
-                    // Only the newest queued job matters.
-                    while let Ok(next) = jobs.try_recv() {
-                        job = next;
-                    }
-                    match job {
-                        Job::Write {
-                            project,
-                            path,
-                            revision,
-                        } => {
-                            let result = write_recovery(&wdir, &project, path);
-                            let _ = done.send(AutosaveDone { revision, result });
+                while let Ok(first) = jobs.recv() {
+                    let mut batch = vec![first];
+                    batch.extend(jobs.try_iter());
+                    // In order; a write that a later job of the same slot replaces is skipped.
+                    for (i, job) in batch.iter().enumerate() {
+                        let superseded = batch[i + 1..].iter().any(|j| j.slot() == job.slot());
+                        match job {
+                            Job::Write { .. } if superseded => {}
+                            Job::Write {
+                                project,
+                                target,
+                                revision,
+                            } => {
+                                let result = recovery::write(target, project);
+                                let _ = done.send(AutosaveDone {
+                                    slot: target.dir.clone(),
+                                    revision: *revision,
+                                    result,
+                                });
+                            }
+                            Job::Clear(dir) => recovery::clear(dir),
                         }
-                        Job::Clear => clear_recovery(&wdir),
                     }
                 }
             })
             .ok();
-        Autosaver { dir, tx, rx }
+        Autosaver {
+            dir,
+            tx: Some(tx),
+            rx,
+            worker,
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -190,18 +188,22 @@ impl Autosaver {
     }
 
     /// Queues a recovery write of `project` (a copy of the workspace's, which shares its
-    /// documents) at `revision`.
-    pub fn save(&self, project: Project, path: Option<PathBuf>, revision: u64) {
-        let _ = self.tx.send(Job::Write {
-            project: Box::new(project),
-            path,
-            revision,
-        });
+    /// documents) at `revision` into the slot of `target`.
+    pub fn save(&self, project: Project, target: recovery::Target, revision: u64) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(Job::Write {
+                project: Box::new(project),
+                target,
+                revision,
+            });
+        }
     }
 
-    /// Queues removal of the recovery files.
-    pub fn clear(&self) {
-        let _ = self.tx.send(Job::Clear);
+    /// Queues removal of the recovery data of the slot folder `slot`.
+    pub fn clear(&self, slot: &Path) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(Job::Clear(slot.to_owned()));
+        }
     }
 
     /// Finished autosaves since the last call.
@@ -210,20 +212,15 @@ impl Autosaver {
     }
 }
 
-fn write_recovery(dir: &Path, project: &Project, path: Option<PathBuf>) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let (proj, meta) = recovery_paths(dir);
-    let mut project = project.clone();
-    project.normalize();
-    let text = project_io::to_ron_string(&project).map_err(|e| e.to_string())?;
-    project_io::write_atomic(&proj, text.as_bytes()).map_err(|e| e.to_string())?;
-    let written = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let m = ron::to_string(&RecoveryMeta { path, written }).map_err(|e| e.to_string())?;
-    project_io::write_atomic(&meta, m.as_bytes()).map_err(|e| e.to_string())?;
-    Ok(())
+impl Drop for Autosaver {
+    /// Waits for the queued jobs: a window that closes after a save must not leave the recovery
+    /// data that the save was to clear (at most one write is in progress).
+    fn drop(&mut self) {
+        self.tx = None;
+        if let Some(w) = self.worker.take() {
+            let _ = w.join();
+        }
+    }
 }
 
 /// How an explicit save ended: the stamp of the file written, or why nothing was saved.
@@ -306,6 +303,19 @@ impl FileStamp {
             len: meta.len(),
             modified: meta.modified().ok(),
         })
+    }
+
+    /// The stamp as text (`size:N modified:SECONDS.NANOS`), as a recovery slot remembers the
+    /// file its work started from.
+    pub fn describe(&self) -> String {
+        let modified = self
+            .modified
+            .and_then(|t| t.duration_since(std::time::SystemTime::UNIX_EPOCH).ok())
+            .map_or_else(
+                || "unknown".to_owned(),
+                |d| format!("{}.{:09}", d.as_secs(), d.subsec_nanos()),
+            );
+        format!("size:{} modified:{modified}", self.len)
     }
 
     /// Whether the file at `path` still has this size and modification time.

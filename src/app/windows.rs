@@ -171,16 +171,39 @@ impl SpantagApp {
                     p.display()
                 ),
             ),
-            Modal::Recovery { when, path } => (
+            Modal::Recovery {
+                when,
+                path,
+                warning,
+            } => (
                 "Restore unsaved work?",
                 format!(
-                    "spantag found work that was not saved (autosaved {when}{}). Restore it?",
+                    "spantag found work on {} that was not saved (autosaved {when}). Restore it?{}",
                     path.as_ref()
-                        .map(|p| format!(", project {}", p.display()))
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|| "an untitled project".to_owned()),
+                    warning
+                        .as_ref()
+                        .map(|w| format!("\n\n{w}"))
                         .unwrap_or_default()
                 ),
             ),
+            Modal::InUse { path, holder } => (
+                "Project in use",
+                format!(
+                    "{} is open in {holder}. Opening it here too could overwrite that window's work: \
+                     open it read-only (Save as… then makes a copy you can edit), or cancel.",
+                    path.display()
+                ),
+            ),
+            Modal::RecoverList => (
+                "Recover unsaved work",
+                "These windows closed without saving their work (a crash, or the computer \
+                 stopped). Restore or open each, or discard it."
+                    .to_owned(),
+            ),
         };
+        let mut row_action = None;
         egui::Window::new(title)
             .collapsible(false)
             .resizable(false)
@@ -227,11 +250,72 @@ impl SpantagApp {
                             answer = Some(Some(Action::DiscardRecovery));
                         }
                     }
+                    Modal::InUse { path, .. } => {
+                        if ui.button("Open read-only").clicked() {
+                            answer = Some(Some(Action::OpenReadOnly(path.clone())));
+                        }
+                        if ui.button("Cancel").clicked() {
+                            answer = Some(None);
+                        }
+                    }
+                    Modal::RecoverList => {}
                 });
+                if matches!(modal, Modal::RecoverList) {
+                    row_action = self.recovery_rows(ui);
+                }
             });
+        if let Some(a) = row_action {
+            self.queue.push(a);
+        }
         if let Some(a) = answer {
             self.queue.push(Action::Answered(a.map(Box::new)));
         }
+    }
+
+    /// The rows of the recovery list (what, where, when, and its buttons); the button clicked.
+    fn recovery_rows(&self, ui: &mut egui::Ui) -> Option<Action> {
+        let mut clicked = None;
+        egui::Grid::new("recovery-list")
+            .striped(true)
+            .num_columns(3)
+            .show(ui, |ui| {
+                for (i, entry) in self.files.listed.iter().enumerate() {
+                    let f = &entry.found;
+                    let spans: usize = f.project.documents.iter().map(|d| d.spans.len()).sum();
+                    let place = f
+                        .meta
+                        .project
+                        .as_ref()
+                        .map_or_else(|| "untitled".to_owned(), |p| p.display().to_string());
+                    ui.label(format!(
+                        "{} ({place}): {} document(s), {spans} span(s)",
+                        f.project.name,
+                        f.project.documents.len()
+                    ));
+                    ui.label(format!(
+                        "autosaved {}",
+                        super::recovery::local_time(f.meta.written)
+                    ));
+                    ui.horizontal(|ui| {
+                        let restore = if f.meta.project.is_some() {
+                            "Open"
+                        } else {
+                            "Restore"
+                        };
+                        if ui.button(restore).clicked() {
+                            clicked = Some(Action::RestoreListed(i));
+                        }
+                        if ui.button("Discard").clicked() {
+                            clicked = Some(Action::DiscardListed(i));
+                        }
+                    });
+                    ui.end_row();
+                }
+            });
+        if ui.button("Close").clicked() {
+            clicked = Some(Action::CloseRecoveryList);
+        }
+        clicked
     }
 
     /// Gives new toasts their time and removes those whose time is up.
@@ -300,8 +384,11 @@ impl SpantagApp {
         }
         if self.ws.is_dirty() && self.shell.screenshot.is_none() {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
-            // The close question replaces any other question but the start-up recovery one.
-            if matches!(self.dialogs.modal, Some(Modal::Recovery { .. })) {
+            // The close question replaces any other question but a recovery one.
+            if matches!(
+                self.dialogs.modal,
+                Some(Modal::Recovery { .. } | Modal::RecoverList)
+            ) {
                 self.shell.closing = Closing::Open;
             } else {
                 self.files.after_save = None;

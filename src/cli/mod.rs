@@ -92,6 +92,22 @@ pub struct GuiArgs {
     /// every disagreement goes to the conflict queue).
     #[arg(long, value_name = "majority|union|intersection", value_parser = review_cmds::parse_strategy)]
     pub strategy: Option<spantag_core::review::merge::Strategy>,
+    /// Run the app without a window making N random edits (0: until killed), then save and
+    /// close: the crash test of autosave (tests/torture/kill9.py).
+    #[arg(long, value_name = "N", hide = true)]
+    pub headless_edit: Option<u64>,
+    /// With --headless-edit: append the log of edits, autosaves and saves here.
+    #[arg(long, value_name = "FILE", hide = true, requires = "headless_edit")]
+    pub headless_log: Option<PathBuf>,
+    /// With --headless-edit: milliseconds between edits.
+    #[arg(long, value_name = "MS", default_value_t = 50, hide = true)]
+    pub headless_pace: u64,
+    /// With --headless-edit: save after every K edits (0: never).
+    #[arg(long, value_name = "K", default_value_t = 0, hide = true)]
+    pub headless_save_every: u64,
+    /// With --headless-edit: seed of the random edits.
+    #[arg(long, value_name = "S", default_value_t = 1, hide = true)]
+    pub headless_seed: u64,
 }
 
 fn parse_size(s: &str) -> Result<(f32, f32), String> {

@@ -6,6 +6,7 @@ use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use spantag::app::SpantagApp;
+use spantag::app::recovery::{self, SlotKey};
 use spantag::app::storage::{self, Autosaver, FileStamp};
 use spantag_core::markup::project_from_markup;
 use spantag_core::model::Project;
@@ -175,9 +176,17 @@ fn opening_with_unsaved_changes_asks_first() {
 #[test]
 fn autosave_writes_recovery_off_thread() {
     let dir = tempfile::tempdir().unwrap();
-    let saver = Autosaver::start(dir.path().to_owned());
+    let store = recovery::Store::open(dir.path());
+    let saver = Autosaver::start(store.dir().to_owned());
     let p = project();
-    saver.save(p.clone(), Some(PathBuf::from("/x/p.ron")), 7);
+    let key = SlotKey::Project(PathBuf::from("/x/p.ron"));
+    let slot = store.slot_dir(&key);
+    let target = recovery::Target {
+        dir: slot.clone(),
+        key: key.clone(),
+        base: None,
+    };
+    saver.save(p.clone(), target, 7);
     let t = Instant::now();
     let mut done = Vec::new();
     while done.is_empty() && t.elapsed() < Duration::from_secs(10) {
@@ -186,16 +195,18 @@ fn autosave_writes_recovery_off_thread() {
     }
     assert_eq!(done.len(), 1);
     assert_eq!(done[0].revision, 7);
+    assert_eq!(done[0].slot, slot);
     assert!(done[0].result.is_ok());
-    let (restored, meta) = storage::find_recovery(dir.path()).expect("recovery file");
-    assert_eq!(restored, p);
-    assert_eq!(meta.path, Some(PathBuf::from("/x/p.ron")));
-    saver.clear();
+    let found = store.find(&key).unwrap().expect("recovery file");
+    assert_eq!(found.project, p);
+    assert_eq!(found.meta.project, Some(PathBuf::from("/x/p.ron")));
+    assert!(found.note.is_none());
+    saver.clear(&slot);
     let t = Instant::now();
-    while storage::find_recovery(dir.path()).is_some() && t.elapsed() < Duration::from_secs(10) {
+    while store.find(&key).unwrap().is_some() && t.elapsed() < Duration::from_secs(10) {
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert!(storage::find_recovery(dir.path()).is_none());
+    assert!(store.find(&key).unwrap().is_none());
 }
 
 #[test]

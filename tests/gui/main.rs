@@ -9,6 +9,7 @@ mod export;
 mod files;
 mod imports;
 mod name;
+mod recovery;
 mod review;
 mod undo;
 mod window;

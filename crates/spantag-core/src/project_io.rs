@@ -326,10 +326,12 @@ fn keep_backup_by(target: &Path, old: &fs::Metadata, link: bool) -> Result<(), P
     remove_if_there(&bak_tmp).map_err(io)?;
     // A hard link is instant and never leaves the project missing.
     if link && fs::hard_link(target, &bak_tmp).is_ok() {
-        return fs::rename(&bak_tmp, &bak).map_err(|e| {
-            let _ = fs::remove_file(&bak_tmp);
-            io(e)
-        });
+        let renamed = fs::rename(&bak_tmp, &bak);
+        // A rename between two links of one file does nothing and succeeds (POSIX), leaving the
+        // temporary link: so when `NAME.bak` already is the file (a save killed after its backup
+        // and before its rename). The link goes in every case.
+        let _ = fs::remove_file(&bak_tmp);
+        return renamed.map_err(io);
     }
     // No hard links here: copy, with the old file's owner and mode.
     let mut copy = TempFile::create(&bak_tmp, true).map_err(io)?;
@@ -1517,6 +1519,23 @@ mod tests {
     fn set_mode(p: &Path, m: u32) {
         use std::os::unix::fs::PermissionsExt;
         fs::set_permissions(p, fs::Permissions::from_mode(m)).expect("chmod");
+    }
+
+    #[test]
+    fn a_backup_that_already_is_the_file_leaves_no_temporary_link() {
+        // A save killed after making its backup and before its rename leaves NAME.bak as a link
+        // of NAME; the next save's backup rename is then a no-op.
+        let dir = tempfile::tempdir().expect("dir");
+        let p = dir.path().join("p.ron");
+        fs::write(&p, "one").expect("write");
+        fs::hard_link(&p, dir.path().join("p.ron.bak")).expect("link");
+        write_atomic(&p, b"two").expect("save");
+        assert_eq!(fs::read_to_string(&p).expect("read"), "two");
+        assert_eq!(
+            fs::read_to_string(dir.path().join("p.ron.bak")).expect("read"),
+            "one"
+        );
+        assert!(!dir.path().join(".p.ron.bak.spantag-tmp").exists());
     }
 
     #[test]
