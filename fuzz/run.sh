@@ -26,5 +26,11 @@ for t in "${targets[@]}"; do
   # that a file is cut into pieces as on a real machine.
   RAYON_NUM_THREADS=2 "${pin[@]}" cargo fuzz run --sanitizer none "$t" "corpus/$t" "seeds/$t" -- \
     -max_total_time="$secs" -timeout=10 -print_final_stats=1 || status=1
+  # Each fuzzing process writes the importers' inputs to its own folder (src/lib.rs): remove
+  # those of processes that have ended.
+  for d in /dev/shm/spantag-fuzz-* "${TMPDIR:-/tmp}"/spantag-fuzz-*; do
+    [ -d "$d" ] || continue
+    kill -0 "${d##*-}" 2>/dev/null || rm -rf "$d"
+  done
 done
 exit $status
