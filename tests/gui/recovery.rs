@@ -187,6 +187,7 @@ fn saving_clears_only_that_projects_slot() {
     assert!(slot_a.join(recovery::RECOVERY_FILE).exists());
     a.key_press_modifiers(egui::Modifiers::COMMAND, Key::S);
     a.run_steps(3);
+    crate::common::wait_saved(&mut a);
     assert!(!a.state().is_dirty());
     let t = Instant::now();
     while slot_a.join(recovery::RECOVERY_FILE).exists() {
@@ -396,6 +397,7 @@ fn untitled_work_is_offered_at_start_up_without_a_project() {
     c.run_steps(1);
     c.key_press(Key::Enter);
     c.run_steps(3);
+    crate::common::wait_saved(&mut c);
     assert_eq!(project_io::load(&out).unwrap(), a_work);
     assert_eq!(
         c.state().recovery_slot(),
