@@ -8,6 +8,10 @@
 //!
 //!     SPANTAG_BENCH_ONLY=conll cargo bench --bench export_corpus   # one export, for profiling
 //!     SPANTAG_BENCH_ONLY=ours cargo bench --bench export_corpus    # both exports, no spaCy
+//!     SPANTAG_BENCH_SPAN_GROUPS=sc=all ...   # `.spacy` with one span group instead of three
+//!
+//! On Linux each export also prints its processor time (the thread's time on a processor), which
+//! a machine shared with other work changes far less than the wall clock.
 //!
 //! The corpus is generated once into `bench-data/` (ignored by git). Skips with a message when
 //! `../shared/bench` or Python is missing; the spaCy half is skipped when the venv lacks spaCy.
@@ -50,6 +54,14 @@ fn fresh(p: &Project) -> Project {
         })
         .collect();
     q
+}
+
+/// Processor time of the calling thread in seconds (Linux: `/proc/thread-self/schedstat`, whose
+/// first field is nanoseconds on the processor); `None` elsewhere. The exports run on this thread.
+fn thread_cpu() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns / 1e9)
 }
 
 fn main() {
@@ -115,10 +127,22 @@ fn main() {
         let mut opts = ExportOptions::new(format);
         // Like the baseline: the CoNLL file holds the ACTOR/PLACE/NUMBER layer.
         opts.layer = Layer::Entities;
+        // SPANTAG_BENCH_SPAN_GROUPS=sc=all writes one span group, as before per-layer groups.
+        if let Ok(g) = std::env::var("SPANTAG_BENCH_SPAN_GROUPS") {
+            opts.span_groups = formats::parse_span_groups(&g).unwrap();
+        }
         let path = out.path().join(name);
+        let cpu = thread_cpu();
         let t = Instant::now();
         let s = formats::export(&p, &opts, &path, &Progress::default()).unwrap();
         let secs = t.elapsed().as_secs_f64();
+        if let (Some(a), Some(b)) = (cpu, thread_cpu()) {
+            // On a busy machine the processor time says more than the wall clock.
+            println!(
+                "  {name}: {secs:.3} s wall, {:.3} s on the processor",
+                b - a
+            );
+        }
         assert!(s.is_complete(), "{}", s.to_text());
         // Every run writes a new file, as the baseline does; replacing the previous run's file
         // would add the file system's cost of freeing it.

@@ -260,16 +260,6 @@ impl ExportOptions {
             None => super::is_entity_label(label),
         }
     }
-
-    /// Whether the format writes only one layer, and spans of the other are filtered by choice.
-    fn layer_filtered(&self, label: &str) -> bool {
-        self.format.exporter().is_some_and(|e| e.layered)
-            && match self.layer {
-                Layer::Both => false,
-                Layer::Entities => !self.is_entity(label),
-                Layer::Claims => self.is_entity(label),
-            }
-    }
 }
 
 /// A span that an export could not represent, and why.
@@ -467,12 +457,14 @@ struct Selected {
 /// Selects documents and spans; returns the prepared documents (in project order). Spans in
 /// `trimmed` are exported trimmed (whitespace-only ones are reported).
 fn select<'p>(
+    ctx: &Ctx<'_>,
     project: &'p Project,
-    opts: &ExportOptions,
     trimmed: &'p Trimmed,
     summary: &mut ExportSummary,
     reports: &mut Reports,
 ) -> (Vec<Prepared<'p>>, Selected) {
+    let opts = ctx.opts;
+    let layered = opts.format.exporter().is_some_and(|e| e.layered);
     let mut out = Vec::new();
     let mut counts = Selected::default();
     for (di, d) in project.documents.iter().enumerate() {
@@ -492,17 +484,28 @@ fn select<'p>(
                 })
             } else {
                 counts.spans += 1;
-                if opts.is_entity(&s.label) {
-                    counts.entities += 1;
-                }
-                opts.layer_filtered(&s.label)
+                let entity = ctx.is_entity(&s.label);
+                counts.entities += usize::from(entity);
+                // Layered formats write the chosen layer only; the other is left out by choice.
+                let other_layer = match opts.layer {
+                    Layer::Both => false,
+                    Layer::Entities => !entity,
+                    Layer::Claims => entity,
+                };
+                (layered && other_layer)
                     .then(|| format!("not in the chosen --layer {}", opts.layer))
             };
             if let Some(w) = why {
                 *summary.filtered.entry(w).or_default() += 1;
                 continue;
             }
-            match trimmed.get(&(di, si)) {
+            // Usually no span is padded: spare the lookup.
+            let padded = if trimmed.is_empty() {
+                None
+            } else {
+                trimmed.get(&(di, si))
+            };
+            match padded {
                 None => spans.push(s),
                 Some(Some(t)) => {
                     summary.trimmed += 1;
@@ -676,7 +679,7 @@ fn export_to_memory(
     };
     let mut reports = Reports::default();
     let trimmed = trimmed_spans(project, exporter);
-    let (mut docs, selected) = select(project, opts, &trimmed, &mut summary, &mut reports);
+    let (mut docs, selected) = select(&ctx, project, &trimmed, &mut summary, &mut reports);
     summary
         .problems
         .extend(empty_entity_layer(project, opts, &selected));
@@ -763,7 +766,7 @@ pub fn preview(project: &Project, opts: &ExportOptions, n: usize) -> Vec<String>
     let mut reports = Reports::default();
     let trimmed = trimmed_spans(project, exporter);
     let mut out = Vec::new();
-    let (docs, _) = select(project, opts, &trimmed, &mut summary, &mut reports);
+    let (docs, _) = select(&ctx, project, &trimmed, &mut summary, &mut reports);
     for mut p in docs.into_iter().take(n) {
         out.push((exporter.preview)(&ctx, &mut p, &mut reports));
     }

@@ -85,6 +85,9 @@ pub(crate) struct Ctx<'p> {
     pub opts: &'p ExportOptions,
     pub project: &'p Project,
     label_rank: HashMap<&'p str, usize>,
+    /// Whether each label of the project is in the entity layer (looked up once per span; a
+    /// short list beats hashing the label).
+    entity: Vec<(&'p str, bool)>,
 }
 
 impl<'p> Ctx<'p> {
@@ -95,11 +98,30 @@ impl<'p> Ctx<'p> {
             .enumerate()
             .map(|(i, l)| (l.name.as_str(), i))
             .collect();
+        let entity = project
+            .labels
+            .iter()
+            .map(|l| (l.name.as_str(), opts.is_entity(&l.name)))
+            .collect();
         Ctx {
             opts,
             project,
             label_rank,
+            entity,
         }
+    }
+
+    /// [`ExportOptions::is_entity`], answered from the project's labels where it can.
+    pub fn is_entity(&self, label: &str) -> bool {
+        self.entity
+            .iter()
+            // Length and first byte tell the labels of a project apart before any comparison.
+            .find(|(l, _)| {
+                l.len() == label.len()
+                    && l.as_bytes().first() == label.as_bytes().first()
+                    && *l == label
+            })
+            .map_or_else(|| self.opts.is_entity(label), |&(_, e)| e)
     }
 
     pub fn rank(&self, label: &str) -> usize {
@@ -170,7 +192,7 @@ impl<'p> Ctx<'p> {
         p.tokens();
         let mut cands = Vec::new();
         for &s in &p.spans {
-            if self.opts.is_entity(&s.label) != entities {
+            if self.is_entity(&s.label) != entities {
                 continue;
             }
             match p.token_range(s) {

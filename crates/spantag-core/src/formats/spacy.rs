@@ -84,7 +84,7 @@ pub(crate) fn build<'x, 'a: 'x>(
         .map(|g| (g.key.as_str(), Vec::new()))
         .collect();
     for &s in &p.spans {
-        let entity = opts.is_entity(&s.label);
+        let entity = ctx.is_entity(&s.label);
         let Some(r) = p.token_range(s) else {
             // Entity-layer spans that do not align were reported by `layer_with`.
             if !entity {

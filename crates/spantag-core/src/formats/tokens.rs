@@ -151,10 +151,10 @@ pub fn with_whitespace_tokens(text: &str, toks: &[Tok], mut emit: impl FnMut(Spa
     if first > 0 {
         emit(whitespace(0, first, 0));
     }
+    let bytes = text.as_bytes();
     for (i, t) in toks.iter().enumerate() {
         let gap_end = toks.get(i + 1).map_or(text.len(), |n| n.bstart);
-        let gap = text.get(t.bend..gap_end).unwrap_or("");
-        let space = gap.starts_with(' ');
+        let space = t.bend < gap_end && bytes.get(t.bend) == Some(&b' ');
         emit(SpacyTok {
             start: t.start,
             end: t.end,

@@ -445,6 +445,9 @@ fn encode_span_groups(
         return mp_array_header(out, 0);
     }
     mp_map_header(out, doc.span_groups.len())?;
+    // The label ids of this document: a span's label is usually in several groups, and a
+    // document has few distinct labels, so a short list spares hashing each record's label.
+    let mut ids: Vec<(&str, u64)> = Vec::new();
     for (key, spans) in &doc.span_groups {
         group_buf.clear();
         mp_map_header(group_buf, 3)?;
@@ -458,7 +461,17 @@ fn encode_span_groups(
             // validate() checked that all four offsets fit in i32.
             let mut rec = [0u8; SPAN_RECORD_BYTES];
             // id and kb_id (bytes 0..16) stay 0.
-            rec[16..24].copy_from_slice(&strings.intern(s.label).to_be_bytes());
+            let id = match ids.iter().find(|(l, _)| *l == s.label) {
+                Some(&(_, id)) => id,
+                None => {
+                    let id = strings.intern(s.label);
+                    if ids.len() < 32 {
+                        ids.push((s.label, id));
+                    }
+                    id
+                }
+            };
+            rec[16..24].copy_from_slice(&id.to_be_bytes());
             rec[24..28].copy_from_slice(&(s.start_token as i32).to_be_bytes());
             rec[28..32].copy_from_slice(&(s.end_token as i32).to_be_bytes());
             rec[32..36].copy_from_slice(&(s.start_char as i32).to_be_bytes());
