@@ -295,9 +295,12 @@ fn save_is_written_on_a_thread_and_marked_saved_when_done() {
     assert_eq!(project_io::load(&path).unwrap().documents[0].spans.len(), 1);
     // The stamp is of the file written: the next save asks nothing.
     make_change_again(&mut h);
+    // Held, so that a write finishing within the key's frame cannot hide that it started.
+    let release = h.state_mut().hold_next_save();
     h.key_press_modifiers(Modifiers::COMMAND, Key::S);
     h.step();
     assert!(h.state().is_saving(), "saving, not asking");
+    drop(release);
     wait_saved(&mut h);
     assert!(!h.state().is_dirty());
     assert_eq!(project_io::load(&path).unwrap().documents[0].spans.len(), 0);
