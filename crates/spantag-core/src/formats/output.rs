@@ -307,6 +307,15 @@ impl Output {
                 }
                 let tmp = temp_path(path);
                 let mut file = TempFile::create(&tmp, false).map_err(io_err(&tmp))?;
+                // A file replaced with --force keeps its permission bits (a private export stays
+                // private), set before any data is written.
+                if let Ok(meta) = fs::metadata(path)
+                    && meta.is_file()
+                {
+                    file.file()
+                        .set_permissions(meta.permissions())
+                        .map_err(io_err(&tmp))?;
+                }
                 // Dropped on a failed write, which removes the half-written file.
                 file.write_all(bytes)
                     .and_then(|()| file.sync())
@@ -430,6 +439,28 @@ mod tests {
             protected: vec![],
         };
         two_files(d).commit(&force).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_replaced_file_keeps_its_permission_bits() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        two_files(d).commit(&WriteRules::default()).unwrap();
+        let a = d.join("new/a.conll");
+        std::fs::set_permissions(&a, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let force = WriteRules {
+            force: true,
+            protected: vec![],
+        };
+        two_files(d).commit(&force).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&a), 0o600, "the replaced file stays private");
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "a 🙂 é\n");
+        // The other file keeps the usual mode, as any new file gets it here.
+        std::fs::write(d.join("plain"), "x").unwrap();
+        assert_eq!(mode(&d.join("new/a.claims.conll")), mode(&d.join("plain")));
     }
 
     #[test]
