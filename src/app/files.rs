@@ -103,14 +103,9 @@ impl SpantagApp {
             (self.files.slot.take(), None)
         } else {
             match store.acquire(&key) {
-                Acquire::Acquired { lock, took_over } => (
-                    Some(ActiveSlot {
-                        dir: lock.dir().to_owned(),
-                        key,
-                        lock: Some(lock),
-                    }),
-                    took_over,
-                ),
+                Acquire::Acquired { lock, took_over } => {
+                    (Some(ActiveSlot::locked(key, lock)), took_over)
+                }
                 Acquire::Held(holder) => {
                     self.dialogs.modal = Some(Modal::InUse {
                         path: path.to_owned(),
@@ -384,11 +379,7 @@ impl SpantagApp {
             if self.files.slot.as_ref().is_none_or(|s| s.key != key) {
                 match store.acquire(&key) {
                     Acquire::Acquired { lock, .. } => {
-                        new_slot = Some(Some(ActiveSlot {
-                            dir: lock.dir().to_owned(),
-                            key,
-                            lock: Some(lock),
-                        }));
+                        new_slot = Some(Some(ActiveSlot::locked(key, lock)));
                     }
                     Acquire::Held(holder) => {
                         self.cancel_waiting_save();

@@ -194,11 +194,9 @@ impl SpantagApp {
         let project_slot = self.files.path.clone().and_then(|path| {
             let key = recovery::SlotKey::project(&path);
             match store.acquire(&key) {
-                recovery::Acquire::Acquired { lock, .. } => Some(state::ActiveSlot {
-                    dir: lock.dir().to_owned(),
-                    key,
-                    lock: Some(lock),
-                }),
+                recovery::Acquire::Acquired { lock, .. } => {
+                    Some(state::ActiveSlot::locked(key, lock))
+                }
                 _ => None,
             }
         });

@@ -184,6 +184,17 @@ pub(crate) struct ActiveSlot {
     pub(crate) lock: Option<recovery::SlotLock>,
 }
 
+impl ActiveSlot {
+    /// The slot of `key`, held with `lock` (what `recovery::Store::acquire` handed out).
+    pub(crate) fn locked(key: recovery::SlotKey, lock: recovery::SlotLock) -> Self {
+        ActiveSlot {
+            dir: lock.dir().to_owned(),
+            key,
+            lock: Some(lock),
+        }
+    }
+}
+
 /// Recovery data offered for restoring, with the slot it goes on in.
 #[derive(Debug)]
 pub(crate) struct Recovered {
