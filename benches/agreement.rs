@@ -108,6 +108,7 @@ fn project(texts: &[(String, Vec<(usize, usize)>)], author: &str, variant: usize
                 review: None,
                 note: None,
                 proposed_by: Vec::new(),
+                fragments: Vec::new(),
             });
             id += 1;
         }

@@ -105,6 +105,7 @@ fn big_project() -> Project {
             review: None,
             note: None,
             proposed_by: Vec::new(),
+            fragments: Vec::new(),
         });
         id += 1;
     };
@@ -331,6 +332,7 @@ fn corpus_project(docs: usize) -> Project {
                 review: None,
                 note: None,
                 proposed_by: Vec::new(),
+                fragments: Vec::new(),
             });
             id += 1;
         }

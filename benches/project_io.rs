@@ -81,6 +81,7 @@ fn generate(docs: usize) -> Project {
                 review: None,
                 note: (k % 10 == 0).then(|| "check the figure".to_owned()),
                 proposed_by: Vec::new(),
+                fragments: Vec::new(),
             });
             id += 1;
         }

@@ -284,7 +284,7 @@ fn future_schema_version_is_refused_and_left_untouched() {
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("projects/sample.ron"))
             .unwrap();
     let future = sample.replacen(
-        "schema_version: 1,",
+        "schema_version: 2,",
         "schema_version: 7,\n  hologram: true,",
         1,
     );

@@ -274,18 +274,18 @@ fn every_future_schema_version_gets_the_same_exit_code() {
     let text = save(&markup_project("p", DOCS), d);
     let nines = "9".repeat(40);
     for v in [
-        "2",
+        "3",
         "4294967295",
         "4294967296",
         "18446744073709551616",
         nines.as_str(),
     ] {
-        let edited = text.replacen("schema_version: 1,", &format!("schema_version: {v},"), 1);
+        let edited = text.replacen("schema_version: 2,", &format!("schema_version: {v},"), 1);
         let (exit, said) = refused_everywhere(d, edited.as_bytes());
         assert_eq!(exit, 2, "{v}: {said}");
         assert!(
             said.contains(&format!(
-                "written by a newer spantag (schema version {v}; this build reads up to 1)"
+                "written by a newer spantag (schema version {v}; this build reads up to 2)"
             )),
             "{v}: {said}"
         );

@@ -2,7 +2,9 @@
 //! ([`Project::apply`]), which returns the edit that undoes it.
 
 pub use crate::model::EditError;
-use crate::model::{Document, Label, Project, Review, Span, SpanId, Status};
+use crate::model::{
+    Document, Label, Project, Relation, RelationId, RelationType, Review, Span, SpanId, Status,
+};
 use std::sync::Arc;
 
 /// One change to a project. Documents are named by id, spans by id.
@@ -10,8 +12,22 @@ use std::sync::Arc;
 pub enum Edit {
     /// Adds a span (its id must be unused; see [`Project::make_span`]).
     AddSpan { doc: String, span: Span },
-    /// Removes a span.
+    /// Removes a span and every relation that names it (the inverse is [`Edit::RestoreSpan`]
+    /// when there were any).
     RemoveSpan { doc: String, span: SpanId },
+    /// Adds a span together with relations that name it (the inverse of removing a span that
+    /// had relations).
+    RestoreSpan {
+        doc: String,
+        span: Span,
+        relations: Vec<Relation>,
+    },
+    /// Adds a relation (its id must be unused; see [`Project::make_relation`]).
+    AddRelation { doc: String, relation: Relation },
+    /// Removes a relation.
+    RemoveRelation { doc: String, relation: RelationId },
+    /// Replaces the relation with the same id (retype, reverse, note, review).
+    ChangeRelation { doc: String, relation: Relation },
     /// Changes a span's label.
     Relabel {
         doc: String,
@@ -57,6 +73,12 @@ pub enum Edit {
     RemoveLabel { name: String },
     /// Replaces the label named `name` (rename, colour, hotkey). A rename relabels its spans.
     ChangeLabel { name: String, label: Label },
+    /// Inserts a relation type at position `index` (clamped to the end).
+    AddRelationType { index: usize, rtype: RelationType },
+    /// Removes a relation type no relation uses.
+    RemoveRelationType { name: String },
+    /// Replaces the relation type named `name`. A rename retypes its relations.
+    ChangeRelationType { name: String, rtype: RelationType },
     /// Renames the project.
     RenameProject { name: String },
 }
@@ -67,6 +89,10 @@ impl Edit {
         match self {
             Edit::AddSpan { doc, .. }
             | Edit::RemoveSpan { doc, .. }
+            | Edit::RestoreSpan { doc, .. }
+            | Edit::AddRelation { doc, .. }
+            | Edit::RemoveRelation { doc, .. }
+            | Edit::ChangeRelation { doc, .. }
             | Edit::Relabel { doc, .. }
             | Edit::Resize { doc, .. }
             | Edit::SetNote { doc, .. }
@@ -103,7 +129,79 @@ impl Project {
                 let d = self.doc_mut(&doc)?;
                 let i = span_pos(d, span)?;
                 let removed = d.spans.remove(i);
-                Ok(Edit::AddSpan { doc, span: removed })
+                if !d.relations.iter().any(|r| r.from == span || r.to == span) {
+                    return Ok(Edit::AddSpan { doc, span: removed });
+                }
+                let (relations, kept) = std::mem::take(&mut d.relations)
+                    .into_iter()
+                    .partition(|r| r.from == span || r.to == span);
+                d.relations = kept;
+                Ok(Edit::RestoreSpan {
+                    doc,
+                    span: removed,
+                    relations,
+                })
+            }
+            Edit::RestoreSpan {
+                doc,
+                span,
+                relations,
+            } => {
+                let id = span.id;
+                let inverse = self.apply(Edit::AddSpan {
+                    doc: doc.clone(),
+                    span,
+                })?;
+                let mut added = Vec::new();
+                for relation in relations {
+                    match self.apply(Edit::AddRelation {
+                        doc: doc.clone(),
+                        relation,
+                    }) {
+                        Ok(inv) => added.push(inv),
+                        Err(e) => {
+                            for inv in added.into_iter().rev() {
+                                let _ = self.apply(inv);
+                            }
+                            let _ = self.apply(inverse);
+                            return Err(e);
+                        }
+                    }
+                }
+                Ok(Edit::RemoveSpan { doc, span: id })
+            }
+            Edit::AddRelation { doc, relation } => {
+                let d = self
+                    .doc(&doc)
+                    .ok_or_else(|| EditError::NoDocument(doc.clone()))?;
+                self.check_relation(d, &relation, None)?;
+                if d.relation(relation.id).is_some() {
+                    return Err(EditError::RelationIdTaken(relation.id));
+                }
+                let id = relation.id;
+                self.next_relation_id = self.next_relation_id.max(id.0.saturating_add(1));
+                self.doc_mut(&doc)?.insert_relation(relation);
+                Ok(Edit::RemoveRelation { doc, relation: id })
+            }
+            Edit::RemoveRelation { doc, relation } => {
+                let d = self.doc_mut(&doc)?;
+                let i = relation_pos(d, relation)?;
+                let removed = d.relations.remove(i);
+                Ok(Edit::AddRelation {
+                    doc,
+                    relation: removed,
+                })
+            }
+            Edit::ChangeRelation { doc, relation } => {
+                let d = self
+                    .doc(&doc)
+                    .ok_or_else(|| EditError::NoDocument(doc.clone()))?;
+                relation_pos(d, relation.id)?;
+                self.check_relation(d, &relation, Some(relation.id))?;
+                let d = self.doc_mut(&doc)?;
+                let i = relation_pos(d, relation.id)?;
+                let old = std::mem::replace(&mut d.relations[i], relation);
+                Ok(Edit::ChangeRelation { doc, relation: old })
             }
             Edit::Relabel { doc, span, label } => {
                 if self.label(&label).is_none() {
@@ -144,6 +242,29 @@ impl Project {
                     start: s.start,
                     end: s.end,
                 };
+                if !s.fragments.is_empty() {
+                    // A discontinuous span moves its outer ends: the first piece's start and the
+                    // last piece's end.
+                    let mut moved = s.clone();
+                    if let Some(first) = moved.fragments.first_mut() {
+                        first.0 = start;
+                    }
+                    if let Some(last) = moved.fragments.last_mut() {
+                        last.1 = end;
+                    }
+                    (moved.start, moved.end) = (start, end);
+                    if !moved.fragments_ok() {
+                        let err = EditError::BadFragments {
+                            span,
+                            start,
+                            end,
+                            fragments: moved.fragments,
+                        };
+                        d.insert_sorted(s);
+                        return Err(err);
+                    }
+                    s.fragments = moved.fragments;
+                }
                 (s.start, s.end, s.text) = (start, end, text);
                 d.insert_sorted(s);
                 Ok(inverse)
@@ -185,14 +306,8 @@ impl Project {
                 if self.doc(&document.id).is_some() {
                     return Err(EditError::DocumentExists(document.id.clone()));
                 }
-                for s in &document.spans {
-                    if self.label(&s.label).is_none() {
-                        return Err(EditError::UnknownLabel(s.label.clone()));
-                    }
-                    check_span_text(&document, s)?;
-                }
-                let max_id = document.spans.iter().map(|s| s.id.0).max().unwrap_or(0);
-                self.next_span_id = self.next_span_id.max(max_id.saturating_add(1));
+                self.check_document(&document)?;
+                self.bump_counters(std::slice::from_ref(&document));
                 let id = document.id.clone();
                 let index = index.min(self.documents.len());
                 self.documents.insert(index, document);
@@ -204,19 +319,9 @@ impl Project {
                     if !ids.insert(d.id.as_str()) {
                         return Err(EditError::DocumentExists(d.id.clone()));
                     }
-                    for s in &d.spans {
-                        if self.label(&s.label).is_none() {
-                            return Err(EditError::UnknownLabel(s.label.clone()));
-                        }
-                        check_span_text(d, s)?;
-                    }
+                    self.check_document(d)?;
                 }
-                let max_id = documents
-                    .iter()
-                    .flat_map(|d| d.spans.iter().map(|s| s.id.0))
-                    .max()
-                    .unwrap_or(0);
-                self.next_span_id = self.next_span_id.max(max_id.saturating_add(1));
+                self.bump_counters(&documents);
                 let old = std::mem::replace(&mut self.documents, documents);
                 Ok(Edit::ReplaceDocuments { documents: old })
             }
@@ -266,11 +371,57 @@ impl Project {
                         }
                     }
                 }
+                if label.name != name {
+                    // Relation types name the labels they allow.
+                    for t in &mut self.relation_types {
+                        for l in t.from_labels.iter_mut().chain(t.to_labels.iter_mut()) {
+                            if *l == name {
+                                l.clone_from(&label.name);
+                            }
+                        }
+                    }
+                }
                 let new_name = label.name.clone();
                 let old = std::mem::replace(&mut self.labels[i], label);
                 Ok(Edit::ChangeLabel {
                     name: new_name,
                     label: old,
+                })
+            }
+            Edit::AddRelationType { index, rtype } => {
+                self.check_relation_type(&rtype, None)?;
+                let name = rtype.name.clone();
+                let index = index.min(self.relation_types.len());
+                self.relation_types.insert(index, rtype);
+                Ok(Edit::RemoveRelationType { name })
+            }
+            Edit::RemoveRelationType { name } => {
+                let i = self.relation_type_pos(&name)?;
+                let count = self.relation_type_uses(&name);
+                if count > 0 {
+                    return Err(EditError::RelationTypeInUse { name, count });
+                }
+                let rtype = self.relation_types.remove(i);
+                Ok(Edit::AddRelationType { index: i, rtype })
+            }
+            Edit::ChangeRelationType { name, rtype } => {
+                let i = self.relation_type_pos(&name)?;
+                self.check_relation_type(&rtype, Some(i))?;
+                if rtype.name != name {
+                    for d in &mut self.documents {
+                        if d.relations.iter().any(|r| r.kind == name) {
+                            let d = Arc::make_mut(d);
+                            for r in d.relations.iter_mut().filter(|r| r.kind == name) {
+                                r.kind.clone_from(&rtype.name);
+                            }
+                        }
+                    }
+                }
+                let new_name = rtype.name.clone();
+                let old = std::mem::replace(&mut self.relation_types[i], rtype);
+                Ok(Edit::ChangeRelationType {
+                    name: new_name,
+                    rtype: old,
                 })
             }
             Edit::RenameProject { name } => {
@@ -308,6 +459,120 @@ impl Project {
             .sum()
     }
 
+    /// Number of relations of type `name`.
+    pub fn relation_type_uses(&self, name: &str) -> usize {
+        self.documents
+            .iter()
+            .map(|d| d.relations.iter().filter(|r| r.kind == name).count())
+            .sum()
+    }
+
+    fn relation_type_pos(&self, name: &str) -> Result<usize, EditError> {
+        self.relation_types
+            .iter()
+            .position(|t| t.name == name)
+            .ok_or_else(|| EditError::UnknownRelationType(name.to_owned()))
+    }
+
+    /// Checks a relation against its document: known type, both spans there and different,
+    /// no other relation of that type between them.
+    fn check_relation(
+        &self,
+        d: &Document,
+        r: &Relation,
+        except: Option<RelationId>,
+    ) -> Result<(), EditError> {
+        if r.id.0 > crate::model::MAX_SPAN_ID {
+            return Err(EditError::RelationIdTaken(r.id));
+        }
+        if self.relation_type(&r.kind).is_none() {
+            return Err(EditError::UnknownRelationType(r.kind.clone()));
+        }
+        for end in [r.from, r.to] {
+            span_pos(d, end)?;
+        }
+        if r.from == r.to {
+            return Err(EditError::SelfRelation(r.from));
+        }
+        if d.has_relation(r.from, r.to, &r.kind, except) {
+            return Err(EditError::DuplicateRelation {
+                from: r.from,
+                to: r.to,
+                kind: r.kind.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks a whole document before it is added: labels, span texts and fragments, relations.
+    fn check_document(&self, d: &Document) -> Result<(), EditError> {
+        for s in &d.spans {
+            if self.label(&s.label).is_none() {
+                return Err(EditError::UnknownLabel(s.label.clone()));
+            }
+            check_span_text(d, s)?;
+        }
+        let mut ids = std::collections::HashSet::new();
+        for r in &d.relations {
+            if !ids.insert(r.id) {
+                return Err(EditError::RelationIdTaken(r.id));
+            }
+            self.check_relation(d, r, Some(r.id))?;
+        }
+        Ok(())
+    }
+
+    /// Raises the id counters past every id in `documents`.
+    fn bump_counters(&mut self, documents: &[Arc<Document>]) {
+        let max_span = documents
+            .iter()
+            .flat_map(|d| d.spans.iter().map(|s| s.id.0))
+            .max()
+            .unwrap_or(0);
+        self.next_span_id = self.next_span_id.max(max_span.saturating_add(1));
+        let max_rel = documents
+            .iter()
+            .flat_map(|d| d.relations.iter().map(|r| r.id.0))
+            .max()
+            .unwrap_or(0);
+        self.next_relation_id = self.next_relation_id.max(max_rel.saturating_add(1));
+    }
+
+    fn check_relation_type(
+        &self,
+        rtype: &RelationType,
+        replacing: Option<usize>,
+    ) -> Result<(), EditError> {
+        if rtype.name.is_empty() || rtype.name.chars().any(char::is_whitespace) {
+            return Err(EditError::BadLabelName(rtype.name.clone()));
+        }
+        for (i, t) in self.relation_types.iter().enumerate() {
+            if Some(i) == replacing {
+                continue;
+            }
+            if t.name == rtype.name {
+                return Err(EditError::RelationTypeExists(rtype.name.clone()));
+            }
+            if let Some(key) = rtype.hotkey
+                && t.hotkey == Some(key)
+            {
+                return Err(EditError::HotkeyTaken {
+                    key,
+                    label: t.name.clone(),
+                });
+            }
+        }
+        if let Some(key) = rtype.hotkey
+            && let Some(l) = self.labels.iter().find(|l| l.hotkey == Some(key))
+        {
+            return Err(EditError::HotkeyTaken {
+                key,
+                label: l.name.clone(),
+            });
+        }
+        Ok(())
+    }
+
     /// The document with id `id`, to change: copied first if a snapshot still shares it.
     fn doc_mut(&mut self, id: &str) -> Result<&mut Document, EditError> {
         self.documents
@@ -337,8 +602,26 @@ impl Project {
                 });
             }
         }
+        if let Some(key) = label.hotkey
+            && let Some(t) = self.relation_types.iter().find(|t| t.hotkey == Some(key))
+        {
+            return Err(EditError::HotkeyTaken {
+                key,
+                label: t.name.clone(),
+            });
+        }
         Ok(())
     }
+}
+
+fn relation_pos(d: &Document, id: RelationId) -> Result<usize, EditError> {
+    d.relations
+        .iter()
+        .position(|r| r.id == id)
+        .ok_or_else(|| EditError::NoRelation {
+            doc: d.id.clone(),
+            relation: id,
+        })
 }
 
 fn span_pos(d: &Document, id: SpanId) -> Result<usize, EditError> {
@@ -366,6 +649,14 @@ fn check_span_text(d: &Document, span: &Span) -> Result<(), EditError> {
         return Err(EditError::SpanIdTooLarge(span.id));
     }
     let actual = d.covered(span.start, span.end)?;
+    if !span.fragments_ok() {
+        return Err(EditError::BadFragments {
+            span: span.id,
+            start: span.start,
+            end: span.end,
+            fragments: span.fragments.clone(),
+        });
+    }
     if actual != span.text {
         return Err(EditError::TextMismatch {
             stored: span.text.clone(),

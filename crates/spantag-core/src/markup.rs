@@ -272,6 +272,7 @@ pub fn project_from_markup(
                 review: None,
                 note: None,
                 proposed_by: Vec::new(),
+                fragments: Vec::new(),
             });
             next += 1;
         }

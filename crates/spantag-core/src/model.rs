@@ -1,15 +1,23 @@
-//! The document model: a project holds labels, annotators and documents; a document holds its
-//! text and its spans. Offsets are code points (see [`crate::text`]).
+//! The document model: a project holds labels, relation types, annotators and documents; a
+//! document holds its text, its spans and the relations between them. Offsets are code points
+//! (see [`crate::text`]).
 
 use crate::text::TextIndex;
 use crate::time::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::cmp::Reverse;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 /// The project file schema version this build writes. Files with a larger number are refused.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// - 1: labels, documents, spans.
+/// - 2: relation types and relations (`relation_types`, `next_relation_id`, each document's
+///   `relations`), a document's `meta` (kept from imports) and `tokenization` (a CoNLL file's
+///   tokens, sentences and extra columns), a span's `fragments` (discontinuous spans). A version
+///   1 file is read as version 2 with the default relation types its labels allow.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The label set used by `spantag new` and the GUI when nothing else is given.
 pub const DEFAULT_LABELS: [&str; 4] = ["actor", "place", "number", "claim"];
@@ -35,6 +43,9 @@ pub struct Project {
     pub name: String,
     /// The label set, in display order.
     pub labels: Vec<Label>,
+    /// The relation types, in display order (always written, so an empty list stays empty).
+    #[serde(default)]
+    pub relation_types: Vec<RelationType>,
     /// Everyone who created or reviewed a span, sorted (derived again each time the project is
     /// written; see [`Project::recorded_annotators`]).
     #[serde(default)]
@@ -42,6 +53,9 @@ pub struct Project {
     /// The next free span id; span ids are never reused within a project.
     #[serde(default)]
     pub next_span_id: u64,
+    /// The next free relation id; relation ids are never reused within a project.
+    #[serde(default)]
+    pub next_relation_id: u64,
     /// The documents, in the order the user arranged them. Shared, so that a copy of the project
     /// (an undo step, an autosave) costs a pointer per document; edits change a document through
     /// [`Arc::make_mut`], which copies it only while someone else still holds it. The file
@@ -57,6 +71,70 @@ pub struct Label {
     pub color: Color,
     #[serde(default)]
     pub hotkey: Option<char>,
+}
+
+/// A kind of link between two spans of a document, e.g. `source`: from a claim to the actor who
+/// made it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelationType {
+    pub name: String,
+    pub color: Color,
+    #[serde(default)]
+    pub hotkey: Option<char>,
+    /// The labels its first span (the head: the claim) may carry; empty means any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub from_labels: Vec<String>,
+    /// The labels its second span (the child: the actor) may carry; empty means any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub to_labels: Vec<String>,
+}
+
+/// The default relation types: `source` (claim → actor: who made the claim) and `location`
+/// (claim → place).
+pub const DEFAULT_RELATION_TYPES: [(&str, &str, &str); 2] =
+    [("source", "claim", "actor"), ("location", "claim", "place")];
+
+/// The default relation types whose labels all exist in `labels`.
+pub fn default_relation_types(labels: &[Label]) -> Vec<RelationType> {
+    let has = |n: &str| labels.iter().any(|l| l.name == n);
+    DEFAULT_RELATION_TYPES
+        .iter()
+        .filter(|(_, from, to)| has(from) && has(to))
+        .map(|(name, from, to)| RelationType {
+            name: (*name).to_owned(),
+            color: match *name {
+                "source" => Color([0xc9, 0x6a, 0x2e]),
+                _ => Color([0x4a, 0x8f, 0x7a]),
+            },
+            hotkey: None,
+            from_labels: vec![(*from).to_owned()],
+            to_labels: vec![(*to).to_owned()],
+        })
+        .collect()
+}
+
+impl RelationType {
+    /// A relation type that allows any labels at both ends.
+    pub fn any(name: &str, i: usize) -> Self {
+        RelationType {
+            name: name.to_owned(),
+            color: default_color("", i + 4),
+            hotkey: None,
+            from_labels: Vec::new(),
+            to_labels: Vec::new(),
+        }
+    }
+
+    /// Whether a span labelled `label` may be the relation's first span.
+    pub fn allows_from(&self, label: &str) -> bool {
+        self.from_labels.is_empty() || self.from_labels.iter().any(|l| l == label)
+    }
+
+    /// Whether a span labelled `label` may be the relation's second span.
+    pub fn allows_to(&self, label: &str) -> bool {
+        self.to_labels.is_empty() || self.to_labels.iter().any(|l| l == label)
+    }
 }
 
 /// An sRGB colour, written as `"#rrggbb"` in project files.
@@ -81,8 +159,45 @@ pub struct Document {
     /// The spans, kept sorted by [`Span::order_key`].
     #[serde(default)]
     pub spans: Vec<Span>,
+    /// The relations between this document's spans, in id order. Every relation names two
+    /// spans of this document; removing a span removes its relations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relations: Vec<Relation>,
+    /// Metadata kept from an import (e.g. a Prodigy task's `meta`, a Label Studio task's `data`
+    /// keys), written back by the exports that carry it. Each value is a JSON text, so numbers,
+    /// lists and objects come back exactly as they were read.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub meta: BTreeMap<String, String>,
+    /// The tokens and sentences an imported file gave the text (a CoNLL file's), with its extra
+    /// columns, so that exporting it again reproduces them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokenization: Option<Tokenization>,
     #[serde(skip)]
     index: OnceLock<Arc<TextIndex>>,
+}
+
+/// Tokens, sentences and per-token columns that came with a document's text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tokenization {
+    /// Token ranges in code points, in order, not empty and not overlapping.
+    pub tokens: Vec<(usize, usize)>,
+    /// Index of the first token of each sentence, increasing (the first sentence starts at 0).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sentence_starts: Vec<usize>,
+    /// Extra columns (e.g. a CoNLL file's POS and chunk tags), one value per token.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<TokenColumn>,
+}
+
+/// One extra per-token column of a [`Tokenization`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenColumn {
+    /// The column's name (e.g. `pos`, `chunk`, or `column 2` when the file named none).
+    pub name: String,
+    /// One value per token.
+    pub values: Vec<String>,
 }
 
 /// Provenance of a document's text.
@@ -119,6 +234,47 @@ pub enum LineEndings {
 /// `Number`, readers that parse numbers as doubles) read exactly. A project's `next_span_id` is
 /// at most one more, 2^53; loading refuses larger values and no edit or import allocates past it.
 pub const MAX_SPAN_ID: u64 = (1 << 53) - 1;
+
+/// A stable relation identifier, unique within a project (at most [`MAX_SPAN_ID`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RelationId(pub u64);
+
+impl fmt::Display for RelationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A typed link from one span to another of the same document (e.g. `source`: from a claim to
+/// the actor who made it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Relation {
+    pub id: RelationId,
+    /// The first span (the head: the claim).
+    pub from: SpanId,
+    /// The second span (the child: the actor).
+    pub to: SpanId,
+    /// The relation type's name.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Who created the relation.
+    pub author: String,
+    /// When it was created.
+    pub created: Timestamp,
+    /// Written only when not `Pending`.
+    #[serde(default, skip_serializing_if = "Status::is_pending")]
+    pub status: Status,
+    /// The latest review decision, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<Review>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// In a merged (gold) project: every annotator who proposed this relation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub proposed_by: Vec<String>,
+}
 
 /// A stable span identifier, unique within a project (at most [`MAX_SPAN_ID`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -158,6 +314,11 @@ pub struct Span {
     /// In a merged (gold) project: every annotator who proposed this span.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub proposed_by: Vec<String>,
+    /// A discontinuous span's pieces (code point ranges, in order, not touching, the first
+    /// starting at `start` and the last ending at `end`); empty for an ordinary span, which
+    /// covers all of `start..end`. `text` is always the whole of `start..end`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fragments: Vec<(usize, usize)>,
 }
 
 /// Review status of a span. Its lower-case name (`pending`, `accepted`, ...) is its
@@ -234,16 +395,19 @@ pub enum DocState {
 impl Project {
     /// An empty project with the given labels (colours and hotkeys 1-9 assigned in order).
     pub fn new(name: impl Into<String>, labels: &[&str]) -> Self {
+        let labels: Vec<Label> = labels
+            .iter()
+            .enumerate()
+            .map(|(i, n)| Label::with_defaults(n, i))
+            .collect();
         Project {
             schema_version: SCHEMA_VERSION,
             name: name.into(),
-            labels: labels
-                .iter()
-                .enumerate()
-                .map(|(i, n)| Label::with_defaults(n, i))
-                .collect(),
+            relation_types: default_relation_types(&labels),
+            labels,
             annotators: Vec::new(),
             next_span_id: 1,
+            next_relation_id: 1,
             documents: Vec::new(),
         }
     }
@@ -261,6 +425,11 @@ impl Project {
     /// The label named `name`.
     pub fn label(&self, name: &str) -> Option<&Label> {
         self.labels.iter().find(|l| l.name == name)
+    }
+
+    /// The relation type named `name`.
+    pub fn relation_type(&self, name: &str) -> Option<&RelationType> {
+        self.relation_types.iter().find(|t| t.name == name)
     }
 
     /// A document id derived from `stem` that no document uses yet.
@@ -301,7 +470,50 @@ impl Project {
             review: None,
             note: None,
             proposed_by: Vec::new(),
+            fragments: Vec::new(),
         })
+    }
+
+    /// Builds (but does not add) a relation of type `kind` from span `from` to span `to` of
+    /// document `doc`, with a fresh id. Apply it with `Edit::AddRelation` (module `edit`), which
+    /// checks it.
+    pub fn make_relation(
+        &self,
+        doc: &str,
+        from: SpanId,
+        to: SpanId,
+        kind: &str,
+        author: &str,
+    ) -> Result<Relation, EditError> {
+        if self.doc(doc).is_none() {
+            return Err(EditError::NoDocument(doc.to_owned()));
+        }
+        Ok(Relation {
+            id: self.fresh_relation_id()?,
+            from,
+            to,
+            kind: kind.to_owned(),
+            author: author.to_owned(),
+            created: Timestamp::now(),
+            status: Status::Pending,
+            review: None,
+            note: None,
+            proposed_by: Vec::new(),
+        })
+    }
+
+    /// The id the next new relation gets (see [`Project::fresh_span_id`]).
+    pub fn fresh_relation_id(&self) -> Result<RelationId, EditError> {
+        let id = self.next_relation_id.max(1);
+        if id > MAX_SPAN_ID {
+            return Err(EditError::NoRelationIdLeft);
+        }
+        Ok(RelationId(id))
+    }
+
+    /// Total number of relations.
+    pub fn relation_count(&self) -> usize {
+        self.documents.iter().map(|d| d.relations.len()).sum()
     }
 
     /// The id the next new span gets: `next_span_id` (at least 1), or [`EditError::NoSpanIdLeft`]
@@ -332,6 +544,12 @@ impl Project {
                     names.insert(&r.reviewer);
                 }
             }
+            for r in &d.relations {
+                names.insert(&r.author);
+                if let Some(rv) = &r.review {
+                    names.insert(&rv.reviewer);
+                }
+            }
         }
         names.remove("");
         names.into_iter().map(str::to_owned).collect()
@@ -348,12 +566,26 @@ impl Project {
         self.next_span_id.max(max_id.saturating_add(1))
     }
 
-    /// Brings the derived bookkeeping up to date (the annotator list and the span id counter, as
-    /// [`Project::recorded_annotators`] and [`Project::recorded_next_span_id`] compute them), for
-    /// projects built outside a workspace (merges, imports, fixtures).
+    /// The relation id counter a project file records: at least one more than every relation id
+    /// in use.
+    pub fn recorded_next_relation_id(&self) -> u64 {
+        let max_id = self
+            .documents
+            .iter()
+            .flat_map(|d| d.relations.iter().map(|r| r.id.0))
+            .max()
+            .unwrap_or(0);
+        self.next_relation_id.max(max_id.saturating_add(1))
+    }
+
+    /// Brings the derived bookkeeping up to date (the annotator list and the id counters, as
+    /// [`Project::recorded_annotators`], [`Project::recorded_next_span_id`] and
+    /// [`Project::recorded_next_relation_id`] compute them), for projects built outside a
+    /// workspace (merges, imports, fixtures).
     pub fn normalize(&mut self) {
         self.annotators = self.recorded_annotators();
         self.next_span_id = self.recorded_next_span_id();
+        self.next_relation_id = self.recorded_next_relation_id();
     }
 }
 
@@ -400,6 +632,9 @@ impl Document {
             source,
             text,
             spans: Vec::new(),
+            relations: Vec::new(),
+            meta: BTreeMap::new(),
+            tokenization: None,
             index: OnceLock::new(),
         }
     }
@@ -480,6 +715,37 @@ impl Document {
         self.spans.iter().find(|s| s.id == id)
     }
 
+    /// The relation with id `id`.
+    pub fn relation(&self, id: RelationId) -> Option<&Relation> {
+        self.relations.iter().find(|r| r.id == id)
+    }
+
+    /// The relations that start or end at span `span`, in id order.
+    pub fn relations_of(&self, span: SpanId) -> impl Iterator<Item = &Relation> {
+        self.relations
+            .iter()
+            .filter(move |r| r.from == span || r.to == span)
+    }
+
+    /// Whether a relation of type `kind` from `from` to `to` exists (other than `except`).
+    pub fn has_relation(
+        &self,
+        from: SpanId,
+        to: SpanId,
+        kind: &str,
+        except: Option<RelationId>,
+    ) -> bool {
+        self.relations
+            .iter()
+            .any(|r| r.from == from && r.to == to && r.kind == kind && Some(r.id) != except)
+    }
+
+    /// Inserts a relation at its place in id order (no checks).
+    pub(crate) fn insert_relation(&mut self, relation: Relation) {
+        let i = self.relations.partition_point(|r| r.id < relation.id);
+        self.relations.insert(i, relation);
+    }
+
     /// Whether a span with exactly this range and label exists (other than `except`).
     pub fn has_duplicate(
         &self,
@@ -522,6 +788,9 @@ impl PartialEq for Document {
             && self.source == other.source
             && self.text == other.text
             && self.spans == other.spans
+            && self.relations == other.relations
+            && self.meta == other.meta
+            && self.tokenization == other.tokenization
     }
 }
 
@@ -530,6 +799,30 @@ impl Span {
     /// contain), then label, then id.
     pub fn order_key(&self) -> (usize, Reverse<usize>, &str, SpanId) {
         (self.start, Reverse(self.end), &self.label, self.id)
+    }
+
+    /// Whether `fragments` is empty or tiles `start..end` in order: pieces not empty, not
+    /// touching or overlapping, the first starting at `start` and the last ending at `end`, at
+    /// least two of them.
+    pub fn fragments_ok(&self) -> bool {
+        let f = &self.fragments;
+        if f.is_empty() {
+            return true;
+        }
+        f.len() >= 2
+            && f[0].0 == self.start
+            && f[f.len() - 1].1 == self.end
+            && f.iter().all(|&(a, b)| a < b)
+            && f.windows(2).all(|w| w[0].1 < w[1].0)
+    }
+
+    /// The ranges the span covers: its fragments, or `start..end` as one piece.
+    pub fn pieces(&self) -> Vec<(usize, usize)> {
+        if self.fragments.is_empty() {
+            vec![(self.start, self.end)]
+        } else {
+            self.fragments.clone()
+        }
     }
 
     /// Whether two spans share at least one code point.
@@ -615,8 +908,37 @@ pub enum EditError {
         "no span id is left in this project: every id up to {MAX_SPAN_ID} (2^53 - 1) has been given out"
     )]
     NoSpanIdLeft,
+    #[error(
+        "no relation id is left in this project: every id up to {MAX_SPAN_ID} (2^53 - 1) has been given out"
+    )]
+    NoRelationIdLeft,
     #[error("unknown label {0:?}")]
     UnknownLabel(String),
+    #[error("unknown relation type {0:?}")]
+    UnknownRelationType(String),
+    #[error("document {doc:?} has no relation with id {relation}")]
+    NoRelation { doc: String, relation: RelationId },
+    #[error("relation id {0} is already used")]
+    RelationIdTaken(RelationId),
+    #[error("a relation links span {0} to itself")]
+    SelfRelation(SpanId),
+    #[error("a {kind} relation from span {from} to span {to} already exists")]
+    DuplicateRelation {
+        from: SpanId,
+        to: SpanId,
+        kind: String,
+    },
+    #[error("a relation type named {0:?} already exists")]
+    RelationTypeExists(String),
+    #[error("relation type {name:?} is used by {count} relation(s); remove or retype them first")]
+    RelationTypeInUse { name: String, count: usize },
+    #[error("span {span}'s fragments {fragments:?} do not tile {start}..{end} in order")]
+    BadFragments {
+        span: SpanId,
+        start: usize,
+        end: usize,
+        fragments: Vec<(usize, usize)>,
+    },
     #[error("a {label} span over {start}..{end} already exists")]
     Duplicate {
         start: usize,

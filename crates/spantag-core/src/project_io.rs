@@ -13,7 +13,10 @@
 
 use crate::formats::{TempFile, remove_if_there, sync_dir, temp_path};
 use crate::listing::capped_lines;
-use crate::model::{Document, Label, MAX_SPAN_ID, Project, SCHEMA_VERSION, SpanId, content_hash};
+use crate::model::{
+    Document, Label, MAX_SPAN_ID, Project, RelationType, SCHEMA_VERSION, SpanId, content_hash,
+    default_relation_types,
+};
 use crate::read::ReadError;
 #[cfg(unix)]
 use crate::read::{open_regular, read_rest};
@@ -155,8 +158,10 @@ struct ProjectFile<'a> {
     schema_version: u32,
     name: &'a str,
     labels: &'a [Label],
+    relation_types: &'a [RelationType],
     annotators: Vec<String>,
     next_span_id: u64,
+    next_relation_id: u64,
     documents: &'a [Arc<Document>],
 }
 
@@ -168,8 +173,10 @@ pub fn to_ron_string(project: &Project) -> Result<String, ProjectError> {
         schema_version: project.schema_version,
         name: &project.name,
         labels: &project.labels,
+        relation_types: &project.relation_types,
         annotators: project.recorded_annotators(),
         next_span_id: project.recorded_next_span_id(),
+        next_relation_id: project.recorded_next_relation_id(),
         documents: &project.documents,
     };
     let mut s = ron::ser::to_string_pretty(&file, pretty())
@@ -434,11 +441,44 @@ pub fn load_and_lint(path: &Path) -> Result<(Project, Vec<Problem>), ProjectErro
 /// What a project may hold and still load, but should not: spans that begin or end in
 /// whitespace (projects like that exist; the app opens them, and `spantag fix` trims them; see
 /// [`crate::fix`]). `spantag validate` reports these.
+///
+/// Also relations whose spans carry labels their type does not allow (a span relabelled after
+/// it was linked): they load, and the review shows them.
 pub fn lint(project: &Project) -> Vec<Problem> {
-    crate::fix::whitespace_edged(project)
+    let mut problems: Vec<Problem> = crate::fix::whitespace_edged(project)
         .into_iter()
         .map(|e| problem(Some(&e.doc), Some(e.span), e.to_string()))
-        .collect()
+        .collect();
+    for d in &project.documents {
+        for r in &d.relations {
+            let (Some(t), Some(from), Some(to)) =
+                (project.relation_type(&r.kind), d.span(r.from), d.span(r.to))
+            else {
+                continue;
+            };
+            for (end, span, ok, allowed) in [
+                ("from", from, t.allows_from(&from.label), &t.from_labels),
+                ("to", to, t.allows_to(&to.label), &t.to_labels),
+            ] {
+                if !ok {
+                    problems.push(problem(
+                        Some(&d.id),
+                        None,
+                        format!(
+                            "relation {}: its {end} span {} is a {}, but a {} relation's {end} \
+                             span is a {}",
+                            r.id,
+                            span.id,
+                            span.label,
+                            r.kind,
+                            allowed.join(" or ")
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    problems
 }
 
 /// The UTF-8 byte-order mark some Windows editors put first.
@@ -755,10 +795,16 @@ fn parse_parallel(bytes: &[u8]) -> Option<(Project, Vec<Vec<Problem>>)> {
     Some((project, per_doc))
 }
 
-/// Brings a project of an older schema version up to [`SCHEMA_VERSION`]. Version 1 is the first
-/// released format, so there is nothing to convert yet; a version 0 (or missing) number is read as
-/// version 1.
+/// Brings a project of an older schema version up to [`SCHEMA_VERSION`] (a version 0 or missing
+/// number is read as version 1):
+///
+/// - 1 → 2: relations came in version 2. A version 1 file has none, and it gets the default
+///   relation types that its labels allow ([`default_relation_types`]); everything else reads
+///   unchanged (the new fields are optional).
 fn migrate(project: &mut Project) {
+    if project.schema_version < 2 && project.relation_types.is_empty() {
+        project.relation_types = default_relation_types(&project.labels);
+    }
     if project.schema_version < SCHEMA_VERSION {
         project.schema_version = SCHEMA_VERSION;
     }
@@ -804,8 +850,21 @@ pub fn validate(project: &Project) -> Vec<Problem> {
     validate_project(project, per_doc)
 }
 
-fn label_set(project: &Project) -> HashSet<String> {
-    project.labels.iter().map(|l| l.name.clone()).collect()
+/// The names a document's spans and relations may use.
+struct Known {
+    labels: HashSet<String>,
+    relation_types: HashSet<String>,
+}
+
+fn label_set(project: &Project) -> Known {
+    Known {
+        labels: project.labels.iter().map(|l| l.name.clone()).collect(),
+        relation_types: project
+            .relation_types
+            .iter()
+            .map(|t| t.name.clone())
+            .collect(),
+    }
 }
 
 fn problem(doc: Option<&str>, span: Option<SpanId>, message: String) -> Problem {
@@ -840,6 +899,43 @@ fn validate_project(project: &Project, per_doc: Vec<Vec<Problem>>) -> Vec<Proble
                 MAX_SPAN_ID + 1
             ),
         ));
+    }
+    if project.next_relation_id > MAX_SPAN_ID + 1 {
+        problems.push(problem_at(
+            Anchor::Field("next_relation_id"),
+            format!(
+                "next_relation_id {} is over the largest allowed, {}",
+                project.next_relation_id,
+                MAX_SPAN_ID + 1
+            ),
+        ));
+    }
+    let mut type_names = HashSet::new();
+    for t in &project.relation_types {
+        let anchor = Anchor::Field("relation_types");
+        if !type_names.insert(t.name.as_str()) {
+            problems.push(problem_at(
+                anchor.clone(),
+                format!("relation type {:?} is defined twice", t.name),
+            ));
+        }
+        if t.name.is_empty() || t.name.chars().any(char::is_whitespace) {
+            problems.push(problem_at(
+                anchor.clone(),
+                format!("relation type name {:?} is empty or has whitespace", t.name),
+            ));
+        }
+        if let Some(k) = t.hotkey
+            && let Some(l) = project.labels.iter().find(|l| l.hotkey == Some(k))
+        {
+            problems.push(problem_at(
+                anchor,
+                format!(
+                    "hotkey {k:?} is used by both label {:?} and relation type {:?}",
+                    l.name, t.name
+                ),
+            ));
+        }
     }
     let mut label_names: HashMap<&str, usize> = HashMap::new();
     let mut hotkeys = HashMap::new();
@@ -884,6 +980,25 @@ fn validate_project(project: &Project, per_doc: Vec<Vec<Problem>>) -> Vec<Proble
         span_ids.extend(d.spans.iter().map(|s| (s.id, di)));
     }
     problems.extend(per_doc.into_iter().flatten());
+    let mut relation_ids: HashMap<u64, &str> = HashMap::new();
+    for d in &project.documents {
+        let mut mine = HashSet::new();
+        for r in &d.relations {
+            if !mine.insert(r.id) {
+                continue; // reported with the document
+            }
+            if let Some(first) = relation_ids.insert(r.id.0, d.id.as_str()) {
+                problems.push(problem(
+                    Some(&d.id),
+                    None,
+                    format!(
+                        "relation {}: its id is also used in document {first:?}",
+                        r.id
+                    ),
+                ));
+            }
+        }
+    }
     span_ids.sort_unstable();
     for w in span_ids.windows(2) {
         if w[0].0 == w[1].0 {
@@ -901,7 +1016,8 @@ fn validate_project(project: &Project, per_doc: Vec<Vec<Problem>>) -> Vec<Proble
 }
 
 /// The checks of one document: content hash, span ranges, covered text, labels, duplicates.
-fn validate_document(d: &Document, labels: &HashSet<String>) -> Vec<Problem> {
+fn validate_document(d: &Document, known: &Known) -> Vec<Problem> {
+    let labels = &known.labels;
     let mut problems = Vec::new();
     let doc = Some(d.id.as_str());
     let mut push = |span: Option<SpanId>, message: String| {
@@ -930,6 +1046,16 @@ fn validate_document(d: &Document, labels: &HashSet<String>) -> Vec<Problem> {
         }
         if !labels.contains(&s.label) {
             push(span, format!("unknown label {:?}", s.label));
+        }
+        if !s.fragments_ok() {
+            push(
+                span,
+                format!(
+                    "fragments {:?} do not tile {}..{} in order (at least two pieces, \
+                     not touching, from the span's start to its end)",
+                    s.fragments, s.start, s.end
+                ),
+            );
         }
         match d.slice(s.start, s.end) {
             _ if s.start >= s.end => push(span, format!("span {}..{} is empty", s.start, s.end)),
@@ -966,7 +1092,107 @@ fn validate_document(d: &Document, labels: &HashSet<String>) -> Vec<Problem> {
             );
         }
     }
+    validate_relations(d, known, &mut push);
+    validate_extras(d, &mut push);
     problems
+}
+
+/// The relations of a document: ids in range and unique, known types, both spans in this
+/// document and different, no duplicates.
+fn validate_relations(d: &Document, known: &Known, push: &mut impl FnMut(Option<SpanId>, String)) {
+    let mut ids = HashSet::new();
+    let mut triples = HashSet::new();
+    for r in &d.relations {
+        let at = format!("relation {}", r.id);
+        if r.id.0 > MAX_SPAN_ID {
+            push(
+                None,
+                format!("{at}: its id is over the largest allowed, {MAX_SPAN_ID} (2^53 - 1)"),
+            );
+        }
+        if !ids.insert(r.id) {
+            push(None, format!("{at}: the relation id is used twice"));
+        }
+        if !known.relation_types.contains(&r.kind) {
+            push(None, format!("{at}: unknown relation type {:?}", r.kind));
+        }
+        for (end, id) in [("from", r.from), ("to", r.to)] {
+            if d.span(id).is_none() {
+                push(
+                    None,
+                    format!("{at}: its {end} span {id} is not a span of this document"),
+                );
+            }
+        }
+        if r.from == r.to {
+            push(None, format!("{at}: it links span {} to itself", r.from));
+        }
+        if !triples.insert((r.from, r.to, r.kind.as_str())) {
+            push(
+                None,
+                format!(
+                    "{at}: a second {} relation from span {} to span {}",
+                    r.kind, r.from, r.to
+                ),
+            );
+        }
+    }
+}
+
+/// A document's metadata (JSON values) and the tokens an import gave it.
+fn validate_extras(d: &Document, push: &mut impl FnMut(Option<SpanId>, String)) {
+    for (key, value) in &d.meta {
+        if serde_json::from_str::<serde_json::Value>(value).is_err() {
+            push(
+                None,
+                format!("meta {key:?}: the value {value:?} is not a JSON text"),
+            );
+        }
+    }
+    let Some(t) = &d.tokenization else {
+        return;
+    };
+    let len = d.len_chars();
+    let mut prev_end = 0;
+    for (i, &(a, b)) in t.tokens.iter().enumerate() {
+        if a >= b || a < prev_end || b > len {
+            push(
+                None,
+                format!(
+                    "tokenization: token {i} ({a}..{b}) is empty, overlaps the one before or \
+                     does not fit the text ({len} characters)"
+                ),
+            );
+            break;
+        }
+        prev_end = b;
+    }
+    if !t.sentence_starts.windows(2).all(|w| w[0] < w[1])
+        || t.sentence_starts
+            .last()
+            .is_some_and(|&s| s >= t.tokens.len())
+    {
+        push(
+            None,
+            format!(
+                "tokenization: sentence starts must increase and name tokens (0..{})",
+                t.tokens.len()
+            ),
+        );
+    }
+    for c in &t.columns {
+        if c.values.len() != t.tokens.len() {
+            push(
+                None,
+                format!(
+                    "tokenization: column {:?} has {} values for {} tokens",
+                    c.name,
+                    c.values.len(),
+                    t.tokens.len()
+                ),
+            );
+        }
+    }
 }
 
 /// Fills in the file line of each problem where the file makes it easy to find, in one pass over
@@ -1054,7 +1280,7 @@ mod tests {
 
     #[test]
     fn parallel_parse_matches_sequential() {
-        let text = include_str!("../../../projects/sample.ron");
+        let text = include_str!("../tests/fixtures/sample-v1.ron");
         let seq: Project = ron::Options::default().from_str(text).expect("parses");
         let (par, problems) =
             parse_parallel(text.as_bytes()).expect("the layout we write is split");
@@ -1068,7 +1294,7 @@ mod tests {
     fn bytes_after_the_project_are_refused_by_both_readers() {
         // Found by the fuzzer (tests/fuzz-regressions/load/): the parallel reader ignored what
         // follows the closing parenthesis, so it loaded files the one-piece reader refuses.
-        let text = include_str!("../../../projects/sample.ron");
+        let text = include_str!("../tests/fixtures/sample-v1.ron");
         let path = Path::new("p.ron");
         assert!(parse_parallel(text.as_bytes()).is_some());
         for tail in [&b"\x97\n"[..], b"junk\n", b")\n"] {
@@ -1135,7 +1361,7 @@ mod tests {
     }
 
     fn sample() -> &'static str {
-        include_str!("../../../projects/sample.ron")
+        include_str!("../tests/fixtures/sample-v1.ron")
     }
 
     /// The line (from 1) of the first occurrence of `needle`.
@@ -1312,7 +1538,7 @@ mod tests {
     fn every_future_version_is_refused_the_same_way() {
         let text = sample();
         for v in [
-            "2",
+            "3",
             "4294967295",
             "4294967296",
             "18446744073709551616",

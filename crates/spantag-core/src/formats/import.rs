@@ -881,6 +881,7 @@ fn apply_records(project: &mut Project, parsed: Parsed, opts: &ImportOptions) ->
                 review: None,
                 note: s.note,
                 proposed_by: Vec::new(),
+                fragments: Vec::new(),
             });
             next_id += 1;
         }

@@ -160,6 +160,7 @@ pub fn merge(
                 review,
                 note: (!notes.is_empty()).then(|| notes.join("; ")),
                 proposed_by: names,
+                fragments: Vec::new(),
             });
             next_id += 1;
         }

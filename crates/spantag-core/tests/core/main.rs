@@ -6,5 +6,6 @@ mod exports;
 mod fuzz_regressions;
 mod imports;
 mod props;
+mod relations;
 mod roundtrip;
 mod sample;

@@ -186,6 +186,22 @@ enum Op {
     RemoveLabel {
         label: usize,
     },
+    Link {
+        from: usize,
+        to: usize,
+        kind: usize,
+    },
+    Unlink {
+        pick: usize,
+    },
+    Reverse {
+        pick: usize,
+        kind: usize,
+    },
+    RetypeAll {
+        kind: usize,
+        name: String,
+    },
 }
 
 fn op_strategy() -> impl Strategy<Value = Op> {
@@ -201,6 +217,10 @@ fn op_strategy() -> impl Strategy<Value = Op> {
         1 => (0..5usize, "[a-z]{1,5}").prop_map(|(label, name)| Op::RenameLabel { label, name }),
         1 => "[a-z]{1,5}".prop_map(|name| Op::AddLabel { name }),
         1 => (0..5usize).prop_map(|label| Op::RemoveLabel { label }),
+        3 => (any::<usize>(), any::<usize>(), 0..3usize).prop_map(|(from, to, kind)| Op::Link { from, to, kind }),
+        1 => any::<usize>().prop_map(|pick| Op::Unlink { pick }),
+        1 => (any::<usize>(), 0..3usize).prop_map(|(pick, kind)| Op::Reverse { pick, kind }),
+        1 => (0..3usize, "[a-z]{1,5}").prop_map(|(kind, name)| Op::RetypeAll { kind, name }),
     ]
 }
 
@@ -316,7 +336,72 @@ fn resolve(p: &Project, op: &Op) -> Option<Edit> {
             label: Label::with_defaults(&name, 7),
         },
         Op::RemoveLabel { label: l } => Edit::RemoveLabel { name: label(l)? },
+        Op::Link { from, to, kind } => {
+            // Two spans of the same document (either may be nested in or overlap the other).
+            let (d, a) = pick(from)?;
+            let doc_spans: Vec<&Span> = spans
+                .iter()
+                .filter(|(e, _)| e == d)
+                .map(|(_, s)| *s)
+                .collect();
+            let b = doc_spans[to % doc_spans.len()];
+            let mut relation = p
+                .make_relation(d, a.id, b.id, &relation_type(p, kind)?, "ben")
+                .ok()?;
+            relation.created = Timestamp(1_795_000_300);
+            Edit::AddRelation {
+                doc: d.clone(),
+                relation,
+            }
+        }
+        Op::Unlink { pick: k } => {
+            let (d, r) = pick_relation(p, k)?;
+            Edit::RemoveRelation {
+                doc: d,
+                relation: r.id,
+            }
+        }
+        Op::Reverse { pick: k, kind } => {
+            let (d, r) = pick_relation(p, k)?;
+            let mut changed = r.clone();
+            (changed.from, changed.to) = (r.to, r.from);
+            changed.kind = relation_type(p, kind)?;
+            Edit::ChangeRelation {
+                doc: d,
+                relation: changed,
+            }
+        }
+        Op::RetypeAll { kind, name } => {
+            let old = p.relation_types.get(kind % p.relation_types.len().max(1))?;
+            Edit::ChangeRelationType {
+                name: old.name.clone(),
+                rtype: spantag_core::model::RelationType {
+                    name,
+                    ..old.clone()
+                },
+            }
+        }
     })
+}
+
+/// The name of relation type `k` (modulo their number), or `nope` when `k` is past them (an
+/// unknown type, refused).
+fn relation_type(p: &Project, k: usize) -> Option<String> {
+    Some(
+        p.relation_types
+            .get(k)
+            .map_or_else(|| "nope".to_owned(), |t| t.name.clone()),
+    )
+}
+
+fn pick_relation(p: &Project, k: usize) -> Option<(String, spantag_core::model::Relation)> {
+    let all: Vec<(String, &spantag_core::model::Relation)> = p
+        .documents
+        .iter()
+        .flat_map(|d| d.relations.iter().map(move |r| (d.id.clone(), r)))
+        .collect();
+    let (d, r) = all.get(k % all.len().max(1))?;
+    Some((d.clone(), (*r).clone()))
 }
 
 proptest! {

@@ -115,6 +115,7 @@ pub(crate) fn make_doc(
             review: None,
             note: note.then(|| format!("note {a}")),
             proposed_by: Vec::new(),
+            fragments: Vec::new(),
         });
         *next += 1;
     }
@@ -317,6 +318,7 @@ fn whitespace_padded_spans_are_trimmed_in_token_formats_and_kept_elsewhere() {
             review: None,
             note: None,
             proposed_by: Vec::new(),
+            fragments: Vec::new(),
         });
     }
     d.sort_spans();

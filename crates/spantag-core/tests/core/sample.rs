@@ -35,7 +35,50 @@ fn build() -> spantag_core::model::Project {
         Arc::make_mut(d).source.path = Some(format!("projects/articles/{file}"));
     }
     Arc::make_mut(&mut p.documents[0]).done = true;
+    link_claims_to_sources(&mut p);
     p
+}
+
+/// The sample's attributions: a `source` relation from each attributed claim to the actor who
+/// made it (claim span id, actor span id). The lead claims (1, 81) and a few others are left
+/// without a source, so that the "claims without a source" filter has something to find.
+const SOURCES: [(&str, u64, u64); 12] = [
+    ("harbour-bridge", 9, 13),
+    ("harbour-bridge", 26, 23),
+    ("harbour-bridge", 35, 30),
+    ("harbour-bridge", 43, 42),
+    ("harbour-bridge", 47, 46),
+    ("harbour-bridge", 67, 62),
+    ("harbour-bridge", 79, 78),
+    ("school-meals", 91, 90),
+    ("school-meals", 99, 102),
+    ("school-meals", 103, 105),
+    ("school-meals", 109, 108),
+    ("school-meals", 81, 82),
+];
+
+fn link_claims_to_sources(p: &mut spantag_core::model::Project) {
+    use spantag_core::edit::Edit;
+    use spantag_core::model::{RelationId, SpanId};
+    let mut edits = Vec::new();
+    for (i, (doc, claim, actor)) in SOURCES.into_iter().enumerate() {
+        let created = p
+            .doc(doc)
+            .expect("doc")
+            .span(SpanId(claim))
+            .expect("claim")
+            .created;
+        let mut r = p
+            .make_relation(doc, SpanId(claim), SpanId(actor), "source", "ana")
+            .expect("relation");
+        r.id = RelationId(i as u64 + 1);
+        r.created = created;
+        edits.push(Edit::AddRelation {
+            doc: doc.to_owned(),
+            relation: r,
+        });
+    }
+    p.apply_all(edits).expect("relations apply");
 }
 
 #[test]
