@@ -294,6 +294,9 @@ pub struct ExportSummary {
     pub splits: Vec<(String, usize)>,
     /// Spans exported, per label.
     pub spans_per_label: BTreeMap<String, usize>,
+    /// Relations exported. Relations whose spans were left out are counted in `filtered`; a
+    /// format that cannot hold relations (CoNLL, hf) says so in `notes`.
+    pub relations: usize,
     /// Documents left out because they are not marked done (`--only-done`).
     pub skipped_not_done: usize,
     /// Spans left out by choice, per reason (label filter, status filter, other layer).
@@ -327,6 +330,9 @@ impl ExportSummary {
             "exported {} document(s), {} span(s) as {}",
             self.documents, spans, self.format
         );
+        if self.relations > 0 {
+            let _ = writeln!(s, "exported {} relation(s)", self.relations);
+        }
         if self.splits.len() > 1 || self.splits.first().is_some_and(|(n, _)| n != "all") {
             let parts: Vec<String> = self
                 .splits
@@ -445,9 +451,46 @@ fn trimmed_spans(project: &Project, exporter: &Exporter) -> Trimmed {
     out
 }
 
+/// The relations of `d` that an export with `opts` writes: those passing the status filter whose
+/// two spans are in `spans`. The others are counted in [`ExportSummary::filtered`].
+fn select_relations<'p>(
+    d: &'p crate::model::Document,
+    spans: &[&'p Span],
+    opts: &ExportOptions,
+    summary: &mut ExportSummary,
+    counts: &mut Selected,
+) -> Vec<&'p crate::model::Relation> {
+    if d.relations.is_empty() {
+        return Vec::new();
+    }
+    let chosen: std::collections::HashSet<SpanId> = spans.iter().map(|s| s.id).collect();
+    let mut out = Vec::with_capacity(d.relations.len());
+    for r in &d.relations {
+        let why = if !opts.status_ok(r.status) {
+            Some(if opts.statuses.is_none() {
+                "relation rejected (default; pass --status to include)".to_owned()
+            } else {
+                format!("relation status {} not selected (--status)", r.status.name())
+            })
+        } else if !(chosen.contains(&r.from) && chosen.contains(&r.to)) {
+            Some("relation whose span was left out".to_owned())
+        } else {
+            None
+        };
+        match why {
+            Some(w) => *summary.filtered.entry(w).or_default() += 1,
+            None => out.push(r),
+        }
+    }
+    counts.relations += out.len();
+    out
+}
+
 /// Counts of the selection that decide whether the entity layer came out empty.
 #[derive(Default)]
 struct Selected {
+    /// Relations selected (both spans selected).
+    relations: usize,
     /// Spans passing the label and status filters (before the layer filter).
     spans: usize,
     /// Those of them in the entity layer.
@@ -518,7 +561,9 @@ fn select<'p>(
                 ),
             }
         }
-        out.push(Prepared::new(d, spans));
+        let mut p = Prepared::new(d, spans);
+        p.relations = select_relations(d, &p.spans, opts, summary, &mut counts);
+        out.push(p);
     }
     (out, counts)
 }
@@ -749,6 +794,20 @@ fn export_to_memory(
         .into_iter()
         .map(|(l, n)| (l.to_owned(), n))
         .collect();
+    summary.relations = reports.relations_written;
+    let unwritten = selected.relations.saturating_sub(reports.relations_written);
+    if unwritten > 0 {
+        let why = match reports.no_relations {
+            Some(why) => why.to_owned(),
+            None if !reports.carries_relations => {
+                format!("{} does not write relations", opts.format)
+            }
+            None => "a span they link could not be represented (listed below)".to_owned(),
+        };
+        reports
+            .notes
+            .push(format!("{unwritten} relation(s) not exported: {why}"));
+    }
     summary.unrepresented = reports.unrepresented;
     summary.notes = reports.notes;
     Ok((summary, files))

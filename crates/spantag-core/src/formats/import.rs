@@ -3,7 +3,9 @@
 
 use super::{CharCursor, Format, FormatError, Importer};
 use crate::edit::Edit;
-use crate::model::{Document, Label, Project, Source, Span, SpanId, Status, content_hash};
+use crate::model::{
+    Document, Label, Project, Relation, RelationId, Source, Span, SpanId, Status, content_hash,
+};
 use crate::time::Timestamp;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::{self, Write as _};
@@ -137,6 +139,10 @@ pub struct ImportSummary {
     pub documents_matched: usize,
     /// Spans imported, per label.
     pub spans_per_label: BTreeMap<String, usize>,
+    /// Relations imported, per relation type.
+    pub relations_per_type: BTreeMap<String, usize>,
+    /// Relation types added to the project (allowing any labels).
+    pub relation_types_added: Vec<String>,
     /// Labels added to the label set.
     pub labels_added: Vec<String>,
     /// Input labels that were renamed: `(input, project label, why)`.
@@ -180,8 +186,21 @@ impl ImportSummary {
         for (label, n) in &self.spans_per_label {
             let _ = writeln!(s, "  {label:<16} {n}");
         }
+        if !self.relations_per_type.is_empty() {
+            let n: usize = self.relations_per_type.values().sum();
+            let _ = writeln!(s, "imported {n} relation(s):");
+            for (kind, n) in &self.relations_per_type {
+                let _ = writeln!(s, "  {kind:<16} {n}");
+            }
+        }
         for l in &self.labels_added {
             let _ = writeln!(s, "added label {l:?}");
+        }
+        for t in &self.relation_types_added {
+            let _ = writeln!(
+                s,
+                "added relation type {t:?} (any labels at either end; narrow it in the project)"
+            );
         }
         for (a, b, why) in &self.labels_mapped {
             let _ = writeln!(s, "label {a:?} imported as {b:?} ({why})");
@@ -242,6 +261,21 @@ pub(crate) struct RawSpan {
     pub codepoints: bool,
 }
 
+/// A relation read from an input file: its two spans as indices into [`Record::spans`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RawRelation {
+    pub from: usize,
+    pub to: usize,
+    /// The relation type as written (added to the project when missing).
+    pub kind: String,
+    /// The file's name for the relation (brat's `R1`), for messages.
+    pub name: String,
+    pub author: Option<String>,
+    pub status: Option<Status>,
+    pub note: Option<String>,
+    pub location: String,
+}
+
 /// A document read from an input file.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Record {
@@ -254,6 +288,20 @@ pub(crate) struct Record {
     pub spans: Vec<RawSpan>,
 }
 
+/// What a record holds besides its text and spans (kept beside the records in
+/// [`Parsed::extras`]): relations, fragments, the file's tokens.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Extras {
+    /// Relations between the record's spans.
+    pub relations: Vec<RawRelation>,
+    /// The pieces of discontinuous spans, by index into [`Record::spans`], in the unit of the
+    /// span's offsets (brat's `0 5;9 14`).
+    pub fragments: HashMap<usize, Vec<(usize, usize)>>,
+    /// The file's own tokens, sentences and extra columns (CoNLL), in code points of the
+    /// record's text, which must then have LF line endings only.
+    pub tokenization: Option<crate::model::Tokenization>,
+}
+
 /// What a format parser returns: records and problems found while parsing.
 #[derive(Default)]
 pub(crate) struct Parsed {
@@ -263,9 +311,17 @@ pub(crate) struct Parsed {
     pub problems: Vec<ImportProblem>,
     pub not_kept: Vec<NotKept>,
     pub notes: Vec<String>,
+    /// What records hold besides text and spans, by index into `records`.
+    pub extras: HashMap<usize, Extras>,
 }
 
 impl Parsed {
+    /// Adds a record with its relations, fragments or tokens.
+    pub(crate) fn push_with(&mut self, rec: Record, extras: Extras) {
+        self.extras.insert(self.records.len(), extras);
+        self.records.push(rec);
+    }
+
     /// Counts `count` items of `what` that are not kept, found at `location` (entries with the
     /// same `what` add up; the first few locations are listed).
     pub(crate) fn not_kept(&mut self, what: String, why: &str, location: &str, count: usize) {
@@ -525,6 +581,14 @@ pub fn import_edits(
             });
         }
     }
+    for (index, t) in scratch.relation_types.iter().enumerate() {
+        if project.relation_type(&t.name).is_none() {
+            edits.push(Edit::AddRelationType {
+                index,
+                rtype: t.clone(),
+            });
+        }
+    }
     let old: HashMap<&str, &Document> = project
         .documents
         .iter()
@@ -536,11 +600,23 @@ pub fn import_edits(
             None => new_docs.push(Edit::AddDocument { index, document: d }),
             Some(o) => {
                 let had: HashSet<SpanId> = o.spans.iter().map(|s| s.id).collect();
-                let Document { id, spans, .. } = Arc::unwrap_or_clone(d);
+                let had_rel: HashSet<RelationId> = o.relations.iter().map(|r| r.id).collect();
+                let Document {
+                    id,
+                    spans,
+                    relations,
+                    ..
+                } = Arc::unwrap_or_clone(d);
                 for span in spans.into_iter().filter(|s| !had.contains(&s.id)) {
                     edits.push(Edit::AddSpan {
                         doc: id.clone(),
                         span,
+                    });
+                }
+                for relation in relations.into_iter().filter(|r| !had_rel.contains(&r.id)) {
+                    edits.push(Edit::AddRelation {
+                        doc: id.clone(),
+                        relation,
                     });
                 }
             }
@@ -663,6 +739,16 @@ fn slices<'t>(text: &'t str, ranges: &[(usize, usize)]) -> Vec<Option<&'t str>> 
         .collect()
 }
 
+/// Whether `f` is empty or tiles `start..end` as [`Span::fragments_ok`] requires.
+fn pieces_ok(start: usize, end: usize, f: &[(usize, usize)]) -> bool {
+    f.is_empty()
+        || (f.len() >= 2
+            && f[0].0 == start
+            && f[f.len() - 1].1 == end
+            && f.iter().all(|&(a, b)| a < b)
+            && f.windows(2).all(|w| w[0].1 < w[1].0))
+}
+
 /// A label name the project accepts: whitespace replaced with `_`.
 fn clean_label(l: &str) -> String {
     let t: String = l
@@ -692,14 +778,18 @@ fn apply_records(project: &mut Project, parsed: Parsed, opts: &ImportOptions) ->
     let mut label_cache: HashMap<String, String> = HashMap::new();
     let mut next_id = project.next_span_id.max(1);
     let mut touched: HashSet<usize> = HashSet::new();
+    let mut all_extras = parsed.extras;
     for (n, rec) in parsed.records.into_iter().enumerate() {
+        let extras = all_extras.remove(&n).unwrap_or_default();
         let need_utf16 = unit == OffsetUnit::Utf16 && rec.spans.iter().any(|s| !s.codepoints);
         let norm = Normaliser::new(&rec.text, need_utf16);
         let hash = content_hash(&norm.text);
         // Map and check every span first; then add the document and the good spans.
         let mut ranges = Vec::with_capacity(rec.spans.len());
         let mut good = Vec::with_capacity(rec.spans.len());
-        for s in rec.spans {
+        // The id each input span got (or the id of the span it duplicates), for relations.
+        let mut span_ids: Vec<Option<SpanId>> = vec![None; rec.spans.len()];
+        for (k, s) in rec.spans.into_iter().enumerate() {
             let u = if s.codepoints {
                 OffsetUnit::Codepoints
             } else {
@@ -708,10 +798,18 @@ fn apply_records(project: &mut Project, parsed: Parsed, opts: &ImportOptions) ->
             let mapped = norm
                 .map(&rec.text, s.start, u)
                 .and_then(|a| norm.map(&rec.text, s.end, u).map(|b| (a, b)));
+            let frags: Result<Vec<(usize, usize)>, String> = extras
+                .fragments
+                .get(&k)
+                .map_or(&[][..], Vec::as_slice)
+                .iter()
+                .map(|&(a, b)| Ok((norm.map(&rec.text, a, u)?, norm.map(&rec.text, b, u)?)))
+                .collect();
+            let mapped = mapped.and_then(|r| frags.map(|f| (r, f)));
             match mapped {
-                Ok((a, b)) if a < b => {
+                Ok(((a, b), frags)) if a < b => {
                     ranges.push((a, b));
-                    good.push(s);
+                    good.push((k, s, frags));
                 }
                 Ok(_) => summary.problems.push(ImportProblem {
                     location: s.location.clone(),
@@ -727,6 +825,7 @@ fn apply_records(project: &mut Project, parsed: Parsed, opts: &ImportOptions) ->
             }
         }
         let covered = slices(&norm.text, &ranges);
+        let is_new = !by_hash.contains_key(&hash);
         let doc_index = match by_hash.get(&hash) {
             Some(&i) => {
                 if touched.insert(i) {
@@ -782,13 +881,13 @@ fn apply_records(project: &mut Project, parsed: Parsed, opts: &ImportOptions) ->
                 i
             }
         };
-        let mut existing: HashSet<(usize, usize, String)> = project.documents[doc_index]
+        let mut existing: HashMap<(usize, usize, String), SpanId> = project.documents[doc_index]
             .spans
             .iter()
-            .map(|s| (s.start, s.end, s.label.clone()))
+            .map(|s| ((s.start, s.end, s.label.clone()), s.id))
             .collect();
         let mut new_spans = Vec::with_capacity(good.len());
-        for ((s, &(a, b)), cov) in good.into_iter().zip(&ranges).zip(covered) {
+        for (((k, s, frags), &(a, b)), cov) in good.into_iter().zip(&ranges).zip(covered) {
             let Some(cov) = cov else {
                 summary.problems.push(ImportProblem {
                     location: s.location.clone(),
@@ -849,7 +948,29 @@ fn apply_records(project: &mut Project, parsed: Parsed, opts: &ImportOptions) ->
                 (a + lead, b - trail, inner)
             };
             let label = resolve_label(project, &s.label, opts, &mut label_cache, &mut summary);
-            if !existing.insert((a, b, label.clone())) {
+            let mut fragments = frags;
+            if let (Some(first), Some(last)) = (fragments.first().copied(), fragments.last().copied())
+            {
+                // Trimming moves the outer ends; the inner ones are as the file says.
+                let n = fragments.len();
+                fragments[0] = (a, first.1);
+                fragments[n - 1] = (last.0, b);
+            }
+            if !pieces_ok(a, b, &fragments) {
+                summary.problems.push(ImportProblem {
+                    location: s.location.clone(),
+                    message: format!(
+                        "span {}..{} {label:?}: its fragments {:?} are not in order, overlap, \
+                         touch or are empty",
+                        s.start,
+                        s.end,
+                        extras.fragments.get(&k)
+                    ),
+                });
+                continue;
+            }
+            if let Some(&id) = existing.get(&(a, b, label.clone())) {
+                span_ids[k] = Some(id);
                 summary.problems.push(ImportProblem {
                     location: s.location.clone(),
                     message: format!(
@@ -868,6 +989,8 @@ fn apply_records(project: &mut Project, parsed: Parsed, opts: &ImportOptions) ->
                 });
                 continue;
             }
+            existing.insert((a, b, label.clone()), SpanId(next_id));
+            span_ids[k] = Some(SpanId(next_id));
             *summary.spans_per_label.entry(label.clone()).or_default() += 1;
             new_spans.push(Span {
                 id: SpanId(next_id),
@@ -881,7 +1004,7 @@ fn apply_records(project: &mut Project, parsed: Parsed, opts: &ImportOptions) ->
                 review: None,
                 note: s.note,
                 proposed_by: Vec::new(),
-                fragments: Vec::new(),
+                fragments,
             });
             next_id += 1;
         }
@@ -897,10 +1020,141 @@ fn apply_records(project: &mut Project, parsed: Parsed, opts: &ImportOptions) ->
                 d.sort_spans();
             }
         }
+        add_relations(
+            project,
+            doc_index,
+            extras.relations,
+            &span_ids,
+            opts,
+            now,
+            &mut summary,
+        );
+        if let Some(tok) = extras.tokenization {
+            let d = &project.documents[doc_index];
+            if rec.text.contains('\r') {
+                summary.notes.push(format!(
+                    "{}: the file's tokens were not kept (its text has CRLF line endings)",
+                    rec.location
+                ));
+            } else if is_new {
+                Arc::make_mut(&mut project.documents[doc_index]).tokenization = Some(tok);
+            } else if d.tokenization.as_ref() != Some(&tok) {
+                summary.notes.push(format!(
+                    "{}: document {:?} is already in the project, so it keeps its own tokens \
+                     rather than the file's",
+                    rec.location, d.id
+                ));
+            }
+        }
     }
     project.next_span_id = next_id;
     project.normalize();
     summary
+}
+
+/// Adds the relations of one record to document `doc_index`: their spans by [`RawRelation::from`]
+/// and [`RawRelation::to`] through `span_ids` (the ids the record's spans got); relation types the
+/// project lacks are added, allowing any labels. A relation whose span was not imported, that
+/// links a span to itself or that is already in the document is a problem.
+fn add_relations(
+    project: &mut Project,
+    doc_index: usize,
+    relations: Vec<RawRelation>,
+    span_ids: &[Option<SpanId>],
+    opts: &ImportOptions,
+    now: Timestamp,
+    summary: &mut ImportSummary,
+) {
+    if relations.is_empty() {
+        return;
+    }
+    let mut next = project.next_relation_id.max(1);
+    let mut added = Vec::with_capacity(relations.len());
+    let mut not_allowed = 0;
+    for r in relations {
+        let problem = |message: String| ImportProblem {
+            location: r.location.clone(),
+            message,
+        };
+        let ends = (
+            span_ids.get(r.from).copied().flatten(),
+            span_ids.get(r.to).copied().flatten(),
+        );
+        let (Some(from), Some(to)) = ends else {
+            summary.problems.push(problem(format!(
+                "relation {} {:?}: a span it links was not imported (see above)",
+                r.name, r.kind
+            )));
+            continue;
+        };
+        if from == to {
+            summary.problems.push(problem(format!(
+                "relation {} {:?} links a span to itself",
+                r.name, r.kind
+            )));
+            continue;
+        }
+        let kind = clean_label(&r.kind);
+        let d = &project.documents[doc_index];
+        let duplicate = d.has_relation(from, to, &kind, None)
+            || added
+                .iter()
+                .any(|x: &Relation| x.from == from && x.to == to && x.kind == kind);
+        if duplicate {
+            summary.problems.push(problem(format!(
+                "relation {} {kind:?} duplicates a relation already in the document",
+                r.name
+            )));
+            continue;
+        }
+        if next > crate::model::MAX_SPAN_ID {
+            summary.problems.push(problem(format!(
+                "relation {}: {}",
+                r.name,
+                crate::model::EditError::NoRelationIdLeft
+            )));
+            continue;
+        }
+        if project.relation_type(&kind).is_none() {
+            let i = project.relation_types.len();
+            let mut t = crate::model::RelationType::any(&kind, i);
+            t.hotkey = None;
+            project.relation_types.push(t);
+            summary.relation_types_added.push(kind.clone());
+        }
+        if let (Some(t), Some(a), Some(b)) = (project.relation_type(&kind), d.span(from), d.span(to))
+            && !(t.allows_from(&a.label) && t.allows_to(&b.label))
+        {
+            not_allowed += 1;
+        }
+        *summary.relations_per_type.entry(kind.clone()).or_default() += 1;
+        added.push(Relation {
+            id: RelationId(next),
+            from,
+            to,
+            kind,
+            author: r.author.unwrap_or_else(|| opts.author.clone()),
+            created: now,
+            status: r.status.unwrap_or_default(),
+            review: None,
+            note: r.note,
+            proposed_by: Vec::new(),
+        });
+        next += 1;
+    }
+    if not_allowed > 0 {
+        summary.notes.push(format!(
+            "{not_allowed} relation(s) in document {:?} link labels their type does not allow \
+             (`spantag validate` lists them)",
+            project.documents[doc_index].id
+        ));
+    }
+    project.next_relation_id = next;
+    if !added.is_empty() {
+        let d = Arc::make_mut(&mut project.documents[doc_index]);
+        d.relations.extend(added);
+        d.relations.sort_by_key(|r| r.id);
+    }
 }
 
 /// The project label for an input label: `--map` first, then an exact match, else a new label

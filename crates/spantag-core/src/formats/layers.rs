@@ -228,6 +228,14 @@ pub(crate) struct Reports {
     pub unrepresented: Vec<Unrepresented>,
     pub notes: Vec<String>,
     pub lost: HashSet<SpanId>,
+    /// Relations the format wrote: each writer that carries relations counts them here and sets
+    /// `carries_relations`; an export of relations by a format that does neither says that the
+    /// format does not write them.
+    pub relations_written: usize,
+    pub carries_relations: bool,
+    /// Why the format holds no relations at all (`"CoNLL cannot hold relations"`), set by its
+    /// writer; the export summary then says how many were not exported and why.
+    pub no_relations: Option<&'static str>,
 }
 
 impl Reports {

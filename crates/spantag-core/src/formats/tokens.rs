@@ -2,7 +2,7 @@
 //! the module documentation of [`super`]), and the per-document loop that renders them.
 
 use super::{FormatError, Progress};
-use crate::model::{Document, Span};
+use crate::model::{Document, Relation, Span};
 use std::ops::Range;
 
 /// An export token: code point range and UTF-8 byte range of the text.
@@ -67,6 +67,8 @@ pub struct Prepared<'a> {
     pub doc: &'a Document,
     /// Spans passing the filters, in document order.
     pub spans: Vec<&'a Span>,
+    /// Relations passing the filters whose two spans are in `spans`, in id order.
+    pub relations: Vec<&'a Relation>,
     toks: Option<Vec<Tok>>,
     /// An empty buffer to compute the tokens in (handed on from the previous document).
     spare: Vec<Tok>,
@@ -78,6 +80,7 @@ impl<'a> Prepared<'a> {
         Prepared {
             doc,
             spans,
+            relations: Vec::new(),
             toks: None,
             spare: Vec::new(),
         }
