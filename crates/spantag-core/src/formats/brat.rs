@@ -8,19 +8,25 @@
 //!
 //! brat is line based, so a span that crosses a line break is written as a discontinuous
 //! annotation whose fragments are the span's pieces between the `\n` characters
-//! (`T3<TAB>claim 0 12;13 20<TAB>first line second`); import joins fragments back into one span
-//! when only line breaks lie between them. Span notes become `AnnotatorNotes` (line breaks and
+//! (`T3<TAB>claim 0 12;13 20<TAB>first line second`); import joins fragments back into one piece
+//! when only line breaks lie between them. A discontinuous span (one with
+//! [`fragments`](crate::model::Span::fragments)) is written with its pieces as fragments
+//! (`T1<TAB>actor 0 5;9 14<TAB>Maria Lopez`) and read back as one span with those fragments.
+//! Relations are `R` lines, the first argument the relation's first span (the head, e.g. the
+//! claim): `R1<TAB>source Arg1:T3 Arg2:T1`; `annotation.conf` lists each relation type with the
+//! labels its ends allow. Notes of spans and relations become `AnnotatorNotes` (line breaks and
 //! tabs in a note are written as spaces, and reported).
 //!
 //! Import reads `.ann` files (or folders of them, recursively) with the `.txt` beside them.
-//! Notes (`#` lines of any type, in any order) attach to the span they name. Discontinuous
-//! annotations with other text between the fragments are imported as one span per fragment,
-//! with a note naming the original annotation, and reported as not kept (spantag's spans have no
-//! fragments yet), as are relations, events, attributes, normalisations and equivalences.
+//! Notes (`#` lines of any type, in any order) attach to the span or relation they name (a type
+//! other than `AnnotatorNotes` is kept at the start of the note: `Comment: check`). Relation
+//! types the project lacks are added, allowing any labels, and reported. Events, attributes,
+//! normalisations and equivalences (`*` lines, symmetric sets of any size) are reported as not
+//! kept (exit code 1), as are relations with an argument that is not a text-bound annotation.
 
 use super::{
-    Ctx, Exporter, FormatError, FormatSpec, ImportProblem, Importer, Input, Output, Parsed,
-    Prepared, Progress, RawSpan, Record, Reports, io_err,
+    Ctx, Exporter, Extras, FormatError, FormatSpec, ImportProblem, Importer, Input, Output, Parsed,
+    Prepared, Progress, RawRelation, RawSpan, Record, Reports, io_err,
 };
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -94,28 +100,59 @@ fn preview(_ctx: &Ctx<'_>, p: &mut Prepared<'_>, reports: &mut Reports) -> Strin
     ann(p, reports)
 }
 
-/// The `.ann` content of one document.
+/// A note as one line: line breaks and tabs become spaces (reported).
+fn flat_note(note: &str, what: &str, p: &Prepared<'_>, reports: &mut Reports) -> String {
+    let flat: String = note
+        .chars()
+        .map(|c| {
+            if matches!(c, '\n' | '\r' | '\t') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    if flat != *note {
+        reports.notes.push(format!(
+            "document {:?}, {what}: note written with its line breaks and tabs as spaces",
+            p.doc.id
+        ));
+    }
+    flat
+}
+
+/// The `.ann` content of one document: `T` lines (a discontinuous span's pieces, and every
+/// piece split at its line breaks, as fragments), `R` lines for its relations, and
+/// `AnnotatorNotes` for the notes of both.
 fn ann(p: &Prepared<'_>, reports: &mut Reports) -> String {
     let mut out = String::new();
     let mut t = 0;
     let mut notes = 0;
     let text = p.doc.text.as_str();
     let mut cur = super::CharCursor::new(text);
+    let mut t_of: HashMap<crate::model::SpanId, usize> = HashMap::new();
     for s in &p.spans {
-        let (Some(b0), Some(b1)) = (cur.byte(s.start), cur.byte(s.end)) else {
+        // Fragments: the span's pieces, each split at its line breaks.
+        let mut frags: Vec<(usize, usize, &str)> = Vec::new();
+        let mut fits = true;
+        for (a, b) in s.pieces() {
+            let (Some(b0), Some(b1)) = (cur.byte(a), cur.byte(b)) else {
+                fits = false;
+                break;
+            };
+            let covered = text.get(b0..b1).unwrap_or("");
+            let mut ch = a;
+            for piece in covered.split('\n') {
+                let n = piece.chars().count();
+                if n > 0 {
+                    frags.push((ch, ch + n, piece));
+                }
+                ch += n + 1;
+            }
+        }
+        if !fits {
             reports.unrepresented(p.doc, s, "offsets out of range".into());
             continue;
-        };
-        let covered = text.get(b0..b1).unwrap_or("");
-        // Fragments between line breaks.
-        let mut frags: Vec<(usize, usize, &str)> = Vec::new();
-        let mut ch = s.start;
-        for piece in covered.split('\n') {
-            let n = piece.chars().count();
-            if n > 0 {
-                frags.push((ch, ch + n, piece));
-            }
-            ch += n + 1;
         }
         if frags.is_empty() {
             reports.unrepresented(
@@ -126,6 +163,7 @@ fn ann(p: &Prepared<'_>, reports: &mut Reports) -> String {
             continue;
         }
         t += 1;
+        t_of.insert(s.id, t);
         let _ = write!(out, "T{t}\t{} ", s.label);
         for (k, (a, b, _)) in frags.iter().enumerate() {
             if k > 0 {
@@ -143,23 +181,24 @@ fn ann(p: &Prepared<'_>, reports: &mut Reports) -> String {
         out.push('\n');
         if let Some(note) = &s.note {
             notes += 1;
-            let flat: String = note
-                .chars()
-                .map(|c| {
-                    if matches!(c, '\n' | '\r' | '\t') {
-                        ' '
-                    } else {
-                        c
-                    }
-                })
-                .collect();
-            if flat != *note {
-                reports.notes.push(format!(
-                    "document {:?}, span {}: note written with its line breaks and tabs as spaces",
-                    p.doc.id, s.id
-                ));
-            }
+            let flat = flat_note(note, &format!("span {}", s.id), p, reports);
             let _ = writeln!(out, "#{notes}\tAnnotatorNotes T{t}\t{flat}");
+        }
+    }
+    reports.carries_relations = true;
+    let mut r = 0;
+    for rel in &p.relations {
+        // A relation whose span could not be written is reported with that span.
+        let (Some(a), Some(b)) = (t_of.get(&rel.from), t_of.get(&rel.to)) else {
+            continue;
+        };
+        r += 1;
+        reports.relations_written += 1;
+        let _ = writeln!(out, "R{r}\t{} Arg1:T{a} Arg2:T{b}", rel.kind);
+        if let Some(note) = &rel.note {
+            notes += 1;
+            let flat = flat_note(note, &format!("relation {}", rel.id), p, reports);
+            let _ = writeln!(out, "#{notes}\tAnnotatorNotes R{r}\t{flat}");
         }
     }
     out
@@ -211,7 +250,25 @@ fn export(
     for l in labels {
         let _ = writeln!(conf, "{l}");
     }
-    conf.push_str("\n[relations]\n\n[events]\n\n[attributes]\n");
+    conf.push_str("\n[relations]\n");
+    // Each relation type with the labels its ends allow (`<ENTITY>`: any).
+    let ends = |v: &[String]| {
+        if v.is_empty() {
+            "<ENTITY>".to_owned()
+        } else {
+            v.join("|")
+        }
+    };
+    for rt in &ctx.project.relation_types {
+        let _ = writeln!(
+            conf,
+            "{}\tArg1:{}, Arg2:{}",
+            rt.name,
+            ends(&rt.from_labels),
+            ends(&rt.to_labels)
+        );
+    }
+    conf.push_str("\n[events]\n\n[attributes]\n");
     files.add(out.join("annotation.conf"), conf.into_bytes());
     Ok(())
 }
@@ -298,7 +355,6 @@ fn collect(dir: &Path, anns: &mut Vec<PathBuf>, orphans: &mut Vec<PathBuf>) -> R
 /// What an annotation id's first character makes it, and why spantag cannot keep it.
 fn kind_of(id: &str) -> (&'static str, &'static str) {
     match id.chars().next() {
-        Some('R') => ("relations", super::jsonl::NO_RELATIONS),
         Some('E') => (
             "events (their trigger spans are imported)",
             "spantag has no events yet",
@@ -308,9 +364,53 @@ fn kind_of(id: &str) -> (&'static str, &'static str) {
             "normalisations",
             "spans have no links to knowledge bases yet",
         ),
-        Some('*') => ("equivalences", "spantag has no relations yet"),
+        Some('*') => (
+            "equivalences (`*` lines)",
+            "spantag's relations are directed pairs; an equivalence set (symmetric, any number of \
+             spans) is not imported: link the spans with relations if you need it",
+        ),
         _ => ("annotations of an unknown kind", "brat standoff defines no such kind"),
     }
+}
+
+/// Splits a line of an `.ann` file into its id, its middle column and its text column.
+fn columns(line: &str) -> (&str, &str, Option<&str>) {
+    let mut cols = line.splitn(3, '\t');
+    let id = cols.next().unwrap_or("");
+    let mid = cols.next().unwrap_or("");
+    (id, mid, cols.next())
+}
+
+/// Parses brat offsets `0 5;9 14` into ranges.
+fn parse_ranges(frags: &str) -> Option<Vec<(usize, usize)>> {
+    let mut ranges = Vec::new();
+    for f in frags.split(';') {
+        let mut it = f.split_whitespace().map(str::parse::<usize>);
+        match (it.next(), it.next(), it.next()) {
+            (Some(Ok(a)), Some(Ok(b)), None) => ranges.push((a, b)),
+            _ => return None,
+        }
+    }
+    (!ranges.is_empty()).then_some(ranges)
+}
+
+/// Joins neighbouring ranges that only line breaks separate: brat writes a span across lines as
+/// fragments split at its line breaks, so those fragments are one piece of the span.
+fn join_line_breaks(ranges: &[(usize, usize)], chars: &[char]) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+    for &(a, b) in ranges {
+        if let Some(last) = out.last_mut()
+            && last.1 < a
+            && chars
+                .get(last.1..a)
+                .is_some_and(|g| g.iter().all(|c| matches!(c, '\n' | '\r')))
+        {
+            last.1 = b;
+            continue;
+        }
+        out.push((a, b));
+    }
+    out
 }
 
 fn parse_ann(ann_path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
@@ -345,127 +445,145 @@ fn parse_ann(ann_path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
         text,
         ..Record::default()
     };
+    let mut extras = Extras::default();
     let mut chars: Option<Vec<char>> = None;
-    // Text-bound annotations first (a note may come before its target), then the rest.
-    let mut by_t: HashMap<String, Vec<usize>> = HashMap::new();
+    // Text-bound annotations first (relations and notes may come before their targets), then
+    // relations, then the rest.
+    let mut by_t: HashMap<&str, usize> = HashMap::new();
+    let mut by_r: HashMap<&str, usize> = HashMap::new();
     let mut others: HashSet<&str> = HashSet::new();
-    for (i, line) in ann.lines().enumerate() {
+    let lines: Vec<(usize, &str)> = ann
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .collect();
+    for &(i, line) in &lines {
         let location = format!("{file}:{}", i + 1);
-        if line.trim().is_empty() {
-            continue;
-        }
-        let mut cols = line.splitn(3, '\t');
-        let id = cols.next().unwrap_or("");
-        let mid = cols.next().unwrap_or("");
-        let tail = cols.next();
+        let (id, mid, tail) = columns(line);
         let problem = |message: String| ImportProblem {
             location: location.clone(),
             message,
         };
         if !id.starts_with('T') {
-            if !id.starts_with('#') {
+            if !id.starts_with(['#', 'R']) {
                 others.insert(id);
             }
             continue;
         }
-        let Some((label, frags)) = mid.split_once(' ') else {
+        let parsed_ranges = mid
+            .split_once(' ')
+            .and_then(|(label, frags)| Some((label, parse_ranges(frags)?)));
+        let Some((label, ranges)) = parsed_ranges else {
             parsed
                 .problems
                 .push(problem(format!("malformed text-bound annotation {line:?}")));
             continue;
         };
-        let mut ranges = Vec::new();
-        let mut ok = true;
-        for f in frags.split(';') {
-            let mut it = f.split_whitespace().map(str::parse::<usize>);
-            match (it.next(), it.next(), it.next()) {
-                (Some(Ok(a)), Some(Ok(b)), None) => ranges.push((a, b)),
-                _ => ok = false,
-            }
-        }
-        if !ok || ranges.is_empty() {
-            parsed
-                .problems
-                .push(problem(format!("malformed offsets {frags:?}")));
-            continue;
-        }
-        let span = |start, end, text: Option<String>, note: Option<String>| RawSpan {
+        let span = |start, end, text: Option<String>| RawSpan {
             start,
             end,
             label: label.to_owned(),
             text,
-            note,
             location: location.clone(),
             codepoints: true,
             ..RawSpan::default()
         };
-        let mut idx = Vec::new();
         if ranges.len() == 1 {
-            idx.push(rec.spans.len());
-            rec.spans.push(span(
-                ranges[0].0,
-                ranges[0].1,
-                tail.map(str::to_owned),
-                None,
-            ));
-        } else {
-            let cs = chars.get_or_insert_with(|| rec.text.chars().collect());
-            let gap_is_breaks = ranges.windows(2).all(|w| {
-                w[0].1 <= w[1].0
-                    && cs.get(w[0].1..w[1].0).is_some_and(|g| {
-                        !g.is_empty() && g.iter().all(|c| matches!(c, '\n' | '\r'))
-                    })
-            });
-            let joined: Option<String> = ranges
-                .iter()
-                .map(|&(a, b)| cs.get(a..b).map(|v| v.iter().collect::<String>()))
-                .collect::<Option<Vec<String>>>()
-                .map(|v| v.join(" "));
-            if let (Some(t), Some(j)) = (tail, &joined)
-                && t != j
-            {
+            by_t.insert(id, rec.spans.len());
+            rec.spans
+                .push(span(ranges[0].0, ranges[0].1, tail.map(str::to_owned)));
+            continue;
+        }
+        let cs = chars.get_or_insert_with(|| rec.text.chars().collect());
+        let joined: Option<String> = ranges
+            .iter()
+            .map(|&(a, b)| cs.get(a..b).map(|v| v.iter().collect::<String>()))
+            .collect::<Option<Vec<String>>>()
+            .map(|v| v.join(" "));
+        match (tail, &joined) {
+            (_, None) => {
                 parsed.problems.push(problem(format!(
-                    "fragments {frags:?} cover {j:?} but the file says {t:?}"
+                    "fragments {ranges:?} do not fit the text ({} characters)",
+                    cs.len()
                 )));
                 continue;
             }
-            if gap_is_breaks {
-                // Fragments split only at line breaks (as brat writes a span across lines):
-                // one span, nothing lost.
-                idx.push(rec.spans.len());
-                let (a, b) = (ranges[0].0, ranges[ranges.len() - 1].1);
-                rec.spans.push(span(a, b, None, None));
+            (Some(t), Some(j)) if t != j => {
+                parsed.problems.push(problem(format!(
+                    "fragments {ranges:?} cover {j:?} but the file says {t:?}"
+                )));
+                continue;
+            }
+            _ => {}
+        }
+        // Fragments split only at line breaks (as brat writes a span across lines) are one
+        // piece; what remains with other text between is one discontinuous span.
+        let pieces = join_line_breaks(&ranges, cs);
+        let k = rec.spans.len();
+        by_t.insert(id, k);
+        let (a, b) = (pieces[0].0, pieces[pieces.len() - 1].1);
+        rec.spans.push(span(a, b, None));
+        if pieces.len() > 1 {
+            extras.fragments.insert(k, pieces);
+        }
+    }
+    // Relations: `R1<TAB>TYPE Arg1:T3 Arg2:T1`, the first argument the head (from).
+    for &(i, line) in &lines {
+        let (id, mid, _) = columns(line);
+        if !id.starts_with('R') {
+            continue;
+        }
+        let location = format!("{file}:{}", i + 1);
+        let mut words = mid.split_whitespace();
+        let kind = words.next().unwrap_or("");
+        let args: Vec<(&str, &str)> = words.filter_map(|w| w.split_once(':')).collect();
+        if kind.is_empty() || args.len() != 2 {
+            parsed.problems.push(ImportProblem {
+                location,
+                message: format!(
+                    "malformed relation {line:?}: expected `R1<TAB>TYPE Arg1:T1 Arg2:T2`"
+                ),
+            });
+            continue;
+        }
+        let (Some(&from), Some(&to)) = (by_t.get(args[0].1), by_t.get(args[1].1)) else {
+            let missing = if by_t.contains_key(args[0].1) {
+                args[1].1
             } else {
-                // Other text between the fragments: spantag's spans cannot have fragments yet.
-                // Each fragment becomes a span, with a note that links them, and the annotation
-                // is reported (exit code 1) so that nobody trains on them unawares.
+                args[0].1
+            };
+            if others.contains(missing) {
+                others.insert(id);
                 parsed.not_kept(
-                    "discontinuous annotations".into(),
-                    "spans cannot have fragments yet: each fragment was imported as a span of \
-                     its own, with a note naming the annotation and its fragments",
+                    "relations with an event or other non-span argument".into(),
+                    "spantag's relations link two text-bound spans",
                     &format!("{location} {id}"),
                     1,
                 );
-                let n = ranges.len();
-                for (k, &(a, b)) in ranges.iter().enumerate() {
-                    idx.push(rec.spans.len());
-                    let note = format!("fragment {} of {n} of brat annotation {id}", k + 1);
-                    rec.spans.push(span(a, b, None, Some(note)));
-                }
+            } else {
+                parsed.problems.push(ImportProblem {
+                    location,
+                    message: format!(
+                        "relation {id} names {missing:?}, which this file does not define"
+                    ),
+                });
             }
-        }
-        by_t.insert(id.to_owned(), idx);
-    }
-    for (i, line) in ann.lines().enumerate() {
-        let location = format!("{file}:{}", i + 1);
-        if line.trim().is_empty() {
             continue;
-        }
-        let mut cols = line.splitn(3, '\t');
-        let id = cols.next().unwrap_or("");
-        let mid = cols.next().unwrap_or("");
-        let tail = cols.next();
-        if id.starts_with('T') {
+        };
+        by_r.insert(id, extras.relations.len());
+        extras.relations.push(RawRelation {
+            from,
+            to,
+            kind: kind.to_owned(),
+            name: id.to_owned(),
+            location: format!("{location} {id}"),
+            ..RawRelation::default()
+        });
+    }
+    for &(i, line) in &lines {
+        let location = format!("{file}:{}", i + 1);
+        let (id, mid, tail) = columns(line);
+        if id.starts_with(['T', 'R']) {
             continue;
         }
         if !id.starts_with('#') {
@@ -474,7 +592,8 @@ fn parse_ann(ann_path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
             continue;
         }
         // A note of any type: `#1<TAB>AnnotatorNotes T1<TAB>text` (brat's own comments) or
-        // another type, on any annotation.
+        // another type, on a span or a relation; the type is kept in the text unless it is
+        // AnnotatorNotes.
         let Some((ty, target)) = mid.trim().split_once(' ').map(|(a, b)| (a, b.trim())) else {
             parsed.problems.push(ImportProblem {
                 location,
@@ -488,33 +607,37 @@ fn parse_ann(ann_path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
             (_, true) => ty.to_owned(),
             (_, false) => format!("{ty}: {body}"),
         };
-        match by_t.get(target) {
-            Some(idx) => {
-                if note.is_empty() {
-                    continue;
-                }
-                for &k in idx {
-                    if let Some(s) = rec.spans.get_mut(k) {
-                        s.note = Some(match s.note.take() {
-                            Some(old) => format!("{old}; {note}"),
-                            None => note.clone(),
-                        });
-                    }
-                }
+        let add = |slot: &mut Option<String>| {
+            if !note.is_empty() {
+                *slot = Some(match slot.take() {
+                    Some(old) => format!("{old}; {note}"),
+                    None => note.clone(),
+                });
             }
-            None if others.contains(target) => parsed.not_kept(
-                "notes on relations, events, attributes or normalisations".into(),
-                "only notes on text-bound annotations are kept (their targets are not imported)",
+        };
+        if let Some(&k) = by_t.get(target) {
+            if let Some(s) = rec.spans.get_mut(k) {
+                add(&mut s.note);
+            }
+        } else if let Some(&k) = by_r.get(target) {
+            if let Some(r) = extras.relations.get_mut(k) {
+                add(&mut r.note);
+            }
+        } else if others.contains(target) {
+            parsed.not_kept(
+                "notes on events, attributes, normalisations or relations not imported".into(),
+                "only notes on spans and relations are kept (their targets are not imported)",
                 &format!("{location} {id}"),
                 1,
-            ),
-            None => parsed.problems.push(ImportProblem {
+            );
+        } else {
+            parsed.problems.push(ImportProblem {
                 location,
                 message: format!("note {id} is on {target:?}, which this file does not define"),
-            }),
+            });
         }
     }
-    parsed.records.push(rec);
+    parsed.push_with(rec, extras);
     Ok(())
 }
 

@@ -210,20 +210,23 @@ fn brat_notes_of_every_kind_attach_and_what_is_not_kept_is_listed() {
     // Notes of any type attach to their target, also when they come first.
     assert_eq!(span(&p, "Ilse Varga").note.as_deref(), Some("the host"));
     let lune: Vec<&Span> = d.spans.iter().filter(|s| s.text == "Lune Port").collect();
-    assert_eq!(lune.len(), 2, "{t}");
-    let place = lune.iter().find(|s| s.label == "Place").unwrap();
-    assert_eq!(place.note.as_deref(), Some("Comment: check the spelling"));
-    // The discontinuous span: one span per fragment, linked by their notes, and reported.
-    assert_eq!(
-        span(&p, "the mayor").note.as_deref(),
-        Some("fragment 1 of 2 of brat annotation T3")
-    );
-    let frag2 = lune.iter().find(|s| s.label == "Actor").unwrap();
-    assert_eq!(
-        frag2.note.as_deref(),
-        Some("fragment 2 of 2 of brat annotation T3")
-    );
-    assert_eq!(not_kept(&s, "discontinuous"), 1, "{t}");
+    assert_eq!(lune.len(), 1, "{t}");
+    assert_eq!(lune[0].note.as_deref(), Some("Comment: check the spelling"));
+    // The discontinuous span: one span with its two fragments.
+    let mayor = span(&p, "the mayor of Lune Port");
+    assert_eq!(mayor.label, "Actor");
+    assert_eq!(mayor.fragments, vec![(15, 24), (28, 37)]);
+    assert_eq!(not_kept(&s, "discontinuous"), 0, "{t}");
+    // The relation, with its note; its type is added, allowing any labels.
+    assert_eq!(d.relations.len(), 1, "{t}");
+    let r = &d.relations[0];
+    assert_eq!(r.kind, "Located");
+    assert_eq!(d.span(r.from).unwrap().text, "Ilse Varga");
+    assert_eq!(d.span(r.to).unwrap().text, "Lune Port");
+    assert_eq!(r.note.as_deref(), Some("on a relation"));
+    assert_eq!(s.relation_types_added, vec!["Located".to_owned()], "{t}");
+    assert!(p.relation_type("Located").unwrap().from_labels.is_empty());
+    assert!(t.contains("added relation type \"Located\""), "{t}");
     // Offsets after the CRLF are one less in the project.
     assert_eq!((span(&p, "40").start, span(&p, "40").end), (50, 52));
     // Labels keep their case: Actor and Place are not folded into actor and place.
@@ -232,20 +235,20 @@ fn brat_notes_of_every_kind_attach_and_what_is_not_kept_is_listed() {
     assert!(t.contains("--map Actor=actor merges them"), "{t}");
     // Everything else is counted, none of it called dangling.
     for (what, n) in [
-        ("relations", 1),
+        ("relations", 0),
         ("events", 1),
         ("attributes", 1),
         ("normalisations", 1),
         ("equivalences", 1),
-        ("notes on relations", 1),
+        ("notes on", 0),
         (".txt files without an .ann file", 1),
     ] {
         assert_eq!(not_kept(&s, what), n, "{what}: {t}");
     }
     assert!(s.problems.is_empty(), "{t}");
     assert!(!t.contains("does not define"), "{t}");
-    assert!(t.contains("harbour.ann:7 R1"), "{t}");
-    assert!(t.contains("imported, but 8 thing(s) were not"), "{t}");
+    assert!(t.contains("harbour.ann:13 *"), "{t}");
+    assert!(t.contains("imported, but 5 thing(s) were not"), "{t}");
 }
 
 #[test]
@@ -285,14 +288,31 @@ fn brat_import_export_import_keeps_spans_and_notes() {
     let mut q = fresh();
     let s = import(&mut q, Format::Brat, &[out]).unwrap();
     assert!(s.is_complete(), "{}", s.to_text());
-    let key = |p: &Project| -> Vec<(usize, usize, String, Option<String>)> {
+    type SpanKey = (usize, usize, String, Option<String>, Vec<(usize, usize)>);
+    let key = |p: &Project| -> Vec<SpanKey> {
         p.documents[0]
             .spans
             .iter()
-            .map(|s| (s.start, s.end, s.label.clone(), s.note.clone()))
+            .map(|s| {
+                let f = s.fragments.clone();
+                (s.start, s.end, s.label.clone(), s.note.clone(), f)
+            })
             .collect()
     };
     assert_eq!(key(&q), key(&p));
+    let rels = |p: &Project| -> Vec<(String, String, String, Option<String>)> {
+        let d = &p.documents[0];
+        d.relations
+            .iter()
+            .map(|r| {
+                let text = |id| d.span(id).unwrap().text.clone();
+                (r.kind.clone(), text(r.from), text(r.to), r.note.clone())
+            })
+            .collect()
+    };
+    assert_eq!(rels(&q), rels(&p));
+    assert_eq!(rels(&q).len(), 1);
+    assert_eq!(e.relations, 1, "{}", e.to_text());
 }
 
 /// A Prodigy `rel.manual` task: whitespace tokens (the texts have no punctuation tokens), spans
