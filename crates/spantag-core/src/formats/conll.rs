@@ -15,9 +15,10 @@
 //! are named `FILESTEM-N`.
 
 use super::{
-    Ctx, Exporter, FormatError, FormatSpec, ImportProblem, Importer, Input, LayerSpans, Output,
-    Parsed, Prepared, Progress, RawSpan, Record, Reports, Scheme,
+    Ctx, Exporter, Extras, FormatError, FormatSpec, ImportProblem, Importer, Input, LayerSpans,
+    Output, Parsed, Prepared, Progress, RawSpan, Record, Reports, Scheme,
 };
+use crate::model::{TokenColumn, Tokenization};
 use std::path::Path;
 
 pub(crate) static FORMAT: FormatSpec = FormatSpec {
@@ -98,44 +99,116 @@ pub(crate) fn tags(scheme: Scheme, layer: &LayerSpans<'_>, n: usize) -> (Tags, V
 /// One document block (DOCSTART line, sentences, trailing blank line) of the entity layer.
 fn preview(ctx: &Ctx<'_>, p: &mut Prepared<'_>, reports: &mut Reports) -> String {
     let mut s = String::new();
-    write_record(ctx, p, true, reports, &mut s);
+    let names = column_names(ctx, std::slice::from_ref(p));
+    write_record(ctx, p, true, &names, reports, &mut s);
     s
+}
+
+/// The names of the kept token columns the export writes (in the order the documents first
+/// have them), or none with [`super::ExportOptions::token_columns`] off.
+fn column_names(ctx: &Ctx<'_>, docs: &[Prepared<'_>]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    if !ctx.opts.token_columns {
+        return names;
+    }
+    for p in docs {
+        for c in p.doc.tokenization.iter().flat_map(|t| &t.columns) {
+            if !names.contains(&c.name) {
+                names.push(c.name.clone());
+            }
+        }
+    }
+    names
+}
+
+/// For each export token, the index of the kept token it lies in (`None` outside them), when
+/// the document has kept tokens.
+fn kept_origin(p: &Prepared<'_>) -> Option<Vec<Option<usize>>> {
+    let kept = &p.doc.tokenization.as_ref()?.tokens;
+    let mut k = 0;
+    let origin = p
+        .computed_tokens()
+        .iter()
+        .map(|t| {
+            while kept.get(k).is_some_and(|&(_, b)| b <= t.start) {
+                k += 1;
+            }
+            kept.get(k).filter(|&&(a, _)| a <= t.start).map(|_| k)
+        })
+        .collect();
+    Some(origin)
 }
 
 fn write_record(
     ctx: &Ctx<'_>,
     p: &mut Prepared<'_>,
     entities: bool,
+    columns: &[String],
     reports: &mut Reports,
     out: &mut String,
 ) {
+    reports.no_relations = Some("CoNLL cannot hold relations");
     let layer = ctx.layer(p, entities, reports);
     let labels: Vec<&str> = layer.spans.iter().map(|(_, s)| s.label.as_str()).collect();
     let doc = p.doc;
-    let toks = p.tokens();
+    p.tokens();
+    let origin = kept_origin(p);
+    let toks = p.computed_tokens();
     let (tags, inside) = tags(ctx.opts.scheme, &layer, toks.len());
     let text = doc.text.as_str();
-    // Byte offsets where sentences start, straight from the segmenter (the tokens carry byte
-    // offsets too, so nothing is converted to code points).
+    // Where sentences start: the kept sentences (by token), else the segmenter's (by byte).
+    let kept = doc.tokenization.as_ref().filter(|_| origin.is_some());
     let mut sentence_starts: Vec<usize> = Vec::new();
-    crate::segment::for_each_sentence(text, |at, _| sentence_starts.push(at));
+    if kept.is_none() {
+        crate::segment::for_each_sentence(text, |at, _| sentence_starts.push(at));
+    }
+    // The kept columns of this document, by the export's column names.
+    let values: Vec<Option<&Vec<String>>> = columns
+        .iter()
+        .map(|n| {
+            kept.and_then(|t| t.columns.iter().find(|c| &c.name == n))
+                .map(|c| &c.values)
+        })
+        .collect();
+    let mut cut = 0;
     out.push_str("-DOCSTART- -X- O O\n\n");
     let mut sent = 0;
     let mut any = false;
     for (i, t) in toks.iter().enumerate() {
-        // Advance to the sentence containing this token; break unless inside an entity.
-        let mut new_sentence = false;
-        while sentence_starts
-            .get(sent + 1)
-            .is_some_and(|&s| s <= t.bstart)
-        {
-            sent += 1;
-            new_sentence = true;
+        let from = origin.as_ref().and_then(|o| o[i]);
+        let first_piece = i == 0 || origin.as_ref().is_none_or(|o| o[i - 1] != from);
+        if !first_piece {
+            cut += 1;
         }
+        // Advance to the sentence containing this token; break unless inside an entity.
+        let new_sentence = match (kept, from) {
+            (Some(k), Some(f)) => {
+                first_piece && i > 0 && k.sentence_starts.binary_search(&f).is_ok()
+            }
+            (Some(_), None) => false,
+            (None, _) => {
+                let mut moved = false;
+                while sentence_starts
+                    .get(sent + 1)
+                    .is_some_and(|&s| s <= t.bstart)
+                {
+                    sent += 1;
+                    moved = true;
+                }
+                moved
+            }
+        };
         if new_sentence && any && !inside[i] {
             out.push('\n');
         }
         out.push_str(text.get(t.bstart..t.bend).unwrap_or(""));
+        for v in &values {
+            out.push(' ');
+            match (v, from) {
+                (Some(v), Some(f)) => out.push_str(v.get(f).map_or("_", String::as_str)),
+                _ => out.push('_'),
+            }
+        }
         match tags[i] {
             Some((prefix, k)) => {
                 out.push(' ');
@@ -151,6 +224,14 @@ fn write_record(
     if any {
         out.push('\n');
     }
+    if cut > 0 && entities {
+        reports.notes.push(format!(
+            "document {:?}: {cut} of its kept tokens (from the imported file) were cut at a span \
+             boundary inside them, so the export has {cut} more token(s) than the file (their \
+             column values repeated)",
+            doc.id
+        ));
+    }
 }
 
 fn export(
@@ -163,6 +244,7 @@ fn export(
     progress: &Progress,
 ) -> Result<(), FormatError> {
     let layers = ctx.layers();
+    let columns = column_names(ctx, docs);
     // About two bytes of output per byte of text (token, space, tag, newline): reserving it up
     // front spares copying the growing buffer over and over.
     let estimate: usize = docs.iter().map(|p| p.doc.text.len() * 2 + 32).sum();
@@ -172,7 +254,7 @@ fn export(
         .collect();
     super::each_document(docs, progress, |p| {
         for (buf, &entities) in bufs.iter_mut().zip(&layers) {
-            write_record(ctx, p, entities, reports, buf);
+            write_record(ctx, p, entities, &columns, reports, buf);
         }
         Ok(())
     })?;
@@ -222,6 +304,14 @@ struct Builder {
     chars: usize,
     sentence_empty: bool,
     open: Option<(usize, usize, String, String)>, // start, end, label, location
+    /// The file's tokens and sentence starts (token indices).
+    tokens: Vec<(usize, usize)>,
+    sentence_starts: Vec<usize>,
+    /// The middle columns' values, one list per column (`None` until the first token line sets
+    /// how many there are).
+    columns: Option<Vec<Vec<String>>>,
+    /// Token lines whose number of middle columns differs from the document's first.
+    ragged: usize,
 }
 
 impl Builder {
@@ -235,6 +325,23 @@ impl Builder {
             chars: 0,
             sentence_empty: true,
             open: None,
+            tokens: Vec::new(),
+            sentence_starts: Vec::new(),
+            columns: None,
+            ragged: 0,
+        }
+    }
+
+    /// Records a token line's middle columns (`_` where a line has fewer than the first).
+    fn middle(&mut self, values: &[&str]) {
+        let cols = self
+            .columns
+            .get_or_insert_with(|| vec![Vec::new(); values.len()]);
+        if values.len() != cols.len() {
+            self.ragged += 1;
+        }
+        for (k, col) in cols.iter_mut().enumerate() {
+            col.push(values.get(k).copied().unwrap_or("_").to_owned());
         }
     }
 
@@ -257,11 +364,15 @@ impl Builder {
             self.rec.text.push(sep);
             self.chars += 1;
         }
+        if self.sentence_empty {
+            self.sentence_starts.push(self.tokens.len());
+        }
         self.sentence_empty = false;
         let start = self.chars;
         self.rec.text.push_str(tok);
         self.chars += tok.chars().count();
         let end = self.chars;
+        self.tokens.push((start, end));
         let (prefix, label) = match tag.split_once(['-', '_']) {
             Some((p, l)) if p.len() == 1 && !l.is_empty() => (p, l),
             _ => (tag, ""),
@@ -303,9 +414,40 @@ impl Builder {
 
     fn finish(mut self, parsed: &mut Parsed) {
         self.close();
-        if !self.rec.text.is_empty() {
-            parsed.records.push(self.rec);
+        if self.rec.text.is_empty() {
+            return;
         }
+        if self.ragged > 0 {
+            parsed.not_kept(
+                "middle-column values of token lines with fewer or more columns than the \
+                 document's first"
+                    .into(),
+                "each kept column has one value per token: missing values were kept as `_`, \
+                 extra ones dropped"
+                    .into(),
+                &self.rec.location,
+                self.ragged,
+            );
+        }
+        let columns = self
+            .columns
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+            .map(|(k, values)| TokenColumn {
+                name: format!("column {}", k + 2),
+                values,
+            })
+            .collect();
+        let extras = Extras {
+            tokenization: Some(Tokenization {
+                tokens: self.tokens,
+                sentence_starts: self.sentence_starts,
+                columns,
+            }),
+            ..Extras::default()
+        };
+        parsed.push_with(self.rec, extras);
     }
 }
 
@@ -313,8 +455,6 @@ pub(crate) fn parse_str(text: &str, file: &str, stem: &str, parsed: &mut Parsed)
     let mut n_docs = 1;
     let mut b = Builder::new(format!("{file}:1"), format!("{stem}-1"));
     let mut scheme = "iob2";
-    // Token lines with columns between the token and the tag (POS, chunk), which are not kept.
-    let mut middle: Option<(usize, String)> = None;
     for (i, line) in text.lines().enumerate() {
         let line_no = i + 1;
         let t = line.trim();
@@ -336,10 +476,7 @@ pub(crate) fn parse_str(text: &str, file: &str, stem: &str, parsed: &mut Parsed)
         let (Some(tok), Some(tag)) = (cols.first(), cols.last()) else {
             continue;
         };
-        if cols.len() > 2 {
-            let m = middle.get_or_insert_with(|| (0, format!("{file}:{line_no}")));
-            m.0 += 1;
-        }
+        b.middle(cols.get(1..cols.len().saturating_sub(1)).unwrap_or(&[]));
         let tag = if cols.len() < 2 {
             parsed.problems.push(ImportProblem {
                 location: format!("{file}:{line_no}"),
@@ -372,15 +509,9 @@ pub(crate) fn parse_str(text: &str, file: &str, stem: &str, parsed: &mut Parsed)
         b.token(tok, tag, format!("{file}:{line_no}"));
     }
     b.finish(parsed);
-    if let Some((count, at)) = middle {
-        parsed.not_kept(
-            "token lines' middle columns (e.g. POS and chunk tags)".into(),
-            "only the token (first column) and the tag (last column) are read",
-            &at,
-            count,
-        );
-    }
     parsed.notes.push(format!(
-        "{file}: tagging scheme detected as {scheme}; text rebuilt with single spaces between tokens and a line break between sentences"
+        "{file}: tagging scheme detected as {scheme}; text rebuilt with single spaces between \
+         tokens and a line break between sentences; the file's tokens, sentences and middle \
+         columns are kept with each document, so an export writes them again"
     ));
 }

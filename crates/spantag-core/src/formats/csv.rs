@@ -1,11 +1,18 @@
-//! CSV, one row per span: `document,start,end,label,text,author,status,note` (RFC 4180 quoting,
-//! code point offsets, UTF-8 without BOM).
+//! CSV, one row per span: `document,start,end,label,text,author,status,note,id` (RFC 4180
+//! quoting, code point offsets, UTF-8 without BOM; `id` is spantag's span id). A discontinuous
+//! span is one row over its whole range.
+//!
+//! Relations go to a second file beside it, `NAME.relations.csv`, one row per relation:
+//! `document,id,type,from,to,from_text,to_text,author,status,note`, where `from` and `to` are the
+//! `id`s of its two spans in the spans file. It is written only when the export has relations
+//! (so `--out -` works for a project without relations; with relations it asks for a file name).
 //!
 //! Formula injection: a spreadsheet runs a cell that starts with `=`, `+`, `-`, `@`, a tab or a
 //! carriage return as a formula. Such text cells get a leading `'` (the OWASP advice), which
 //! spreadsheets show as text; the offsets still refer to the unprefixed text.
 
 use super::{Ctx, Exporter, FormatError, FormatSpec, Output, Prepared, Progress, Reports};
+use std::fmt::Write as _;
 use std::path::Path;
 
 pub(crate) static FORMAT: FormatSpec = FormatSpec {
@@ -26,7 +33,10 @@ pub(crate) static FORMAT: FormatSpec = FormatSpec {
 };
 
 /// The header row.
-pub const HEADER: &str = "document,start,end,label,text,author,status,note\n";
+pub const HEADER: &str = "document,start,end,label,text,author,status,note,id\n";
+
+/// The header row of the relations file.
+pub const RELATIONS_HEADER: &str = "document,id,type,from,to,from_text,to_text,author,status,note\n";
 
 /// A text cell made safe for spreadsheets and quoted when needed.
 pub fn cell(s: &str, out: &mut String) {
@@ -60,7 +70,6 @@ fn preview(_ctx: &Ctx<'_>, p: &mut Prepared<'_>, _reports: &mut Reports) -> Stri
 }
 
 fn write_rows(p: &Prepared<'_>, out: &mut String) {
-    use std::fmt::Write as _;
     for sp in &p.spans {
         cell(&p.doc.id, out);
         let _ = write!(out, ",{},{},", sp.start, sp.end);
@@ -73,8 +82,30 @@ fn write_rows(p: &Prepared<'_>, out: &mut String) {
         out.push_str(sp.status.name());
         out.push(',');
         cell(sp.note.as_deref().unwrap_or(""), out);
+        let _ = writeln!(out, ",{}", sp.id);
+    }
+}
+
+/// The relation rows of one document (no header); returns how many.
+fn write_relations(p: &Prepared<'_>, out: &mut String) -> usize {
+    let text = |id| p.doc.span(id).map_or("", |s| s.text.as_str());
+    for r in &p.relations {
+        cell(&p.doc.id, out);
+        let _ = write!(out, ",{},", r.id);
+        cell(&r.kind, out);
+        let _ = write!(out, ",{},{},", r.from, r.to);
+        cell(text(r.from), out);
+        out.push(',');
+        cell(text(r.to), out);
+        out.push(',');
+        cell(&r.author, out);
+        out.push(',');
+        out.push_str(r.status.name());
+        out.push(',');
+        cell(r.note.as_deref().unwrap_or(""), out);
         out.push('\n');
     }
+    p.relations.len()
 }
 
 fn export(
@@ -83,15 +114,34 @@ fn export(
     out: &Path,
     _split: Option<&str>,
     files: &mut Output,
-    _reports: &mut Reports,
+    reports: &mut Reports,
     progress: &Progress,
 ) -> Result<(), FormatError> {
     let mut s = String::from(HEADER);
+    let mut rel = String::from(RELATIONS_HEADER);
+    let mut relations = 0;
     for p in docs.iter() {
         write_rows(p, &mut s);
+        relations += write_relations(p, &mut rel);
         progress.tick()?;
     }
+    reports.carries_relations = true;
+    if relations > 0 {
+        if out == Path::new("-") {
+            return Err(FormatError::Invalid(format!(
+                "the export has {relations} relation(s), which csv writes to a second file \
+                 (NAME.relations.csv); name a file with --out"
+            )));
+        }
+    }
     files.add(out.to_owned(), s.into_bytes());
+    if relations > 0 {
+        reports.relations_written += relations;
+        files.add(
+            super::companion(out, "relations", "csv"),
+            rel.into_bytes(),
+        );
+    }
     Ok(())
 }
 

@@ -218,6 +218,9 @@ pub struct ExportOptions {
     pub entity_labels: Option<Vec<String>>,
     /// The span groups of `.spacy` ([`default_span_groups`]).
     pub span_groups: Vec<SpanGroup>,
+    /// CoNLL writes the extra token columns a document kept from an imported CoNLL file (POS,
+    /// chunk) between the token and the tag (default); `false` writes token and tag only.
+    pub token_columns: bool,
 }
 
 impl ExportOptions {
@@ -237,6 +240,7 @@ impl ExportOptions {
             overlap: Overlap::Longest,
             entity_labels: None,
             span_groups: default_span_groups(),
+            token_columns: true,
         }
     }
 

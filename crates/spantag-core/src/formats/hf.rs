@@ -75,6 +75,7 @@ fn write_record(
     reports: &mut Reports,
     buf: &mut Vec<u8>,
 ) {
+    reports.no_relations = Some("hf token classification cannot hold relations");
     let layer = ctx.layer(p, entities, reports);
     let doc = p.doc;
     let toks = p.tokens();

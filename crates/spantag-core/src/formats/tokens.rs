@@ -196,16 +196,68 @@ pub(crate) fn each_document<'a>(
     Ok(())
 }
 
-/// The export tokens of `doc` with `spans` (see the module documentation).
+/// The export tokens of `doc` with `spans` (see the module documentation): the document's kept
+/// tokens when it has them ([`Document::tokenization`]), else its Unicode word segments; either
+/// cut at span boundaries.
 pub fn export_tokens(doc: &Document, spans: &[&Span]) -> Vec<Tok> {
     let mut out = Vec::new();
     export_tokens_into(doc, spans, &mut out);
     out
 }
 
+/// The document's kept tokens ([`Document::tokenization`], e.g. a CoNLL file's) as export
+/// tokens, each cut where a span boundary falls inside it; `false` (and `out` untouched) when the
+/// document has none or they do not fit its text.
+fn kept_tokens_into(doc: &Document, spans: &[&Span], out: &mut Vec<Tok>) -> bool {
+    let Some(tk) = &doc.tokenization else {
+        return false;
+    };
+    let text = doc.text.as_str();
+    let ordered = tk.tokens.iter().all(|&(a, b)| a < b)
+        && tk.tokens.windows(2).all(|w| w[0].1 <= w[1].0);
+    if !ordered {
+        return false;
+    }
+    let mut bounds: Vec<usize> = spans.iter().flat_map(|s| [s.start, s.end]).collect();
+    bounds.sort_unstable();
+    bounds.dedup();
+    let mut cur = CharCursor::new(text);
+    let mut toks = Vec::with_capacity(tk.tokens.len());
+    let mut bi = 0;
+    for &(a, b) in &tk.tokens {
+        while bi < bounds.len() && bounds[bi] <= a {
+            bi += 1;
+        }
+        let mut start = a;
+        while start < b {
+            let end = if bi < bounds.len() && bounds[bi] < b {
+                bi += 1;
+                bounds[bi - 1]
+            } else {
+                b
+            };
+            let (Some(bs), Some(be)) = (cur.byte(start), cur.byte(end)) else {
+                return false;
+            };
+            toks.push(Tok {
+                start,
+                end,
+                bstart: bs,
+                bend: be,
+            });
+            start = end;
+        }
+    }
+    *out = toks;
+    true
+}
+
 /// [`export_tokens`] into `out` (cleared first), reusing its memory.
 fn export_tokens_into(doc: &Document, spans: &[&Span], out: &mut Vec<Tok>) {
     out.clear();
+    if kept_tokens_into(doc, spans, out) {
+        return;
+    }
     let text = doc.text.as_str();
     let mut bounds: Vec<usize> = Vec::with_capacity(spans.len() * 2);
     for s in spans {
