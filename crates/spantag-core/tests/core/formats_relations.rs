@@ -172,3 +172,172 @@ proptest! {
         prop_assert!(loaded.is_ok(), "{:?}", loaded.err());
     }
 }
+
+/// An excerpt in the shape of CoNLL-2003 (written for this test): token, POS, chunk and IOB1
+/// NER columns, `-DOCSTART-` lines, two documents, a date token with hyphens and two adjacent
+/// locations (the only place IOB1 writes `B-`).
+const CONLL_2003: &str = "-DOCSTART- -X- -X- O
+
+LUNE NNP B-NP I-LOC
+PORT NNP I-NP I-LOC
+1996-08-30 CD I-NP O
+
+The DT B-NP O
+harbour NN I-NP O
+board NN I-NP O
+of IN B-PP O
+Kestrel NNP B-NP I-ORG
+Shipping NNP I-NP I-ORG
+said VBD B-VP O
+on IN B-PP O
+Friday NNP B-NP O
+it PRP B-NP O
+would MD B-VP O
+hire VB I-VP O
+40 CD B-NP O
+dock NN I-NP O
+workers NNS I-NP O
+, , O O
+Ilse NNP B-NP I-PER
+Varga NNP I-NP I-PER
+told VBD B-VP O
+reporters NNS B-NP O
+. . O O
+
+-DOCSTART- -X- -X- O
+
+SOCCER NN B-NP O
+- : O O
+OSLO NNP B-NP I-LOC
+BERGEN NNP I-NP B-LOC
+DRAW VB B-VP O
+1-1 CD B-NP O
+. . O O
+
+";
+
+/// The excerpt with the `-DOCSTART-` lines spantag writes (the form spaCy's converter splits
+/// documents at).
+fn docstart_as_written(s: &str) -> String {
+    s.replace("-DOCSTART- -X- -X- O", "-DOCSTART- -X- O O")
+}
+
+#[test]
+fn conll_2003_round_trip_gives_back_identical_tokens_sentences_and_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("eng.testa");
+    std::fs::write(&input, CONLL_2003).unwrap();
+    let mut p = Project::new("conll", &[]);
+    let s = formats::import(&mut p, &[input], &ImportOptions::new(ImportFormat::Conll)).unwrap();
+    assert!(s.is_complete(), "{}", s.to_text());
+    assert_eq!(p.documents.len(), 2);
+    let d = &p.documents[0];
+    let tk = d.tokenization.as_ref().unwrap();
+    let words: Vec<&str> = tk
+        .tokens
+        .iter()
+        .map(|&(a, b)| d.slice(a, b).unwrap())
+        .collect();
+    assert_eq!(words.len(), 24);
+    assert_eq!(words[2], "1996-08-30");
+    assert_eq!(tk.sentence_starts, vec![0, 3]);
+    assert_eq!(tk.columns.len(), 2);
+    assert_eq!(tk.columns[0].values[..3], ["NNP", "NNP", "CD"]);
+    assert_eq!(tk.columns[1].values[..3], ["B-NP", "I-NP", "I-NP"]);
+
+    // Exported again in the file's own scheme (IOB1), the file comes back line for line.
+    let out = dir.path().join("again.conll");
+    let mut opts = ExportOptions::new(ExportFormat::Conll);
+    opts.scheme = formats::Scheme::Iob1;
+    let e = formats::export(&p, &opts, &out, &Progress::default()).unwrap();
+    assert!(e.is_complete(), "{}", e.to_text());
+    let back = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(back, docstart_as_written(CONLL_2003));
+
+    // Without the columns: token and tag only, the same tokens and sentences.
+    opts.token_columns = false;
+    let out2 = dir.path().join("plain.conll");
+    formats::export(&p, &opts, &out2, &Progress::default()).unwrap();
+    let plain = std::fs::read_to_string(&out2).unwrap();
+    let expected: String = docstart_as_written(CONLL_2003)
+        .lines()
+        .map(|l| {
+            let c: Vec<&str> = l.split(' ').collect();
+            if c.len() == 4 && c[0] != "-DOCSTART-" {
+                format!("{} {}\n", c[0], c[3])
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    assert_eq!(plain, expected);
+
+    // hf rows use the same tokens.
+    let hf = dir.path().join("x.jsonl");
+    let mut hopts = ExportOptions::new(ExportFormat::Hf);
+    hopts.layer = formats::Layer::Entities;
+    formats::export(&p, &hopts, &hf, &Progress::default()).unwrap();
+    let row: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(&hf).unwrap().lines().next().unwrap())
+            .unwrap();
+    let hf_words: Vec<&str> = row["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(hf_words, words);
+}
+
+#[test]
+fn conll_reports_cut_tokens_and_relations_it_cannot_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("eng.testa");
+    std::fs::write(&input, CONLL_2003).unwrap();
+    let mut p = Project::new("conll", &[]);
+    formats::import(&mut p, &[input], &ImportOptions::new(ImportFormat::Conll)).unwrap();
+    // A span inside the token "1996-08-30" and a relation between two spans.
+    let d = p.documents[0].clone();
+    let year = d.text.find("1996").unwrap();
+    let year = d.text[..year].chars().count();
+    let span = p.make_span(&d.id, year, year + 4, "LOC", "ana").unwrap();
+    let sid = span.id;
+    p.apply(spantag_core::edit::Edit::AddSpan {
+        doc: d.id.clone(),
+        span,
+    })
+    .unwrap();
+    p.apply(spantag_core::edit::Edit::AddRelationType {
+        index: 0,
+        rtype: spantag_core::model::RelationType::any("near", 0),
+    })
+    .unwrap();
+    let first = p.documents[0].spans[0].id;
+    let rel = p.make_relation(&d.id, first, sid, "near", "ana").unwrap();
+    p.apply(spantag_core::edit::Edit::AddRelation {
+        doc: d.id.clone(),
+        relation: rel,
+    })
+    .unwrap();
+    for (format, out, why) in [
+        (ExportFormat::Conll, "x.conll", "CoNLL cannot hold relations"),
+        (ExportFormat::Hf, "x.jsonl", "hf token classification cannot hold relations"),
+    ] {
+        let e = formats::export(
+            &p,
+            &ExportOptions::new(format),
+            &dir.path().join(out),
+            &Progress::default(),
+        )
+        .unwrap();
+        let t = e.to_text();
+        assert!(e.is_complete(), "{t}");
+        assert_eq!(e.relations, 0);
+        assert!(t.contains(&format!("1 relation(s) not exported: {why}")), "{t}");
+        if format == ExportFormat::Conll {
+            assert!(t.contains("1 of its kept tokens"), "{t}");
+            let text = std::fs::read_to_string(dir.path().join(out)).unwrap();
+            assert!(text.contains("1996 CD I-NP B-LOC\n-08-30 CD I-NP O\n"), "{text}");
+        }
+    }
+}
