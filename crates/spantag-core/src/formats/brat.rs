@@ -186,6 +186,7 @@ fn ann(p: &Prepared<'_>, reports: &mut Reports) -> String {
         }
     }
     reports.carries_relations = true;
+    reports.carries_fragments = true;
     let mut r = 0;
     for rel in &p.relations {
         // A relation whose span could not be written is reported with that span.

@@ -798,6 +798,20 @@ fn export_to_memory(
         .into_iter()
         .map(|(l, n)| (l.to_owned(), n))
         .collect();
+    if !reports.carries_fragments {
+        let whole = docs
+            .iter()
+            .flat_map(|p| &p.spans)
+            .filter(|s| !s.fragments.is_empty() && !reports.lost.contains(&s.id))
+            .count();
+        if whole > 0 {
+            reports.notes.push(format!(
+                "{whole} discontinuous span(s) exported over their whole range: {} cannot hold \
+                 a span's fragments (brat can)",
+                opts.format
+            ));
+        }
+    }
     summary.relations = reports.relations_written;
     let unwritten = selected.relations.saturating_sub(reports.relations_written);
     if unwritten > 0 {

@@ -233,6 +233,9 @@ pub(crate) struct Reports {
     /// format does not write them.
     pub relations_written: usize,
     pub carries_relations: bool,
+    /// Set by a writer that writes discontinuous spans' fragments (brat); other formats write
+    /// such a span over its whole range, which the export summary notes.
+    pub carries_fragments: bool,
     /// Why the format holds no relations at all (`"CoNLL cannot hold relations"`), set by its
     /// writer; the export summary then says how many were not exported and why.
     pub no_relations: Option<&'static str>,

@@ -5,7 +5,14 @@
 //! `doc.spans["entities"]` (the entity layer, overlaps included), `doc.spans["claims"]` (the
 //! claims layer) and `doc.spans["sc"]` (every span, the key spaCy's span categorizer reads).
 //! `doc.user_data` holds the document's `id` and `title` (read it with
-//! `DocBin(store_user_data=True)`).
+//! `DocBin(store_user_data=True)`) and the relations as the custom extension `doc._.rel`, in the
+//! layout of explosion's `rel_component` tutorial: a dict keyed by (head start token, child start
+//! token) with one score per relation type, 1.0 for the relation's type and 0.0 for the others
+//! (only pairs that have a relation are written; the tutorial reads a missing pair as all 0.0).
+//! Register it with `Doc.set_extension("rel", default={})` to read `doc._.rel`. Note that the
+//! tutorial's model proposes pairs of `doc.ents`, while spantag's relations usually start at a
+//! claim, which is in `doc.spans` (a span group), not in `doc.ents`. A discontinuous span is
+//! written over its whole range.
 //!
 //! Tokens are the export tokens; the text between them is kept exactly: a single space after a
 //! token is its `space` flag, any other whitespace (`"\n\n"`, double spaces, a leading line break)
@@ -16,7 +23,9 @@
 //! one holds it; it is then listed as a note, not as unrepresented. A span that is in neither
 //! `doc.ents` nor any span group is reported as not represented.
 
-use super::docbin::{Compression, DocBinWriter, SpacyDoc, SpacySpan, SpacyToken};
+use super::docbin::{Compression, DocBinWriter, RelScores, SpacyDoc, SpacySpan, SpacyToken};
+use crate::model::SpanId;
+use std::collections::{BTreeMap, HashMap};
 use super::{
     Ctx, Exporter, FormatError, FormatSpec, GroupSpans, Output, Prepared, Progress, Reports,
 };
@@ -79,10 +88,17 @@ pub(crate) fn build<'x, 'a: 'x>(
         end_char: s.end,
     };
     let ents: Vec<SpacySpan<'x>> = ents_layer.spans.iter().map(|(r, s)| span(r, s)).collect();
+    let ent_starts: Vec<(SpanId, usize)> = ents_layer
+        .spans
+        .iter()
+        .map(|(r, s)| (s.id, span(r, s).start_token))
+        .collect();
     let mut span_groups: Vec<(&'x str, Vec<SpacySpan<'x>>)> = groups
         .iter()
         .map(|g| (g.key.as_str(), Vec::new()))
         .collect();
+    // The first spaCy token of each aligned span, for `doc._.rel`.
+    let mut starts: HashMap<SpanId, usize> = HashMap::new();
     for &s in &p.spans {
         let entity = ctx.is_entity(&s.label);
         let Some(r) = p.token_range(s) else {
@@ -101,18 +117,84 @@ pub(crate) fn build<'x, 'a: 'x>(
             continue;
         }
         let x = span(&r, s);
+        starts.insert(s.id, x.start_token);
         for (g, (_, v)) in groups.iter().zip(span_groups.iter_mut()) {
             if holds(g.spans, entity) {
                 v.push(x);
             }
         }
     }
+    starts.extend(ent_starts);
+    let rel = rel_scores(ctx, p, &starts, reports);
     SpacyDoc {
         tokens,
         ents,
         span_groups,
         user_data: vec![("id", p.doc.id.as_str()), ("title", p.doc.title.as_str())],
+        rel,
     }
+}
+
+/// `doc._.rel` of a document (see [`RelScores`]): one entry per (head start token, child start
+/// token) pair that has a relation, scoring every relation type of the project (1.0 for the
+/// pair's types, 0.0 for the others). Relations whose span is not in the document are reported
+/// with that span; two different pairs of spans that start at the same tokens share an entry
+/// (the layout has one per token pair), which is noted.
+fn rel_scores<'x>(
+    ctx: &Ctx<'x>,
+    p: &Prepared<'x>,
+    starts: &HashMap<SpanId, usize>,
+    reports: &mut Reports,
+) -> Vec<RelScores<'x>> {
+    reports.carries_relations = true;
+    if p.relations.is_empty() {
+        return Vec::new();
+    }
+    let mut kinds: Vec<&'x str> = ctx
+        .project
+        .relation_types
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    for r in &p.relations {
+        if !kinds.contains(&r.kind.as_str()) {
+            kinds.push(r.kind.as_str());
+        }
+    }
+    // (head, child) -> (the spans of its first relation, its relation types)
+    let mut pairs: BTreeMap<(usize, usize), ((SpanId, SpanId), Vec<&'x str>)> = BTreeMap::new();
+    let mut shared = 0;
+    for r in &p.relations {
+        let (Some(&h), Some(&c)) = (starts.get(&r.from), starts.get(&r.to)) else {
+            continue;
+        };
+        reports.relations_written += 1;
+        let entry = pairs
+            .entry((h, c))
+            .or_insert_with(|| ((r.from, r.to), Vec::new()));
+        if entry.0 != (r.from, r.to) {
+            shared += 1;
+        }
+        entry.1.push(r.kind.as_str());
+    }
+    if shared > 0 {
+        reports.notes.push(format!(
+            "document {:?}: {shared} relation(s) link spans that start at the same tokens as \
+             another related pair, so they share its doc._.rel entry (keyed by start tokens)",
+            p.doc.id
+        ));
+    }
+    pairs
+        .into_iter()
+        .map(|((head, child), (_, types))| RelScores {
+            head,
+            child,
+            scores: kinds
+                .iter()
+                .map(|k| (*k, if types.contains(k) { 1.0 } else { 0.0 }))
+                .collect(),
+        })
+        .collect()
 }
 
 /// A readable rendering of one document for previews.

@@ -9,7 +9,10 @@
 //! has no groups, otherwise the msgpack map `{SpanGroup bytes: [key]}`, where a SpanGroup is
 //! `{"name", "attrs": {}, "spans": [40-byte big-endian ">QQQllll" records]}`) and, when some
 //! document has user data, `user_data` (per document a bin holding the msgpack map of its
-//! `doc.user_data`, as `DocBin(store_user_data=True)` writes and reads it).
+//! `doc.user_data`, as `DocBin(store_user_data=True)` writes and reads it: srsly's msgpack, a
+//! tuple key written as an array, which `msgpack_loads(..., use_list=False)` reads back as a
+//! tuple; so `doc._.rel` is the key `["._.", "rel", nil, nil]` with a map from `[head, child]`
+//! arrays to `{label: float64}` maps).
 //!
 //! String ids follow spaCy's `StringStore`: `0` for `""`, the symbol id for the 457 strings in
 //! `spacy.symbols.IDS` (embedded from `spacy-symbols.json`), otherwise MurmurHash64A of the UTF-8 bytes
@@ -82,12 +85,27 @@ pub struct SpacySpan<'a> {
 /// span groups (`doc.spans[key]`, e.g. `("sc", all spans)`; spans may overlap and be empty) and
 /// string entries of `doc.user_data` (e.g. `("id", "harbour-bridge")`), which spaCy restores when
 /// the file is read with `DocBin(store_user_data=True)`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SpacyDoc<'a> {
     pub tokens: Vec<SpacyToken<'a>>,
     pub ents: Vec<SpacySpan<'a>>,
     pub span_groups: Vec<(&'a str, Vec<SpacySpan<'a>>)>,
     pub user_data: Vec<(&'a str, &'a str)>,
+    /// The custom extension `doc._.rel` in the layout of explosion's `rel_component` tutorial:
+    /// per (head start token, child start token) pair, one score per relation label. Stored in
+    /// `doc.user_data` under the key `("._.", "rel", None, None)` (spaCy's key for a `Doc`
+    /// extension value), as a dict keyed by `(head, child)` tuples of `{label: score}` dicts;
+    /// nothing is written when empty.
+    pub rel: Vec<RelScores<'a>>,
+}
+
+/// One entry of `doc._.rel`: the start tokens of the head and child spans and a score per
+/// relation label (1.0 for the relation's type, 0.0 for the others).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RelScores<'a> {
+    pub head: usize,
+    pub child: usize,
+    pub scores: Vec<(&'a str, f64)>,
 }
 
 impl SpacyDoc<'_> {

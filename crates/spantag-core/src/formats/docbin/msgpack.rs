@@ -1,5 +1,5 @@
-//! The subset of msgpack that spaCy's DocBin needs: maps, arrays, str, bin, unsigned integers
-//! and booleans, each in its shortest form (as `msgpack-python` writes them).
+//! The subset of msgpack that spaCy's DocBin needs: maps, arrays, str, bin, unsigned integers,
+//! booleans, nil and 64-bit floats, each in its shortest form (as `msgpack-python` writes them).
 
 use std::io;
 
@@ -102,6 +102,17 @@ pub(super) fn mp_bool(out: &mut Vec<u8>, v: bool) {
     out.push(if v { 0xc3 } else { 0xc2 });
 }
 
+/// `None` (Python's `None`).
+pub(super) fn mp_nil(out: &mut Vec<u8>) {
+    out.push(0xc0);
+}
+
+/// A 64-bit float (what `msgpack-python` writes for a Python `float`).
+pub(super) fn mp_f64(out: &mut Vec<u8>, v: f64) {
+    out.push(0xcb);
+    out.extend_from_slice(&v.to_be_bytes());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,6 +204,8 @@ mod tests {
         }
         mp_bool(&mut v, true);
         mp_bool(&mut v, false);
+        mp_nil(&mut v);
+        mp_f64(&mut v, 1.0);
         let expected: Vec<u8> = [
             &[0x00][..],
             &[0x7f],
@@ -204,6 +217,8 @@ mod tests {
             &[0xce, 0xff, 0xff, 0xff, 0xff],
             &[0xcf, 0, 0, 0, 1, 0, 0, 0, 0],
             &[0xc3, 0xc2],
+            &[0xc0],
+            &[0xcb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0],
         ]
         .concat();
         assert_eq!(v, expected);

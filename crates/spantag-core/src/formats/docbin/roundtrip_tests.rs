@@ -78,6 +78,7 @@ impl DocSpec {
                 .map(|(key, spans)| (key.as_str(), spans.iter().map(span).collect()))
                 .collect(),
             user_data: Vec::new(),
+            rel: Vec::new(),
         }
     }
 }

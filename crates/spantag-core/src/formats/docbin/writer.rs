@@ -3,8 +3,8 @@
 
 use super::chunks::{CHUNK_SIZE, ChunkWriter, Chunks};
 use super::msgpack::{
-    LengthOverflow, MAX_MSGPACK_LEN, mp_array_header, mp_bin, mp_bin_header, mp_bool,
-    mp_map_header, mp_str, mp_uint,
+    LengthOverflow, MAX_MSGPACK_LEN, mp_array_header, mp_bin, mp_bin_header, mp_bool, mp_f64,
+    mp_map_header, mp_nil, mp_str, mp_uint,
 };
 use super::rows::RowEncoder;
 use super::strings::{StringTable, murmurhash64a};
@@ -39,6 +39,7 @@ const MAX_DEFAULT_THREADS: usize = 8;
 ///     ents: vec![ada],
 ///     span_groups: vec![("sc", vec![ada])],
 ///     user_data: vec![("id", "ada-1")],
+///     rel: vec![],
 /// };
 /// let mut w = DocBinWriter::new(Compression::Fast);
 /// w.add(&doc)?;
@@ -171,10 +172,33 @@ impl DocBinWriter {
             doc,
         )?;
         self.user_buf.clear();
-        mp_map_header(&mut self.user_buf, doc.user_data.len())?;
+        let has_rel = !doc.rel.is_empty();
+        mp_map_header(
+            &mut self.user_buf,
+            doc.user_data.len() + usize::from(has_rel),
+        )?;
         for (k, v) in &doc.user_data {
             mp_str(&mut self.user_buf, k)?;
             mp_str(&mut self.user_buf, v)?;
+        }
+        if has_rel {
+            // `doc._.rel`: spaCy keeps a Doc extension's value under ("._.", name, None, None).
+            mp_array_header(&mut self.user_buf, 4)?;
+            mp_str(&mut self.user_buf, "._.")?;
+            mp_str(&mut self.user_buf, "rel")?;
+            mp_nil(&mut self.user_buf);
+            mp_nil(&mut self.user_buf);
+            mp_map_header(&mut self.user_buf, doc.rel.len())?;
+            for r in &doc.rel {
+                mp_array_header(&mut self.user_buf, 2)?;
+                mp_uint(&mut self.user_buf, r.head as u64);
+                mp_uint(&mut self.user_buf, r.child as u64);
+                mp_map_header(&mut self.user_buf, r.scores.len())?;
+                for (label, score) in &r.scores {
+                    mp_str(&mut self.user_buf, label)?;
+                    mp_f64(&mut self.user_buf, *score);
+                }
+            }
         }
         if self.span_groups.len() + self.doc_buf.len() + 5 > MAX_MSGPACK_LEN
             || self.user_buf.len() + 5 > MAX_MSGPACK_LEN
@@ -183,7 +207,7 @@ impl DocBinWriter {
         }
         mp_bin(&mut self.span_groups, &self.doc_buf)?;
         mp_bin(&mut self.user_data, &self.user_buf)?;
-        self.has_user_data |= !doc.user_data.is_empty();
+        self.has_user_data |= !doc.user_data.is_empty() || has_rel;
 
         self.spaces.reserve(n_tokens);
         // Hash every token first and read its home slot. These reads do not depend on one
@@ -565,6 +589,7 @@ mod tests {
             ents: vec![],
             span_groups: vec![("sc", vec![span])],
             user_data: vec![],
+            rel: vec![],
         };
         out.clear();
         assert_eq!(
@@ -637,6 +662,7 @@ mod tests {
                 ents,
                 span_groups,
                 user_data: vec![],
+                rel: vec![],
             };
             assert!(w.add(&doc).is_err(), "{doc:?}");
         }
@@ -654,6 +680,7 @@ mod tests {
             ents: vec![span("X", 0, 1, 0, 3), span("Y", 2, 4, 8, 12)],
             span_groups: vec![("sc", vec![span("X", 3, 4, 11, 12), span("", 4, 4, 13, 13)])],
             user_data: vec![],
+            rel: vec![],
         };
         assert_eq!(w.add(&ok), Ok(()));
         assert_eq!((w.len(), w.n_tokens(), w.n_strings()), (1, 4, 6));
@@ -738,6 +765,7 @@ mod tests {
                     ents,
                     span_groups: vec![],
                     user_data: vec![],
+                    rel: vec![],
                 };
                 let mut starts = vec![0];
                 for tok in &doc.tokens {
@@ -794,6 +822,7 @@ mod tests {
             ents: vec![span("ORG", 0, 1, 0, 3)],
             span_groups: vec![],
             user_data: vec![],
+            rel: vec![],
         };
         for c in [
             Compression::None,
