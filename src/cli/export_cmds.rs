@@ -75,6 +75,10 @@ pub struct ExportArgs {
     /// group.
     #[arg(long, default_value = "entities=entities,claims=claims,sc=all", value_parser = parse_span_groups)]
     pub span_groups: SpanGroupsArg,
+    /// CoNLL: write token and tag only, without the extra columns (POS, chunk) that documents
+    /// imported from a CoNLL file kept.
+    #[arg(long)]
+    pub no_token_columns: bool,
 }
 
 #[derive(Debug, Args)]
@@ -210,6 +214,7 @@ pub fn export_options(a: &ExportArgs) -> anyhow::Result<ExportOptions> {
         .collect();
     o.entity_labels = (!entity.is_empty()).then_some(entity);
     o.span_groups = a.span_groups.0.clone();
+    o.token_columns = !a.no_token_columns;
     Ok(o)
 }
 

@@ -10,7 +10,9 @@
 
 use serde_json::json;
 use spantag_core::edit::Edit;
-use spantag_core::formats::{self, ExportFormat, ExportOptions, ImportFormat, ImportOptions, Progress};
+use spantag_core::formats::{
+    self, ExportFormat, ExportOptions, ImportFormat, ImportOptions, Progress,
+};
 use spantag_core::markup::project_from_markup;
 use spantag_core::model::{Project, RelationType, SpanId};
 use spantag_core::time::Timestamp;
@@ -55,7 +57,13 @@ fn fixture() -> Project {
     link(&mut p, "harbour", c1, "Zoë Ålund", "source");
     link(&mut p, "harbour", c1, "Malmö", "location");
     // Nested: a place inside an actor.
-    link(&mut p, "harbour", "Lune Port", "the Lune Port board", "part_of");
+    link(
+        &mut p,
+        "harbour",
+        "Lune Port",
+        "the Lune Port board",
+        "part_of",
+    );
     let c2 = "قال أحمد إن القاهرة كبيرة";
     link(&mut p, "scripts", c2, "أحمد", "source");
     link(&mut p, "scripts", c2, "القاهرة", "location");
@@ -103,8 +111,13 @@ fn spacy_reads_relations_and_kept_conll_tokens() {
     .unwrap();
     for (name, p) in [("fixture", fixture()), ("sample", sample)] {
         let out = d.join(format!("{name}.spacy"));
-        let s = formats::export(&p, &ExportOptions::new(ExportFormat::Spacy), &out, &Progress::default())
-            .unwrap();
+        let s = formats::export(
+            &p,
+            &ExportOptions::new(ExportFormat::Spacy),
+            &out,
+            &Progress::default(),
+        )
+        .unwrap();
         assert!(s.is_complete(), "{}", s.to_text());
         assert_eq!(s.relations, p.relation_count(), "{}", s.to_text());
         let docs: Vec<serde_json::Value> = p

@@ -423,8 +423,7 @@ impl Builder {
                  document's first"
                     .into(),
                 "each kept column has one value per token: missing values were kept as `_`, \
-                 extra ones dropped"
-                    .into(),
+                 extra ones dropped",
                 &self.rec.location,
                 self.ragged,
             );

@@ -126,13 +126,11 @@ fn export(
         progress.tick()?;
     }
     reports.carries_relations = true;
-    if relations > 0 {
-        if out == Path::new("-") {
-            return Err(FormatError::Invalid(format!(
-                "the export has {relations} relation(s), which csv writes to a second file \
-                 (NAME.relations.csv); name a file with --out"
-            )));
-        }
+    if relations > 0 && out == Path::new("-") {
+        return Err(FormatError::Invalid(format!(
+            "the export has {relations} relation(s), which csv writes to a second file \
+             (NAME.relations.csv); name a file with --out"
+        )));
     }
     files.add(out.to_owned(), s.into_bytes());
     if relations > 0 {

@@ -474,7 +474,10 @@ fn select_relations<'p>(
             Some(if opts.statuses.is_none() {
                 "relation rejected (default; pass --status to include)".to_owned()
             } else {
-                format!("relation status {} not selected (--status)", r.status.name())
+                format!(
+                    "relation status {} not selected (--status)",
+                    r.status.name()
+                )
             })
         } else if !(chosen.contains(&r.from) && chosen.contains(&r.to)) {
             Some("relation whose span was left out".to_owned())

@@ -949,7 +949,8 @@ fn apply_records(project: &mut Project, parsed: Parsed, opts: &ImportOptions) ->
             };
             let label = resolve_label(project, &s.label, opts, &mut label_cache, &mut summary);
             let mut fragments = frags;
-            if let (Some(first), Some(last)) = (fragments.first().copied(), fragments.last().copied())
+            if let (Some(first), Some(last)) =
+                (fragments.first().copied(), fragments.last().copied())
             {
                 // Trimming moves the outer ends; the inner ones are as the file says.
                 let n = fragments.len();
@@ -1122,7 +1123,8 @@ fn add_relations(
             project.relation_types.push(t);
             summary.relation_types_added.push(kind.clone());
         }
-        if let (Some(t), Some(a), Some(b)) = (project.relation_type(&kind), d.span(from), d.span(to))
+        if let (Some(t), Some(a), Some(b)) =
+            (project.relation_type(&kind), d.span(from), d.span(to))
             && !(t.allows_from(&a.label) && t.allows_to(&b.label))
         {
             not_allowed += 1;

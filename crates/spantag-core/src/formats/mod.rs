@@ -14,8 +14,10 @@
 //!
 //! ## Tokens
 //!
-//! Token formats (jsonl, spacy, conll, hf; [`Exporter::tokens`]) use the document's tokens
-//! ([`crate::text::TextIndex`]): Unicode word segments without whitespace, further split at every
+//! Token formats (jsonl, spacy, conll, hf; [`Exporter::tokens`]) use the document's kept tokens
+//! when it has them ([`crate::model::Document::tokenization`], from a CoNLL import), else its
+//! tokens ([`crate::text::TextIndex`]): Unicode word segments without whitespace; either further
+//! split at every
 //! span boundary that falls inside a token (so `[actor Anna]'s` exports `Anna` and `'s` as two
 //! tokens) and at whitespace inside a segment (a space followed by a combining mark). jsonl and
 //! `.spacy` add the whitespace between them as spaCy does ([`with_whitespace_tokens`]), so their
@@ -57,6 +59,17 @@
 //! [`export`] replaces no existing file; [`export_with`] replaces regular files when asked
 //! ([`WriteRules`]), never the project it reads, a device, a FIFO, a socket or a folder.
 //!
+//! ## Relations and fragments
+//!
+//! [`Prepared::relations`] holds a document's relations that pass the status filter and whose
+//! two spans are exported (the others are counted in [`ExportSummary::filtered`]). A writer that
+//! carries relations counts what it wrote (`Reports::relations_written`, set
+//! `Reports::carries_relations`); one that cannot hold them says why (`Reports::no_relations`:
+//! CoNLL, hf). The summary then says how many relations were not exported and why (exit code 0:
+//! a property of the format). Likewise a format that cannot hold a discontinuous span's
+//! fragments (all but brat, which sets `Reports::carries_fragments`) writes it over its whole
+//! range, and the summary says how many.
+//!
 //! # Import
 //!
 //! [`import`] reads files of an [`ImportFormat`] into a project. Documents whose text is already
@@ -69,10 +82,15 @@
 //! Nothing is dropped silently. A span whose offsets do not fit its text (out of range, inside a
 //! surrogate pair or a CRLF pair, or covering other text than the file says) or a record that
 //! cannot be read is a problem ([`ImportSummary::problems`], with its file and line). What the
-//! project has no place for yet — relations, keys of a record or of its `meta` that the model
-//! cannot hold, brat events, attributes, normalisations and discontinuous annotations (imported
-//! as one span per fragment, linked by a note), CoNLL's middle columns — is counted by kind with
-//! its first locations ([`NotKept`]). Either makes the summary incomplete (exit code 1).
+//! project has no place for yet — keys of a record or of its `meta` that the model cannot hold,
+//! brat events, attributes, normalisations and equivalences — is counted by kind with its first
+//! locations ([`NotKept`]). Either makes the summary incomplete (exit code 1).
+//!
+//! A parser hands over what a record holds besides text and spans in [`Extras`] (beside the
+//! record, [`Parsed::push_with`]): relations (by index into the record's spans; relation types
+//! the project lacks are added allowing any labels and listed in
+//! [`ImportSummary::relation_types_added`]), fragments of discontinuous spans (brat), and the
+//! file's tokens, sentences and extra columns (CoNLL), kept as [`crate::model::Tokenization`].
 //!
 //! An import is refused before anything is added ([`FormatError`], exit code 2) when an input
 //! does not look like its format: none of its first records is one (`sniff.rs`; the message

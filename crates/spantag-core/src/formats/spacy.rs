@@ -162,7 +162,8 @@ fn rel_scores<'x>(
         }
     }
     // (head, child) -> (the spans of its first relation, its relation types)
-    let mut pairs: BTreeMap<(usize, usize), ((SpanId, SpanId), Vec<&'x str>)> = BTreeMap::new();
+    type Pair<'x> = ((SpanId, SpanId), Vec<&'x str>);
+    let mut pairs: BTreeMap<(usize, usize), Pair<'x>> = BTreeMap::new();
     let mut shared = 0;
     for r in &p.relations {
         let (Some(&h), Some(&c)) = (starts.get(&r.from), starts.get(&r.to)) else {

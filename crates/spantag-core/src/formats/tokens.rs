@@ -213,8 +213,8 @@ fn kept_tokens_into(doc: &Document, spans: &[&Span], out: &mut Vec<Tok>) -> bool
         return false;
     };
     let text = doc.text.as_str();
-    let ordered = tk.tokens.iter().all(|&(a, b)| a < b)
-        && tk.tokens.windows(2).all(|w| w[0].1 <= w[1].0);
+    let ordered =
+        tk.tokens.iter().all(|&(a, b)| a < b) && tk.tokens.windows(2).all(|w| w[0].1 <= w[1].0);
     if !ordered {
         return false;
     }

@@ -6,7 +6,9 @@
 
 use crate::roundtrip::project_strategy;
 use proptest::prelude::*;
-use spantag_core::formats::{self, ExportFormat, ExportOptions, ImportFormat, ImportOptions, Progress};
+use spantag_core::formats::{
+    self, ExportFormat, ExportOptions, ImportFormat, ImportOptions, Progress,
+};
 use spantag_core::model::{Document, Project, Relation, RelationId, Span, Status};
 use spantag_core::time::Timestamp;
 use std::collections::BTreeSet;
@@ -133,7 +135,8 @@ fn with_relations() -> impl Strategy<Value = Project> {
             }
             p.next_relation_id = next;
             p.relation_types = spantag_core::model::default_relation_types(&p.labels);
-            p.relation_types.push(spantag_core::model::RelationType::any("Coref", 2));
+            p.relation_types
+                .push(spantag_core::model::RelationType::any("Coref", 2));
             p
         })
 }
@@ -277,9 +280,14 @@ fn conll_2003_round_trip_gives_back_identical_tokens_sentences_and_columns() {
     let mut hopts = ExportOptions::new(ExportFormat::Hf);
     hopts.layer = formats::Layer::Entities;
     formats::export(&p, &hopts, &hf, &Progress::default()).unwrap();
-    let row: serde_json::Value =
-        serde_json::from_str(std::fs::read_to_string(&hf).unwrap().lines().next().unwrap())
-            .unwrap();
+    let row: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(&hf)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
     let hf_words: Vec<&str> = row["tokens"]
         .as_array()
         .unwrap()
@@ -320,8 +328,16 @@ fn conll_reports_cut_tokens_and_relations_it_cannot_hold() {
     })
     .unwrap();
     for (format, out, why) in [
-        (ExportFormat::Conll, "x.conll", "CoNLL cannot hold relations"),
-        (ExportFormat::Hf, "x.jsonl", "hf token classification cannot hold relations"),
+        (
+            ExportFormat::Conll,
+            "x.conll",
+            "CoNLL cannot hold relations",
+        ),
+        (
+            ExportFormat::Hf,
+            "x.jsonl",
+            "hf token classification cannot hold relations",
+        ),
     ] {
         let e = formats::export(
             &p,
@@ -333,11 +349,17 @@ fn conll_reports_cut_tokens_and_relations_it_cannot_hold() {
         let t = e.to_text();
         assert!(e.is_complete(), "{t}");
         assert_eq!(e.relations, 0);
-        assert!(t.contains(&format!("1 relation(s) not exported: {why}")), "{t}");
+        assert!(
+            t.contains(&format!("1 relation(s) not exported: {why}")),
+            "{t}"
+        );
         if format == ExportFormat::Conll {
             assert!(t.contains("1 of its kept tokens"), "{t}");
             let text = std::fs::read_to_string(dir.path().join(out)).unwrap();
-            assert!(text.contains("1996 CD I-NP B-LOC\n-08-30 CD I-NP O\n"), "{text}");
+            assert!(
+                text.contains("1996 CD I-NP B-LOC\n-08-30 CD I-NP O\n"),
+                "{text}"
+            );
         }
     }
 }
