@@ -4,8 +4,8 @@
 //!
 //! Relations go to a second file beside it, `NAME.relations.csv`, one row per relation:
 //! `document,id,type,from,to,from_text,to_text,author,status,note`, where `from` and `to` are the
-//! `id`s of its two spans in the spans file. It is written only when the export has relations
-//! (so `--out -` works for a project without relations; with relations it asks for a file name).
+//! `id`s of its two spans in the spans file. It is written only when the export has relations.
+//! `--out -` writes the span rows only; the summary says how many relations that left out.
 //!
 //! Formula injection: a spreadsheet runs a cell that starts with `=`, `+`, `-`, `@`, a tab or a
 //! carriage return as a formula. Such text cells get a leading `'` (the OWASP advice), which
@@ -125,14 +125,16 @@ fn export(
         relations += write_relations(p, &mut rel);
         progress.tick()?;
     }
-    reports.carries_relations = true;
-    if relations > 0 && out == Path::new("-") {
-        return Err(FormatError::Invalid(format!(
-            "the export has {relations} relation(s), which csv writes to a second file \
-             (NAME.relations.csv); name a file with --out"
-        )));
-    }
     files.add(out.to_owned(), s.into_bytes());
+    if out == Path::new("-") {
+        // Standard output takes one file: the spans. The summary counts the relations left out.
+        reports.no_relations = Some(
+            "csv to standard output writes the span rows only (relations go to \
+             NAME.relations.csv beside a file named with --out)",
+        );
+        return Ok(());
+    }
+    reports.carries_relations = true;
     if relations > 0 {
         reports.relations_written += relations;
         files.add(

@@ -363,3 +363,58 @@ fn conll_reports_cut_tokens_and_relations_it_cannot_hold() {
         }
     }
 }
+
+#[test]
+fn csv_writes_one_row_per_relation_beside_the_span_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = spantag_core::project_io::load(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../projects/sample.ron"),
+    )
+    .unwrap();
+    let out = dir.path().join("spans.csv");
+    let e = formats::export(
+        &p,
+        &ExportOptions::new(ExportFormat::Csv),
+        &out,
+        &Progress::default(),
+    )
+    .unwrap();
+    assert!(e.is_complete(), "{}", e.to_text());
+    assert_eq!(e.relations, 12, "{}", e.to_text());
+    let spans = std::fs::read_to_string(&out).unwrap();
+    let rels = std::fs::read_to_string(dir.path().join("spans.relations.csv")).unwrap();
+    assert!(spans.starts_with("document,start,end,label,text,author,status,note,id\n"));
+    let mut lines = rels.lines();
+    assert_eq!(
+        lines.next(),
+        Some("document,id,type,from,to,from_text,to_text,author,status,note")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 12);
+    // Each row names its spans by the id column of the span rows, with their texts.
+    for d in &p.documents {
+        for r in &d.relations {
+            let (a, b) = (d.span(r.from).unwrap(), d.span(r.to).unwrap());
+            let row = rows
+                .iter()
+                .find(|l| l.starts_with(&format!("{},{},source,{},{},", d.id, r.id, a.id, b.id)))
+                .unwrap_or_else(|| panic!("relation {} missing:\n{rels}", r.id));
+            assert!(row.contains(&b.text), "{row}");
+            assert!(spans.lines().any(|l| l.ends_with(&format!(",{}", a.id))));
+        }
+    }
+    // To standard output: the span rows, and the summary says the relations were left out.
+    let (e, bytes) = formats::export_to_bytes(
+        &p,
+        &ExportOptions::new(ExportFormat::Csv),
+        &Progress::default(),
+    )
+    .unwrap();
+    assert_eq!(String::from_utf8(bytes).unwrap(), spans);
+    assert!(
+        e.to_text()
+            .contains("12 relation(s) not exported: csv to standard output"),
+        "{}",
+        e.to_text()
+    );
+}
