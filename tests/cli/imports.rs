@@ -147,7 +147,7 @@ fn prodigy_relations_and_unknown_keys_exit_1_and_are_listed() {
 }
 
 #[test]
-fn brat_notes_and_a_discontinuous_span_exit_1_with_nothing_dangling() {
+fn brat_notes_and_a_discontinuous_span_import_completely_with_nothing_dangling() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::create_dir(d.join("b")).unwrap();
@@ -163,14 +163,16 @@ fn brat_notes_and_a_discontinuous_span_exit_1_with_nothing_dangling() {
     .unwrap();
     let o = spantag(&["import", "p.ron", "--format", "brat", "b"], d);
     let t = text(&o);
-    assert_eq!(code(&o), 1, "{t}");
-    assert!(t.contains("1 × discontinuous annotations"), "{t}");
+    assert_eq!(code(&o), 0, "{t}");
     assert!(!t.contains("does not"), "{t}");
     let p = spantag_core::project_io::load(&d.join("p.ron")).unwrap();
     let s = &p.documents[0].spans;
-    assert_eq!(s.len(), 3);
+    assert_eq!(s.len(), 2);
     assert_eq!(s[0].label, "Actor");
     assert_eq!(s[0].note.as_deref(), Some("Comment: check"));
+    // The discontinuous annotation: one span with its two fragments.
+    assert_eq!(s[1].text, "the mayor of Lune Port");
+    assert_eq!(s[1].fragments, vec![(15, 24), (28, 37)]);
 }
 
 #[test]
