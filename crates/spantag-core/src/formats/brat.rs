@@ -141,6 +141,13 @@ fn ann(p: &Prepared<'_>, reports: &mut Reports) -> String {
                 break;
             };
             let covered = text.get(b0..b1).unwrap_or("");
+            if !s.fragments.is_empty() && (covered.starts_with('\n') || covered.ends_with('\n')) {
+                reports.notes.push(format!(
+                    "document {:?}, span {}: a fragment begins or ends with a line break, which \
+                     brat cannot annotate; it was written without it",
+                    p.doc.id, s.id
+                ));
+            }
             let mut ch = a;
             for piece in covered.split('\n') {
                 let n = piece.chars().count();
