@@ -751,6 +751,18 @@ fn export_to_memory(
         .collect();
     summary.unrepresented = reports.unrepresented;
     summary.notes = reports.notes;
+    if reports.relations_written > 0 {
+        summary
+            .notes
+            .push(format!("wrote {} relation(s)", reports.relations_written));
+    }
+    if reports.relations_left_out > 0 {
+        summary.notes.push(format!(
+            "left out {} relation(s) whose span(s) were not exported (filtered out or not \
+             represented)",
+            reports.relations_left_out
+        ));
+    }
     Ok((summary, files))
 }
 

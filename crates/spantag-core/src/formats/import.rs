@@ -3,7 +3,10 @@
 
 use super::{CharCursor, Format, FormatError, Importer};
 use crate::edit::Edit;
-use crate::model::{Document, Label, Project, Source, Span, SpanId, Status, content_hash};
+use crate::model::{
+    Color, Document, Label, Project, Relation, RelationId, RelationType, Source, Span, SpanId,
+    Status, content_hash,
+};
 use crate::time::Timestamp;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::{self, Write as _};
@@ -139,6 +142,10 @@ pub struct ImportSummary {
     pub spans_per_label: BTreeMap<String, usize>,
     /// Labels added to the label set.
     pub labels_added: Vec<String>,
+    /// Relations imported, per relation type.
+    pub relations_per_type: BTreeMap<String, usize>,
+    /// Relation types added to the project (allowing any labels at both ends).
+    pub relation_types_added: Vec<String>,
     /// Input labels that were renamed: `(input, project label, why)`.
     pub labels_mapped: Vec<(String, String, String)>,
     /// Spans (or records) not imported, with their location and reason.
@@ -182,6 +189,16 @@ impl ImportSummary {
         }
         for l in &self.labels_added {
             let _ = writeln!(s, "added label {l:?}");
+        }
+        if !self.relations_per_type.is_empty() {
+            let n: usize = self.relations_per_type.values().sum();
+            let _ = writeln!(s, "imported {n} relation(s)");
+            for (t, n) in &self.relations_per_type {
+                let _ = writeln!(s, "  {t:<16} {n}");
+            }
+        }
+        for t in &self.relation_types_added {
+            let _ = writeln!(s, "added relation type {t:?} (any labels at both ends)");
         }
         for (a, b, why) in &self.labels_mapped {
             let _ = writeln!(s, "label {a:?} imported as {b:?} ({why})");
@@ -242,6 +259,24 @@ pub(crate) struct RawSpan {
     pub codepoints: bool,
 }
 
+/// A relation read from an input file, between two spans of its record.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RawRelation {
+    /// The first span (head): an index into [`Record::spans`].
+    pub from: usize,
+    /// The second span (child): an index into [`Record::spans`].
+    pub to: usize,
+    /// The relation type as written in the file.
+    pub kind: String,
+    /// The type's colour, when the file gives one (used for a type the import adds).
+    pub color: Option<Color>,
+    pub author: Option<String>,
+    pub status: Option<Status>,
+    pub note: Option<String>,
+    pub created: Option<Timestamp>,
+    pub location: String,
+}
+
 /// A document read from an input file.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Record {
@@ -252,6 +287,10 @@ pub(crate) struct Record {
     /// The text exactly as in the file (may contain CRLF).
     pub text: String,
     pub spans: Vec<RawSpan>,
+    /// Relations between the record's spans.
+    pub relations: Vec<RawRelation>,
+    /// Metadata to keep in [`Document::meta`] (values are JSON texts).
+    pub meta: BTreeMap<String, String>,
 }
 
 /// What a format parser returns: records and problems found while parsing.
@@ -525,6 +564,14 @@ pub fn import_edits(
             });
         }
     }
+    for (index, t) in scratch.relation_types.iter().enumerate() {
+        if project.relation_type(&t.name).is_none() {
+            edits.push(Edit::AddRelationType {
+                index,
+                rtype: t.clone(),
+            });
+        }
+    }
     let old: HashMap<&str, &Document> = project
         .documents
         .iter()
@@ -536,11 +583,23 @@ pub fn import_edits(
             None => new_docs.push(Edit::AddDocument { index, document: d }),
             Some(o) => {
                 let had: HashSet<SpanId> = o.spans.iter().map(|s| s.id).collect();
-                let Document { id, spans, .. } = Arc::unwrap_or_clone(d);
+                let had_rel: HashSet<RelationId> = o.relations.iter().map(|r| r.id).collect();
+                let Document {
+                    id,
+                    spans,
+                    relations,
+                    ..
+                } = Arc::unwrap_or_clone(d);
                 for span in spans.into_iter().filter(|s| !had.contains(&s.id)) {
                     edits.push(Edit::AddSpan {
                         doc: id.clone(),
                         span,
+                    });
+                }
+                for relation in relations.into_iter().filter(|r| !had_rel.contains(&r.id)) {
+                    edits.push(Edit::AddRelation {
+                        doc: id.clone(),
+                        relation,
                     });
                 }
             }
@@ -690,16 +749,25 @@ fn apply_records(project: &mut Project, parsed: Parsed, opts: &ImportOptions) ->
         ids.insert(d.id.clone());
     }
     let mut label_cache: HashMap<String, String> = HashMap::new();
+    let mut rel_cache: HashMap<String, String> = HashMap::new();
     let mut next_id = project.next_span_id.max(1);
+    let mut next_rel = project.recorded_next_relation_id().max(1);
     let mut touched: HashSet<usize> = HashSet::new();
-    for (n, rec) in parsed.records.into_iter().enumerate() {
+    for (n, mut rec) in parsed.records.into_iter().enumerate() {
         let need_utf16 = unit == OffsetUnit::Utf16 && rec.spans.iter().any(|s| !s.codepoints);
         let norm = Normaliser::new(&rec.text, need_utf16);
         let hash = content_hash(&norm.text);
         // Map and check every span first; then add the document and the good spans.
         let mut ranges = Vec::with_capacity(rec.spans.len());
         let mut good = Vec::with_capacity(rec.spans.len());
-        for s in rec.spans {
+        // The id each of the record's spans got (or the span it duplicates), for relations.
+        let mut span_ids: Vec<Option<SpanId>> = vec![None; rec.spans.len()];
+        let raw_locations: Vec<String> = if rec.relations.is_empty() {
+            Vec::new()
+        } else {
+            rec.spans.iter().map(|s| s.location.clone()).collect()
+        };
+        for (k, s) in rec.spans.into_iter().enumerate() {
             let u = if s.codepoints {
                 OffsetUnit::Codepoints
             } else {
@@ -711,7 +779,7 @@ fn apply_records(project: &mut Project, parsed: Parsed, opts: &ImportOptions) ->
             match mapped {
                 Ok((a, b)) if a < b => {
                     ranges.push((a, b));
-                    good.push(s);
+                    good.push((k, s));
                 }
                 Ok(_) => summary.problems.push(ImportProblem {
                     location: s.location.clone(),
@@ -769,12 +837,9 @@ fn apply_records(project: &mut Project, parsed: Parsed, opts: &ImportOptions) ->
                         crate::model::LineEndings::Crlf
                     },
                 };
-                project.documents.push(Arc::new(Document::new(
-                    id,
-                    title,
-                    norm.text.clone(),
-                    source,
-                )));
+                let mut document = Document::new(id, title, norm.text.clone(), source);
+                document.meta = std::mem::take(&mut rec.meta);
+                project.documents.push(Arc::new(document));
                 let i = project.documents.len() - 1;
                 by_hash.insert(hash.clone(), i);
                 touched.insert(i);
@@ -782,13 +847,29 @@ fn apply_records(project: &mut Project, parsed: Parsed, opts: &ImportOptions) ->
                 i
             }
         };
-        let mut existing: HashSet<(usize, usize, String)> = project.documents[doc_index]
+        if !rec.meta.is_empty() && project.documents[doc_index].meta != rec.meta {
+            let n = rec
+                .meta
+                .iter()
+                .filter(|(k, v)| project.documents[doc_index].meta.get(*k) != Some(*v))
+                .count();
+            summary.not_kept.push(NotKept {
+                what: format!(
+                    "meta of document {:?}, already in the project",
+                    project.documents[doc_index].id
+                ),
+                why: "the project's document keeps its own meta".into(),
+                count: n,
+                locations: vec![rec.location.clone()],
+            });
+        }
+        let mut existing: HashMap<(usize, usize, String), SpanId> = project.documents[doc_index]
             .spans
             .iter()
-            .map(|s| (s.start, s.end, s.label.clone()))
+            .map(|s| ((s.start, s.end, s.label.clone()), s.id))
             .collect();
         let mut new_spans = Vec::with_capacity(good.len());
-        for ((s, &(a, b)), cov) in good.into_iter().zip(&ranges).zip(covered) {
+        for (((k, s), &(a, b)), cov) in good.into_iter().zip(&ranges).zip(covered) {
             let Some(cov) = cov else {
                 summary.problems.push(ImportProblem {
                     location: s.location.clone(),
@@ -849,7 +930,8 @@ fn apply_records(project: &mut Project, parsed: Parsed, opts: &ImportOptions) ->
                 (a + lead, b - trail, inner)
             };
             let label = resolve_label(project, &s.label, opts, &mut label_cache, &mut summary);
-            if !existing.insert((a, b, label.clone())) {
+            if let Some(&same) = existing.get(&(a, b, label.clone())) {
+                span_ids[k] = Some(same);
                 summary.problems.push(ImportProblem {
                     location: s.location.clone(),
                     message: format!(
@@ -869,6 +951,8 @@ fn apply_records(project: &mut Project, parsed: Parsed, opts: &ImportOptions) ->
                 continue;
             }
             *summary.spans_per_label.entry(label.clone()).or_default() += 1;
+            existing.insert((a, b, label.clone()), SpanId(next_id));
+            span_ids[k] = Some(SpanId(next_id));
             new_spans.push(Span {
                 id: SpanId(next_id),
                 start: a,
@@ -897,10 +981,148 @@ fn apply_records(project: &mut Project, parsed: Parsed, opts: &ImportOptions) ->
                 d.sort_spans();
             }
         }
+        if !rec.relations.is_empty() {
+            let new_relations = relations_of_record(
+                project,
+                doc_index,
+                rec.relations,
+                &span_ids,
+                &raw_locations,
+                (&mut rel_cache, &mut next_rel, now),
+                opts,
+                &mut summary,
+            );
+            if !new_relations.is_empty() {
+                let d = Arc::make_mut(&mut project.documents[doc_index]);
+                d.relations.extend(new_relations);
+                d.relations.sort_by_key(|r| r.id);
+            }
+        }
     }
     project.next_span_id = next_id;
     project.normalize();
     summary
+}
+
+/// The relations of one record, between the spans it imported (`span_ids`, by the record's span
+/// index; `raw_locations` say where those spans are in the file). A relation whose span was not
+/// imported, a self-relation or a duplicate is a problem; a relation type the project lacks is
+/// added allowing any labels ([`ImportSummary::relation_types_added`]); relations whose span
+/// labels their project type does not allow are imported and noted (`spantag validate` lists
+/// them).
+#[allow(clippy::too_many_arguments)]
+fn relations_of_record(
+    project: &mut Project,
+    doc_index: usize,
+    relations: Vec<RawRelation>,
+    span_ids: &[Option<SpanId>],
+    raw_locations: &[String],
+    (cache, next_rel, now): (&mut HashMap<String, String>, &mut u64, Timestamp),
+    opts: &ImportOptions,
+    summary: &mut ImportSummary,
+) -> Vec<Relation> {
+    let mut out: Vec<Relation> = Vec::new();
+    let mut disallowed = 0usize;
+    for r in relations {
+        let ends = [(r.from, "head"), (r.to, "child")].map(|(k, which)| {
+            span_ids.get(k).copied().flatten().ok_or_else(|| {
+                let at = raw_locations.get(k).map_or("?", String::as_str);
+                format!("its {which} span ({at}) was not imported")
+            })
+        });
+        let (from, to) = match ends {
+            [Ok(a), Ok(b)] => (a, b),
+            [Err(e), _] | [_, Err(e)] => {
+                summary.problems.push(ImportProblem {
+                    location: r.location,
+                    message: format!("relation {:?}: {e}", r.kind),
+                });
+                continue;
+            }
+        };
+        let kind = resolve_relation_type(project, &r.kind, r.color, cache, summary);
+        let d = &project.documents[doc_index];
+        let problem = if from == to {
+            Some("links a span to itself".to_owned())
+        } else if d.has_relation(from, to, &kind, None)
+            || out
+                .iter()
+                .any(|x| x.from == from && x.to == to && x.kind == kind)
+        {
+            Some("duplicates a relation already in the document".to_owned())
+        } else if *next_rel > crate::model::MAX_SPAN_ID {
+            Some(crate::model::EditError::NoRelationIdLeft.to_string())
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            summary.problems.push(ImportProblem {
+                location: r.location,
+                message: format!("relation {kind:?} from span {from} to span {to}: {p}"),
+            });
+            continue;
+        }
+        if let Some(t) = project.relation_type(&kind) {
+            let label = |id: SpanId| d.span(id).map(|s| s.label.as_str()).unwrap_or_default();
+            if !t.allows_from(label(from)) || !t.allows_to(label(to)) {
+                disallowed += 1;
+            }
+        }
+        *summary.relations_per_type.entry(kind.clone()).or_default() += 1;
+        out.push(Relation {
+            id: RelationId(*next_rel),
+            from,
+            to,
+            kind,
+            author: r.author.unwrap_or_else(|| opts.author.clone()),
+            created: r.created.unwrap_or(now),
+            status: r.status.unwrap_or_default(),
+            review: None,
+            note: r.note,
+            proposed_by: Vec::new(),
+        });
+        *next_rel += 1;
+    }
+    if disallowed > 0 {
+        summary.notes.push(format!(
+            "document {:?}: {disallowed} relation(s) link spans whose labels their relation \
+             type does not allow (imported; `spantag validate` lists them)",
+            project.documents[doc_index].id
+        ));
+    }
+    out
+}
+
+/// The project relation type for an input relation type: an exact match, else a new type
+/// allowing any labels (whitespace in the name replaced with `_`), reported.
+fn resolve_relation_type(
+    project: &mut Project,
+    input: &str,
+    color: Option<Color>,
+    cache: &mut HashMap<String, String>,
+    summary: &mut ImportSummary,
+) -> String {
+    if let Some(t) = cache.get(input) {
+        return t.clone();
+    }
+    let name = clean_label(input);
+    if name != input {
+        summary.labels_mapped.push((
+            input.to_owned(),
+            name.clone(),
+            "relation type names cannot contain whitespace".into(),
+        ));
+    }
+    if project.relation_type(&name).is_none() {
+        let mut t = RelationType::any(&name, project.relation_types.len());
+        if let Some(c) = color {
+            t.color = c;
+        }
+        project.relation_types.push(t);
+        summary.relation_types_added.push(name.clone());
+    }
+    cache.insert(input.to_owned(), name.clone());
+    name
 }
 
 /// The project label for an input label: `--map` first, then an exact match, else a new label

@@ -228,9 +228,36 @@ pub(crate) struct Reports {
     pub unrepresented: Vec<Unrepresented>,
     pub notes: Vec<String>,
     pub lost: HashSet<SpanId>,
+    /// Relations written ([`Reports::relations`]).
+    pub relations_written: usize,
+    /// Relations left out because one of their spans was not exported (filtered out or not
+    /// represented).
+    pub relations_left_out: usize,
 }
 
 impl Reports {
+    /// The relations of `p`'s document whose two spans are both exported (selected and not
+    /// reported as unrepresented), in id order; counts them and the others.
+    pub fn relations<'a>(&mut self, p: &super::Prepared<'a>) -> Vec<&'a crate::model::Relation> {
+        let doc: &'a Document = p.doc;
+        if doc.relations.is_empty() {
+            return Vec::new();
+        }
+        let exported: HashSet<SpanId> = p
+            .spans
+            .iter()
+            .map(|s| s.id)
+            .filter(|id| !self.lost.contains(id))
+            .collect();
+        let (kept, left): (Vec<_>, Vec<_>) = doc
+            .relations
+            .iter()
+            .partition(|r| exported.contains(&r.from) && exported.contains(&r.to));
+        self.relations_written += kept.len();
+        self.relations_left_out += left.len();
+        kept
+    }
+
     pub fn unrepresented(&mut self, doc: &Document, s: &Span, reason: String) {
         if !self.lost.insert(s.id) {
             return;

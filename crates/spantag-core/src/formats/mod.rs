@@ -126,7 +126,7 @@ pub use split::{assign_splits, parse_split, splitmix64};
 pub use tokens::{Prepared, SpacyTok, Tok, export_tokens, is_space, with_whitespace_tokens};
 
 pub(crate) use export::companion;
-pub(crate) use import::{Parsed, RawSpan, Record, json_str, json_usize, read_text};
+pub(crate) use import::{Parsed, RawRelation, RawSpan, Record, json_str, json_usize, read_text};
 pub use layers::is_entity_label;
 pub(crate) use layers::{Ctx, LayerSpans, Reports};
 pub(crate) use output::{Output, TempFile, remove_if_there, sync_dir};
