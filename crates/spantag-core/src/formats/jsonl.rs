@@ -390,7 +390,7 @@ const KNOWN_RELATION_KEYS: &[&str] = &[
 /// Why a key is not kept.
 pub(crate) const NO_PLACE: &str = "the project has no field for it";
 /// Why relations are not kept (by the formats that do not read them yet).
-pub(crate) const NO_RELATIONS: &str = "this importer does not read relations yet";
+pub(crate) const NO_RELATIONS: &str = "spantag has no relations yet";
 /// Why a document's `meta` that is not an object is not kept.
 pub(crate) const NO_META: &str = "document meta is a set of named values";
 
