@@ -3,6 +3,7 @@
 
 mod dates;
 mod exports;
+mod formats_relations_json;
 mod fuzz_regressions;
 mod imports;
 mod props;
