@@ -141,18 +141,28 @@ fn prodigy_relations_and_task_keys_are_kept_with_exit_0() {
     assert!(p.label("PERSON").is_some());
     assert_eq!(p.relation_count(), 1);
     let doc = &p.documents[0];
-    assert_eq!(doc.meta.get("section").map(String::as_str), Some("\"local\""));
-    assert_eq!(doc.meta.get("prodigy:_view_id").map(String::as_str), Some("\"relations\""));
+    assert_eq!(
+        doc.meta.get("section").map(String::as_str),
+        Some("\"local\"")
+    );
+    assert_eq!(
+        doc.meta.get("prodigy:_view_id").map(String::as_str),
+        Some("\"relations\"")
+    );
     // A relation whose head is no span of the task is reported, with exit 1.
     let mut bad = task.clone();
-    bad["relations"][0]["head_span"] = json!({"start": 11, "end": 14, "token_start": 2, "token_end": 2, "label": null});
+    bad["relations"][0]["head_span"] =
+        json!({"start": 11, "end": 14, "token_start": 2, "token_end": 2, "label": null});
     bad["relations"][0]["head"] = json!(2);
     bad["text"] = json!("Ilse Varga met Bo Chen!");
     std::fs::write(d.join("bad.jsonl"), format!("{bad}\n")).unwrap();
     let o = spantag(&["import", "p.ron", "--format", "jsonl", "bad.jsonl"], d);
     let t = text(&o);
     assert_eq!(code(&o), 1, "{t}");
-    assert!(t.contains("its head (11..14) is not one of the task's spans"), "{t}");
+    assert!(
+        t.contains("its head (11..14) is not one of the task's spans"),
+        "{t}"
+    );
 }
 
 #[test]

@@ -46,10 +46,7 @@ fn span_id(p: &Project, doc: &str, text: &str, label: &str) -> SpanId {
 }
 
 fn link(p: &mut Project, doc: &str, from: (&str, &str), to: (&str, &str), kind: &str) {
-    let (a, b) = (
-        span_id(p, doc, from.0, from.1),
-        span_id(p, doc, to.0, to.1),
-    );
+    let (a, b) = (span_id(p, doc, from.0, from.1), span_id(p, doc, to.0, to.1));
     let r = p.make_relation(doc, a, b, kind, "ana").unwrap();
     p.apply(Edit::AddRelation {
         doc: doc.into(),
@@ -74,18 +71,78 @@ fn fixture(dir: &Path) -> Project {
         .push(RelationType::any("part-of", p.relation_types.len()));
     p.normalize();
     let claim1 = "Zoë Ålund's team said Malmö 👩\u{200d}👩\u{200d}👧 grew 4.5\u{a0}%";
-    link(&mut p, "nested", (claim1, "claim"), ("Zoë Ålund", "actor"), "source");
-    link(&mut p, "nested", (claim1, "claim"), ("Malmö", "place"), "location");
-    link(&mut p, "nested", ("4.5", "number"), (claim1, "claim"), "part-of");
-    link(&mut p, "nested", ("Jose\u{301}", "actor"), ("Zoë Ålund", "actor"), "part-of");
+    link(
+        &mut p,
+        "nested",
+        (claim1, "claim"),
+        ("Zoë Ålund", "actor"),
+        "source",
+    );
+    link(
+        &mut p,
+        "nested",
+        (claim1, "claim"),
+        ("Malmö", "place"),
+        "location",
+    );
+    link(
+        &mut p,
+        "nested",
+        ("4.5", "number"),
+        (claim1, "claim"),
+        "part-of",
+    );
+    link(
+        &mut p,
+        "nested",
+        ("Jose\u{301}", "actor"),
+        ("Zoë Ålund", "actor"),
+        "part-of",
+    );
     let c = "قال أحمد إن القاهرة كبيرة";
     link(&mut p, "scripts", (c, "claim"), ("أحمد", "actor"), "source");
-    link(&mut p, "scripts", (c, "claim"), ("القاهرة", "place"), "location");
-    link(&mut p, "scripts", ("山田太郎が話した", "claim"), ("山田太郎", "actor"), "source");
-    link(&mut p, "scripts", ("山田太郎が話した", "claim"), ("東京都", "place"), "location");
-    link(&mut p, "crossing", ("The mayor of Lune", "claim"), ("mayor", "actor"), "source");
-    link(&mut p, "crossing", ("The mayor of Lune", "claim"), ("Lune Port", "place"), "location");
-    link(&mut p, "crossing", ("mayor", "actor"), ("Lune Port", "place"), "part-of");
+    link(
+        &mut p,
+        "scripts",
+        (c, "claim"),
+        ("القاهرة", "place"),
+        "location",
+    );
+    link(
+        &mut p,
+        "scripts",
+        ("山田太郎が話した", "claim"),
+        ("山田太郎", "actor"),
+        "source",
+    );
+    link(
+        &mut p,
+        "scripts",
+        ("山田太郎が話した", "claim"),
+        ("東京都", "place"),
+        "location",
+    );
+    link(
+        &mut p,
+        "crossing",
+        ("The mayor of Lune", "claim"),
+        ("mayor", "actor"),
+        "source",
+    );
+    link(
+        &mut p,
+        "crossing",
+        ("The mayor of Lune", "claim"),
+        ("Lune Port", "place"),
+        "location",
+    );
+    link(
+        &mut p,
+        "crossing",
+        ("mayor", "actor"),
+        ("Lune Port", "place"),
+        "part-of",
+    );
     // A CRLF source: offsets count "\r\n" as two.
     let text = "Kai 🙂 said:\r\n\r\nOslo is cold\r\ntoday, Kai said.";
     let cp = |s: &str| text[..text.find(s).unwrap()].chars().count();
@@ -94,9 +151,7 @@ fn fixture(dir: &Path) -> Project {
         json!({"start": cp("Oslo"), "end": cp("Oslo") + 4, "label": "place"}),
         json!({"start": cp("Oslo"), "end": cp("today") + 5, "label": "claim"}),
     ];
-    let rel = |h: usize, c: usize, l: &str| {
-        json!({"head": 0, "child": 0, "head_span": spans[h], "child_span": spans[c], "label": l})
-    };
+    let rel = |h: usize, c: usize, l: &str| json!({"head": 0, "child": 0, "head_span": spans[h], "child_span": spans[c], "label": l});
     let line = json!({"text": text, "spans": spans, "meta": {"id": "crlf"},
                       "relations": [rel(2, 0, "source"), rel(2, 1, "location")]});
     let src = dir.join("crlf-source.jsonl");
@@ -151,8 +206,10 @@ fn spacy_reads_every_relation_of_the_prodigy_export_as_rel_component_does() {
     let spec = d.join("expect.json");
     std::fs::write(
         &spec,
-        serde_json::to_vec(&json!({"jsonl": out, "docbin": d.join("rel.spacy"), "docs": docs,
-                                   "types": types}))
+        serde_json::to_vec(
+            &json!({"jsonl": out, "docbin": d.join("rel.spacy"), "docs": docs,
+                                   "types": types}),
+        )
         .unwrap(),
     )
     .unwrap();

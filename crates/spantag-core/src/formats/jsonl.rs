@@ -1,9 +1,24 @@
 //! spaCy / Prodigy task JSONL: one document a line,
 //! `{"text", "_input_hash", "_task_hash", "tokens": [{"text","start","end","id","ws"}], "spans":
-//! [{"start","end","text","label","token_start","token_end"}], "meta": {"id","title","source"},
-//! "answer": "accept"}`. `token_end` is inclusive; offsets are code points. Spans also carry
-//! `author`, `status` and `note` (extra keys that spaCy and Prodigy ignore) so that a round trip
-//! keeps them.
+//! [{"start","end","text","label","token_start","token_end"}], "relations": [{"head","child",
+//! "head_span","child_span","label","color"}], "meta": {"id","title","source",...},
+//! "answer": "accept"}`. `token_end` is inclusive; offsets are code points. Spans and relations
+//! also carry `author`, `status` and `note` (extra keys that spaCy and Prodigy ignore) so that a
+//! round trip keeps them.
+//!
+//! Relations are written as Prodigy's `rel.manual` writes them (the shape of explosion's
+//! `rel_component` tutorial data): `head` and `child` are the *last* tokens of the two spans,
+//! `head_span` and `child_span` the spans (`start`, `end`, `token_start`, `token_end`,
+//! `label`), `label` the relation type. The import finds each end by `head_span`/`child_span`
+//! (offsets, or token indices, and label), else by `head`/`child` as a span's last token; a
+//! relation whose end is not one of the task's spans is reported, never dropped silently.
+//!
+//! Meta: the task's `meta` keys besides `id`, `title` and `source` are kept in the document's
+//! meta under their names, every other top-level key (Prodigy's `_input_hash`, `_task_hash`,
+//! `_view_id`, `_session_id`, `_annotator_id`, `_timestamp`, a task's own keys) as
+//! `prodigy:KEY`; the export writes them back (kept hashes as they were, since they name the
+//! task in the Prodigy dataset it came from; without them spantag computes its own, below), so
+//! a real Prodigy export imports with nothing left out and round-trips.
 //!
 //! Tokens are Prodigy's: every character of the text is in a token or is the single `' '` a
 //! token's `ws` flag stands for, as spaCy's tokenizer splits whitespace
@@ -612,7 +627,7 @@ fn read_relation(
     let label = json_str(r.get("label")).ok_or("the relation has no \"label\"")?;
     let find = |which: &str| -> Result<usize, String> {
         let token = json_usize(r.get(which));
-        let spec = r.get(&format!("{which}_span")).filter(|x| x.is_object());
+        let spec = r.get(format!("{which}_span")).filter(|x| x.is_object());
         let tok = |key: &str, field: &str| {
             json_usize(spec?.get(key))
                 .and_then(|i| ctx.tokens?.get(i))

@@ -318,8 +318,7 @@ fn parse_task(location: &str, t: &Value, parsed: &mut Parsed, first: &mut FirstR
     };
     // The record's span index of each result id, per annotation and in the whole task.
     let mut task_ids: HashMap<String, usize> = HashMap::new();
-    let mut pending: Vec<(HashMap<String, usize>, Vec<(String, &Value, Option<String>)>)> =
-        Vec::new();
+    let mut pending: Vec<(HashMap<String, usize>, Vec<PendingRelation<'_>>)> = Vec::new();
     for (key, is_pred) in [
         ("annotations", false),
         ("completions", false),
@@ -442,6 +441,10 @@ fn parse_task(location: &str, t: &Value, parsed: &mut Parsed, first: &mut FirstR
     }
     parsed.records.push(rec);
 }
+
+/// A relation result waiting for the annotation's results to be read: where, the result, and
+/// the annotation's author.
+type PendingRelation<'a> = (String, &'a Value, Option<String>);
 
 /// Reads a relation result into `rec` (one relation per label), or reports why not.
 fn read_relation(

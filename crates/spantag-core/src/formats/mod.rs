@@ -68,9 +68,15 @@
 //!
 //! Nothing is dropped silently. A span whose offsets do not fit its text (out of range, inside a
 //! surrogate pair or a CRLF pair, or covering other text than the file says) or a record that
-//! cannot be read is a problem ([`ImportSummary::problems`], with its file and line). What the
-//! project has no place for yet — relations, keys of a record or of its `meta` that the model
-//! cannot hold, brat events, attributes, normalisations and discontinuous annotations (imported
+//! cannot be read is a problem ([`ImportSummary::problems`], with its file and line). Relations
+//! (jsonl, doccano, labelstudio: `RawRelation` between a record's spans) are imported
+//! between the spans they name, or the span they duplicate; a relation type the project lacks is
+//! added allowing any labels ([`ImportSummary::relation_types_added`]); a relation whose span was
+//! not imported, a self-relation or a duplicate is a problem. A record's metadata (a Prodigy
+//! task's `meta` and other keys, Label Studio's `data` and task keys, doccano's extra keys) is
+//! kept in [`crate::model::Document::meta`] and written back by those exports (`jsonl.rs`:
+//! `plain_meta`, `tool_meta`). What the project has no place for yet — relations of the formats
+//! that do not read them, keys of a span or annotation that the model cannot hold, brat events, attributes, normalisations and discontinuous annotations (imported
 //! as one span per fragment, linked by a note), CoNLL's middle columns — is counted by kind with
 //! its first locations ([`NotKept`]). Either makes the summary incomplete (exit code 1).
 //!

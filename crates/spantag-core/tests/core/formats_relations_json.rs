@@ -88,7 +88,13 @@ fn relations_strategy() -> impl Strategy<Value = Project> {
 /// A span as its text position: (start, end, label, text).
 type SpanKey = (usize, usize, String, String);
 /// A relation by its document's text, its two spans, type, and what else a format keeps.
-type RelKey = (String, SpanKey, SpanKey, String, Option<(String, Status, Option<String>)>);
+type RelKey = (
+    String,
+    SpanKey,
+    SpanKey,
+    String,
+    Option<(String, Status, Option<String>)>,
+);
 
 fn rel_keys(p: &Project, extras: bool) -> BTreeSet<RelKey> {
     let mut out = BTreeSet::new();
@@ -114,9 +120,12 @@ fn span_keys(p: &Project) -> BTreeSet<(String, SpanKey)> {
     p.documents
         .iter()
         .flat_map(|d| {
-            d.spans
-                .iter()
-                .map(|s| (d.text.clone(), (s.start, s.end, s.label.clone(), s.text.clone())))
+            d.spans.iter().map(|s| {
+                (
+                    d.text.clone(),
+                    (s.start, s.end, s.label.clone(), s.text.clone()),
+                )
+            })
         })
         .collect()
 }
@@ -326,14 +335,25 @@ fn rel_component_shaped_annotations_import_every_relation_and_round_trip() {
     // Prodigy's keys and the meta back as they were.
     let out = dir.path().join("again.jsonl");
     let es = export_all(&p, ExportFormat::Jsonl, &out);
-    assert!(es.notes.contains(&"wrote 9 relation(s)".to_owned()), "{}", es.to_text());
+    assert!(
+        es.notes.contains(&"wrote 9 relation(s)".to_owned()),
+        "{}",
+        es.to_text()
+    );
     let back: Vec<Value> = std::fs::read_to_string(&out)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     for (orig, task) in tasks.iter().zip(&back) {
-        for k in ["_input_hash", "_task_hash", "_session_id", "_view_id", "answer", "text"] {
+        for k in [
+            "_input_hash",
+            "_task_hash",
+            "_session_id",
+            "_view_id",
+            "answer",
+            "text",
+        ] {
             assert_eq!(task[k], orig[k], "{k}");
         }
         assert_eq!(task["meta"]["source"], orig["meta"]["source"]);
@@ -346,20 +366,40 @@ fn rel_component_shaped_annotations_import_every_relation_and_round_trip() {
                     s["label"].as_str().map(str::to_owned),
                 )
             };
-            (side(&r["head_span"]), side(&r["child_span"]), r["label"].as_str().map(str::to_owned))
+            (
+                side(&r["head_span"]),
+                side(&r["child_span"]),
+                r["label"].as_str().map(str::to_owned),
+            )
         };
-        let mut a: Vec<_> = orig["relations"].as_array().unwrap().iter().map(rel_key).collect();
-        let mut b: Vec<_> = task["relations"].as_array().unwrap().iter().map(rel_key).collect();
+        let mut a: Vec<_> = orig["relations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(rel_key)
+            .collect();
+        let mut b: Vec<_> = task["relations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(rel_key)
+            .collect();
         a.sort();
         b.sort();
         assert_eq!(a, b);
         for r in task["relations"].as_array().unwrap() {
             for (which, span) in [("head", "head_span"), ("child", "child_span")] {
-                let (ts, te) = (r[span]["token_start"].as_u64().unwrap(), r[span]["token_end"].as_u64().unwrap());
+                let (ts, te) = (
+                    r[span]["token_start"].as_u64().unwrap(),
+                    r[span]["token_end"].as_u64().unwrap(),
+                );
                 assert_eq!(r[which], r[span]["token_end"]);
                 let first = &toks[ts as usize];
                 let last = &toks[te as usize];
-                assert_eq!((first["start"].clone(), last["end"].clone()), (r[span]["start"].clone(), r[span]["end"].clone()));
+                assert_eq!(
+                    (first["start"].clone(), last["end"].clone()),
+                    (r[span]["start"].clone(), r[span]["end"].clone())
+                );
             }
         }
     }
@@ -380,7 +420,8 @@ fn prodigy_relations_whose_ends_are_not_spans_are_reported() {
     // A head that is a token outside every span; a child given by token only, matching no
     // span's last token; a relation without head_span that does match by its last token.
     let r = &mut tasks[0]["relations"];
-    r[0]["head_span"] = json!({"start": 0, "end": 10, "token_start": 0, "token_end": 0, "label": null});
+    r[0]["head_span"] =
+        json!({"start": 0, "end": 10, "token_start": 0, "token_end": 0, "label": null});
     r[0]["head"] = json!(0);
     r[1].as_object_mut().unwrap().remove("child_span");
     r[1]["child"] = json!(5);
@@ -394,8 +435,14 @@ fn prodigy_relations_whose_ends_are_not_spans_are_reported() {
     assert!(!s.is_complete(), "{t}");
     assert_eq!(p.relation_count(), 7, "{t}");
     assert_eq!(s.problems.len(), 2, "{t}");
-    assert!(t.contains("its head (0..10) is not one of the task's spans"), "{t}");
-    assert!(t.contains("its child (token 5) is not one of the task's spans"), "{t}");
+    assert!(
+        t.contains("its head (0..10) is not one of the task's spans"),
+        "{t}"
+    );
+    assert!(
+        t.contains("its child (token 5) is not one of the task's spans"),
+        "{t}"
+    );
     assert!(t.contains("bad.jsonl:1 (relation 1)"), "{t}");
     // A relation whose span was itself not imported (offsets past the text) is reported too.
     let mut task = rel_task("Ann met Bo", &["Ann", "Bo"], &[(0, 1, "MEETS")], "x");
@@ -407,7 +454,10 @@ fn prodigy_relations_whose_ends_are_not_spans_are_reported() {
     let s = import_into(&mut p, ImportFormat::Jsonl, &g);
     let t = s.to_text();
     assert_eq!(p.relation_count(), 0, "{t}");
-    assert!(t.contains("relation \"MEETS\": its child span (") && t.contains("was not imported"), "{t}");
+    assert!(
+        t.contains("relation \"MEETS\": its child span (") && t.contains("was not imported"),
+        "{t}"
+    );
 }
 
 /// A text with CRLF line breaks, emoji outside the BMP, combining marks and non-Latin words.
@@ -427,7 +477,13 @@ fn relation_files() -> Vec<(&'static str, ImportFormat, String)> {
         ("東京都", "place"),
         ("أحمد", "actor"),
     ];
-    let rels = [(1, 0, "source"), (1, 3, "location"), (4, 5, "location"), (4, 6, "source"), (2, 3, "part-of")];
+    let rels = [
+        (1, 0, "source"),
+        (1, 3, "location"),
+        (4, 5, "location"),
+        (4, 6, "source"),
+        (2, 3, "part-of"),
+    ];
     // Prodigy: code points of the raw text (CRLF counts two).
     let spans: Vec<Value> = ents
         .iter()
@@ -463,9 +519,15 @@ fn relation_files() -> Vec<(&'static str, ImportFormat, String)> {
         .collect();
     // One relation written the other way round (`left`).
     for (i, &(h, c, l)) in rels.iter().enumerate() {
-        let (a, b, dir) = if i == 2 { (c, h, "left") } else { (h, c, "right") };
-        result.push(json!({"from_id": format!("e{a}"), "to_id": format!("e{b}"), "type": "relation",
-                           "direction": dir, "labels": [l]}));
+        let (a, b, dir) = if i == 2 {
+            (c, h, "left")
+        } else {
+            (h, c, "right")
+        };
+        result.push(
+            json!({"from_id": format!("e{a}"), "to_id": format!("e{b}"), "type": "relation",
+                           "direction": dir, "labels": [l]}),
+        );
     }
     let ls = json!([{
         "id": 3, "data": {"text": text, "section": "world", "rank": [1, 2.5, null]},
@@ -473,9 +535,21 @@ fn relation_files() -> Vec<(&'static str, ImportFormat, String)> {
         "inner_id": 3, "meta": {"batch": "b1"}
     }]);
     vec![
-        ("prodigy.jsonl", ImportFormat::Jsonl, format!("{prodigy}\r\n")),
-        ("doccano.jsonl", ImportFormat::Doccano, format!("{doccano}\n")),
-        ("ls.json", ImportFormat::LabelStudio, serde_json::to_string_pretty(&ls).unwrap()),
+        (
+            "prodigy.jsonl",
+            ImportFormat::Jsonl,
+            format!("{prodigy}\r\n"),
+        ),
+        (
+            "doccano.jsonl",
+            ImportFormat::Doccano,
+            format!("{doccano}\n"),
+        ),
+        (
+            "ls.json",
+            ImportFormat::LabelStudio,
+            serde_json::to_string_pretty(&ls).unwrap(),
+        ),
     ]
 }
 
@@ -544,7 +618,10 @@ fn meta_and_task_keys_round_trip_through_each_format() {
             ImportFormat::Doccano => ExportFormat::Doccano,
             _ => ExportFormat::LabelStudio,
         };
-        let out = dir.path().join(format!("again-{}", path.file_name().unwrap().to_string_lossy()));
+        let out = dir.path().join(format!(
+            "again-{}",
+            path.file_name().unwrap().to_string_lossy()
+        ));
         export_all(&p, ef, &out);
         let mut q = Project::new("q", &["actor", "place", "claim"]);
         let s = import_into(&mut q, f, &out);
@@ -567,19 +644,22 @@ fn meta_and_task_keys_round_trip_through_each_format() {
             ImportFormat::Jsonl => {
                 assert_eq!(meta["rank"], "[1,2.5,null]");
                 assert_eq!(meta["prodigy:_timestamp"], "1795000100");
-                let line: Value = serde_json::from_str(std::fs::read_to_string(&out).unwrap().trim()).unwrap();
+                let line: Value =
+                    serde_json::from_str(std::fs::read_to_string(&out).unwrap().trim()).unwrap();
                 assert_eq!(line["meta"]["rank"], json!([1, 2.5, null]));
                 assert_eq!(line["_view_id"], "relations");
                 assert_eq!(line["_timestamp"], 1_795_000_100);
             }
             ImportFormat::Doccano => {
-                let line: Value = serde_json::from_str(std::fs::read_to_string(&out).unwrap().trim()).unwrap();
+                let line: Value =
+                    serde_json::from_str(std::fs::read_to_string(&out).unwrap().trim()).unwrap();
                 assert_eq!(line["Comments"], json!([]));
                 assert_eq!(line["relations"].as_array().unwrap().len(), 5);
                 assert!(line.get("label").is_none());
             }
             _ => {
-                let tasks: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+                let tasks: Value =
+                    serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
                 assert_eq!(tasks[0]["data"]["rank"], json!([1, 2.5, null]));
                 assert_eq!(tasks[0]["meta"], json!({"batch": "b1"}));
                 assert_eq!(tasks[0]["inner_id"], 3);
@@ -645,13 +725,19 @@ fn doccano_exports_the_relation_shape_only_for_a_project_with_relations() {
     let units: Vec<u16> = line["text"].as_str().unwrap().encode_utf16().collect();
     let d = &p.documents[0];
     for e in ents {
-        let (a, b) = (e["start_offset"].as_u64().unwrap() as usize, e["end_offset"].as_u64().unwrap() as usize);
+        let (a, b) = (
+            e["start_offset"].as_u64().unwrap() as usize,
+            e["end_offset"].as_u64().unwrap() as usize,
+        );
         let s = d.span(SpanId(e["id"].as_u64().unwrap())).unwrap();
         assert_eq!(String::from_utf16(&units[a..b]).unwrap(), s.text);
     }
     for r in line["relations"].as_array().unwrap() {
         let rel = d.relation(RelationId(r["id"].as_u64().unwrap())).unwrap();
-        assert_eq!((r["from_id"].as_u64(), r["to_id"].as_u64()), (Some(rel.from.0), Some(rel.to.0)));
+        assert_eq!(
+            (r["from_id"].as_u64(), r["to_id"].as_u64()),
+            (Some(rel.from.0), Some(rel.to.0))
+        );
         assert_eq!(r["type"], rel.kind.as_str());
     }
     // Without relations, the `label` shape as before.
@@ -665,7 +751,13 @@ fn doccano_exports_the_relation_shape_only_for_a_project_with_relations() {
     let mut opts = ExportOptions::new(ExportFormat::Doccano);
     opts.labels = Some(vec!["claim".into(), "actor".into()]);
     let s = formats::export(&p, &opts, &dir.path().join("c.jsonl"), &Progress::default()).unwrap();
-    assert!(s.notes.iter().any(|n| n.starts_with("left out 3 relation(s)")), "{}", s.to_text());
+    assert!(
+        s.notes
+            .iter()
+            .any(|n| n.starts_with("left out 3 relation(s)")),
+        "{}",
+        s.to_text()
+    );
 }
 
 #[test]
@@ -688,14 +780,30 @@ fn each_importer_given_another_formats_relation_file_refuses_or_reports_it() {
             let before = p.clone();
             match formats::import(&mut p, std::slice::from_ref(path), &ImportOptions::new(f)) {
                 Err(FormatError::Invalid(msg)) => {
-                    assert!(msg.contains("Nothing was imported") || msg.contains("nothing was imported") || msg.contains("not"), "{f} on {}: {msg}", path.display());
+                    assert!(
+                        msg.contains("Nothing was imported")
+                            || msg.contains("nothing was imported")
+                            || msg.contains("not"),
+                        "{f} on {}: {msg}",
+                        path.display()
+                    );
                     assert_eq!(p.documents.len(), before.documents.len());
                 }
                 Err(e) => panic!("{f} on {}: {e}", path.display()),
                 Ok(s) => {
                     // Accepted only with the loss listed: never a quiet partial import.
-                    assert!(!s.is_complete(), "{f} on {}: {}", path.display(), s.to_text());
-                    assert!(s.not_imported() > 0, "{f} on {}: {}", path.display(), s.to_text());
+                    assert!(
+                        !s.is_complete(),
+                        "{f} on {}: {}",
+                        path.display(),
+                        s.to_text()
+                    );
+                    assert!(
+                        s.not_imported() > 0,
+                        "{f} on {}: {}",
+                        path.display(),
+                        s.to_text()
+                    );
                 }
             }
         }
