@@ -359,6 +359,17 @@ fn show_summary(ui: &mut Ui, s: &ImportSummary, id: &str) {
     if !s.labels_added.is_empty() {
         ui.label(format!("New labels: {}", s.labels_added.join(", ")));
     }
+    let relations: usize = s.relations_per_type.values().sum();
+    if relations > 0 {
+        ui.label(format!("{relations} relation(s)"));
+        counts_grid(ui, &format!("{id}-relation-counts"), &s.relations_per_type);
+    }
+    if !s.relation_types_added.is_empty() {
+        ui.label(format!(
+            "New relation types (any labels): {}",
+            s.relation_types_added.join(", ")
+        ));
+    }
     for (a, b, why) in &s.labels_mapped {
         ui.weak(format!("Label {a:?} imported as {b:?} ({why})"));
     }

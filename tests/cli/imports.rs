@@ -111,7 +111,7 @@ fn an_existing_project_is_left_as_it_was_by_a_refused_import() {
 }
 
 #[test]
-fn prodigy_relations_and_unknown_keys_exit_1_and_are_listed() {
+fn prodigy_relations_and_task_keys_are_kept_with_exit_0() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let task = json!({
@@ -132,18 +132,37 @@ fn prodigy_relations_and_unknown_keys_exit_1_and_are_listed() {
     std::fs::write(d.join("rel.jsonl"), format!("{task}\n")).unwrap();
     let o = spantag(&["import", "p.ron", "--format", "jsonl", "rel.jsonl"], d);
     let t = text(&o);
-    assert_eq!(code(&o), 1, "{t}");
-    assert!(
-        t.contains("1 × relations: spantag has no relations yet (at rel.jsonl:1)"),
-        "{t}"
-    );
-    assert!(t.contains("1 × top-level key \"_view_id\""), "{t}");
-    assert!(t.contains("1 × meta key \"section\""), "{t}");
-    assert!(t.contains("imported, but 3 thing(s) were not"), "{t}");
-    // The spans themselves are in the project.
+    assert_eq!(code(&o), 0, "{t}");
+    assert!(t.contains("imported 1 relation(s)"), "{t}");
+    assert!(t.contains("added relation type \"MEETS\""), "{t}");
+    // The spans, the relation and the task's keys are in the saved project.
     let p = spantag_core::project_io::load(&d.join("p.ron")).unwrap();
     assert_eq!(p.span_count(), 2);
     assert!(p.label("PERSON").is_some());
+    assert_eq!(p.relation_count(), 1);
+    let doc = &p.documents[0];
+    assert_eq!(
+        doc.meta.get("section").map(String::as_str),
+        Some("\"local\"")
+    );
+    assert_eq!(
+        doc.meta.get("prodigy:_view_id").map(String::as_str),
+        Some("\"relations\"")
+    );
+    // A relation whose head is no span of the task is reported, with exit 1.
+    let mut bad = task.clone();
+    bad["relations"][0]["head_span"] =
+        json!({"start": 11, "end": 14, "token_start": 2, "token_end": 2, "label": null});
+    bad["relations"][0]["head"] = json!(2);
+    bad["text"] = json!("Ilse Varga met Bo Chen!");
+    std::fs::write(d.join("bad.jsonl"), format!("{bad}\n")).unwrap();
+    let o = spantag(&["import", "p.ron", "--format", "jsonl", "bad.jsonl"], d);
+    let t = text(&o);
+    assert_eq!(code(&o), 1, "{t}");
+    assert!(
+        t.contains("its head (11..14) is not one of the task's spans"),
+        "{t}"
+    );
 }
 
 #[test]

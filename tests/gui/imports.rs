@@ -64,7 +64,7 @@ fn the_import_preview_lists_what_is_not_kept_and_refuses_another_format() {
     let tasks = dir.path().join("rel.jsonl");
     std::fs::write(
         &tasks,
-        r#"{"text": "Zoë Adams met Bo Chen 🙂", "spans": [{"start": 0, "end": 10, "label": "PERSON"}, {"start": 14, "end": 21, "label": "PERSON"}], "relations": [{"head": 1, "child": 3, "label": "MEETS"}], "_view_id": "relations", "answer": "accept"}"#,
+        r#"{"text": "Zoë Adams met Bo Chen 🙂", "spans": [{"start": 0, "end": 10, "label": "PERSON", "source": "core_web_sm"}, {"start": 14, "end": 21, "label": "PERSON"}], "relations": [{"head": 1, "child": 3, "label": "MEETS", "head_span": {"start": 0, "end": 10, "label": "PERSON"}, "child_span": {"start": 14, "end": 21, "label": "PERSON"}}, {"head": 2, "child": 3, "label": "MEETS"}], "_view_id": "relations", "answer": "accept"}"#,
     )
     .unwrap();
     let doccano = dir.path().join("doccano.jsonl");
@@ -82,9 +82,15 @@ fn the_import_preview_lists_what_is_not_kept_and_refuses_another_format() {
     run_until(&mut h, "the import preview", |h| {
         h.query_by_label_contains("1 document(s) added").is_some()
     });
+    // The relation between the two spans comes in with its new type; the one whose head is
+    // no span is listed; Prodigy's `_view_id` is kept (in the document's meta), a span's
+    // `source` is not.
+    h.get_by_label("1 relation(s)");
+    h.get_by_label("New relation types (any labels): MEETS");
+    h.get_by_label_contains("its head (token 2) is not one of the task's spans");
     h.get_by_label("Not kept (spantag has no place for them yet):");
-    h.get_by_label_contains("1 × relations: spantag has no relations yet");
-    h.get_by_label_contains("1 × top-level key \"_view_id\"");
+    h.get_by_label_contains("1 × span key \"source\"");
+    assert!(h.query_by_label_contains("_view_id").is_none());
     // "Zoë Adams " was padded: trimmed, and said so.
     h.get_by_label_contains("Trimmed whitespace off the ends of 1 span(s)");
     // A doccano file read as jsonl is refused with the format it looks like.

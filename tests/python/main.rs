@@ -5,4 +5,5 @@ mod consumers;
 mod lossless;
 mod reference;
 mod relations;
+mod relations_prodigy;
 mod venv;

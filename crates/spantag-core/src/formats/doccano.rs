@@ -6,22 +6,29 @@
 //! the project cannot hold are counted and reported as not kept.
 //!
 //! Export writes one document a line, `{"id", "text", "label": [[start, end, "LABEL"], ...]}`,
-//! the spans in document order, offsets in **UTF-16 code units** (end exclusive): doccano's
+//! the spans in document order; a project with relations is written in doccano's relation shape
+//! instead, every line `{"id", "text", "entities": [{"id", "label", "start_offset",
+//! "end_offset"}], "relations": [{"id", "from_id", "to_id", "type"}]}` (entity and relation ids
+//! are spantag's span and relation ids; `from_id` is the head, e.g. the claim). Offsets are in
+//! **UTF-16 code units** (end exclusive): doccano's
 //! sequence labelling counts JavaScript string indices (doccano issue #2290: `"👨🏻‍🚒 firemen"`
 //! puts `firemen` at 8..15, where Python's code points say 5..12), unless its project option
 //! "Count grapheme clusters as one character" is on, which spantag does not write. In Python,
 //! a span's text is `text.encode("utf-16-le")[2 * start:2 * end].decode("utf-16-le")`. Every
 //! span is written exactly as it is (overlaps and surrounding whitespace included); doccano
-//! keeps `id` as metadata.
+//! keeps `id` as metadata. The document's meta keys (doccano's extra keys of a record, a
+//! Prodigy task's `meta`, a Label Studio task's `data`) are written as extra keys of the line,
+//! which doccano keeps as metadata; the import keeps a record's extra keys the same way.
 
-use super::jsonl::{NO_PLACE, NO_RELATIONS};
+use super::jsonl::{NO_PLACE, plain_meta};
 use super::{
     Ctx, Exporter, FirstRecords, FormatError, FormatSpec, ImportProblem, Importer, Input,
-    OffsetUnit, Output, Parsed, Prepared, Progress, RawSpan, Record, Reports, Shape, json_str,
-    json_usize,
+    OffsetUnit, Output, Parsed, Prepared, Progress, RawRelation, RawSpan, Record, Reports, Shape,
+    json_str, json_usize,
 };
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 pub(crate) static FORMAT: FormatSpec = FormatSpec {
@@ -54,7 +61,40 @@ struct Line<'a> {
     id: &'a str,
     text: &'a str,
     label: Vec<(usize, usize, &'a str)>,
+    #[serde(flatten)]
+    meta: BTreeMap<&'a str, Value>,
 }
+
+#[derive(Serialize)]
+struct Entity<'a> {
+    id: u64,
+    label: &'a str,
+    start_offset: usize,
+    end_offset: usize,
+}
+
+#[derive(Serialize)]
+struct RelationOut<'a> {
+    id: u64,
+    from_id: u64,
+    to_id: u64,
+    #[serde(rename = "type")]
+    kind: &'a str,
+}
+
+/// A line of doccano's relation shape.
+#[derive(Serialize)]
+struct RelationLine<'a> {
+    id: &'a str,
+    text: &'a str,
+    entities: Vec<Entity<'a>>,
+    relations: Vec<RelationOut<'a>>,
+    #[serde(flatten)]
+    meta: BTreeMap<&'a str, Value>,
+}
+
+/// The keys a line has besides the document's meta.
+const LINE_KEYS: &[&str] = &["id", "text", "label", "labels", "entities", "relations"];
 
 /// The UTF-16 offsets of a text's code point offsets.
 struct Utf16 {
@@ -89,9 +129,52 @@ impl Utf16 {
     }
 }
 
-fn write_record(p: &Prepared<'_>, buf: &mut Vec<u8>) {
+fn write_record(ctx: &Ctx<'_>, p: &Prepared<'_>, reports: &mut Reports, buf: &mut Vec<u8>) {
     let text = p.doc.text.as_str();
     let units = Utf16::new(text);
+    let meta = plain_meta(p.doc, LINE_KEYS);
+    let hidden = p
+        .doc
+        .meta
+        .keys()
+        .filter(|k| LINE_KEYS.contains(&k.as_str()))
+        .count();
+    if hidden > 0 {
+        reports.notes.push(format!(
+            "document {:?}: {hidden} meta key(s) named like a doccano field ({}) not written",
+            p.doc.id,
+            LINE_KEYS.join(", ")
+        ));
+    }
+    if ctx.project.relation_count() > 0 {
+        let line = RelationLine {
+            id: &p.doc.id,
+            text,
+            entities: p
+                .spans
+                .iter()
+                .map(|s| Entity {
+                    id: s.id.0,
+                    label: &s.label,
+                    start_offset: units.at(s.start),
+                    end_offset: units.at(s.end),
+                })
+                .collect(),
+            relations: reports
+                .relations(p)
+                .into_iter()
+                .map(|r| RelationOut {
+                    id: r.id.0,
+                    from_id: r.from.0,
+                    to_id: r.to.0,
+                    kind: &r.kind,
+                })
+                .collect(),
+            meta,
+        };
+        let _ = serde_json::to_writer(&mut *buf, &line);
+        return;
+    }
     let line = Line {
         id: &p.doc.id,
         text,
@@ -100,29 +183,30 @@ fn write_record(p: &Prepared<'_>, buf: &mut Vec<u8>) {
             .iter()
             .map(|s| (units.at(s.start), units.at(s.end), s.label.as_str()))
             .collect(),
+        meta,
     };
     let _ = serde_json::to_writer(&mut *buf, &line);
 }
 
 /// One line (without the newline).
-fn preview(_ctx: &Ctx<'_>, p: &mut Prepared<'_>, _reports: &mut Reports) -> String {
+fn preview(ctx: &Ctx<'_>, p: &mut Prepared<'_>, reports: &mut Reports) -> String {
     let mut buf = Vec::new();
-    write_record(p, &mut buf);
+    write_record(ctx, p, reports, &mut buf);
     String::from_utf8(buf).unwrap_or_default()
 }
 
 fn export(
-    _ctx: &Ctx<'_>,
+    ctx: &Ctx<'_>,
     docs: &mut [Prepared<'_>],
     out: &Path,
     _split: Option<&str>,
     files: &mut Output,
-    _reports: &mut Reports,
+    reports: &mut Reports,
     progress: &Progress,
 ) -> Result<(), FormatError> {
     let mut buf = Vec::new();
     for p in docs.iter() {
-        write_record(p, &mut buf);
+        write_record(ctx, p, reports, &mut buf);
         buf.push(b'\n');
         progress.tick()?;
     }
@@ -130,10 +214,10 @@ fn export(
     Ok(())
 }
 
-/// Top-level keys the import reads (besides `relations`, counted as not kept).
-const KNOWN_KEYS: &[&str] = &["id", "text", "label", "labels", "entities", "relations"];
 /// Keys of an entity the import reads (its id links relations).
 const KNOWN_ENTITY_KEYS: &[&str] = &["id", "start_offset", "end_offset", "label"];
+/// Keys of a relation the import reads.
+const KNOWN_RELATION_KEYS: &[&str] = &["id", "from_id", "to_id", "type"];
 
 /// Reads doccano JSONL; relations and keys the project cannot hold are reported, other formats'
 /// records are not imported, and a file whose first records are none of them doccano records is
@@ -188,13 +272,24 @@ fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
             continue;
         }
         first.record(true, String::new);
-        parsed.unknown_keys(Some(&v), KNOWN_KEYS, "top-level key", NO_PLACE, &location);
+        // Extra keys are the record's metadata (doccano keeps them so): kept in the document's
+        // meta and written back by the export.
+        let meta = v
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(k, _)| !LINE_KEYS.contains(&k.as_str()))
+            .map(|(k, x)| (k.clone(), x.to_string()))
+            .collect();
         let mut rec = Record {
             location: location.clone(),
             id: json_str(v.get("id")).map(|id| format!("doccano-{id}")),
             text: doc_text.to_owned(),
+            meta,
             ..Record::default()
         };
+        // The record's span index of each entity id.
+        let mut entity_ids: HashMap<String, usize> = HashMap::new();
         let bad = |k: usize| ImportProblem {
             location: location.clone(),
             message: format!("label {} is not [start, end, \"LABEL\"]", k + 1),
@@ -242,24 +337,56 @@ fn parse_file(path: &Path, parsed: &mut Parsed) -> Result<(), FormatError> {
                 json_usize(e.get("end_offset")),
                 json_str(e.get("label")),
             ) {
-                (Some(start), Some(end), Some(label)) => rec.spans.push(RawSpan {
-                    start,
-                    end,
-                    label,
-                    location: format!("{location} (entity {})", k + 1),
-                    ..RawSpan::default()
-                }),
+                (Some(start), Some(end), Some(label)) => {
+                    if let Some(id) = json_str(e.get("id")) {
+                        entity_ids.insert(id, rec.spans.len());
+                    }
+                    rec.spans.push(RawSpan {
+                        start,
+                        end,
+                        label,
+                        location: format!("{location} (entity {})", k + 1),
+                        ..RawSpan::default()
+                    });
+                }
                 _ => parsed.problems.push(ImportProblem {
                     location: location.clone(),
                     message: format!("entity {} lacks start_offset, end_offset or label", k + 1),
                 }),
             }
         }
-        let relations = v
+        for (k, r) in v
             .get("relations")
             .and_then(Value::as_array)
-            .map_or(0, Vec::len);
-        parsed.not_kept("relations".into(), NO_RELATIONS, &location, relations);
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let rloc = format!("{location} (relation {})", k + 1);
+            parsed.unknown_keys(Some(r), KNOWN_RELATION_KEYS, "relation key", NO_PLACE, &location);
+            let end = |key: &str| {
+                json_str(r.get(key)).and_then(|id| entity_ids.get(&id).copied())
+            };
+            match (end("from_id"), end("to_id"), json_str(r.get("type"))) {
+                (Some(from), Some(to), Some(kind)) => rec.relations.push(RawRelation {
+                    from,
+                    to,
+                    kind,
+                    location: rloc,
+                    ..RawRelation::default()
+                }),
+                _ => parsed.problems.push(ImportProblem {
+                    location: rloc,
+                    message: format!(
+                        "relation {} lacks a type, or its from_id {} or to_id {} is not the id of \
+                         one of the record's entities; not imported",
+                        json_str(r.get("id")).unwrap_or_else(|| "?".into()),
+                        r.get("from_id").map_or_else(|| "(none)".into(), Value::to_string),
+                        r.get("to_id").map_or_else(|| "(none)".into(), Value::to_string),
+                    ),
+                }),
+            }
+        }
         parsed.records.push(rec);
     }
     first.check(

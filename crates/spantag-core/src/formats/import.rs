@@ -270,9 +270,13 @@ pub(crate) struct RawRelation {
     pub kind: String,
     /// The file's name for the relation (brat's `R1`), for messages.
     pub name: String,
+    /// The type's colour, when the file gives one (used for a type the import adds).
+    pub color: Option<crate::model::Color>,
     pub author: Option<String>,
     pub status: Option<Status>,
     pub note: Option<String>,
+    /// When the relation was made, when the file says.
+    pub created: Option<Timestamp>,
     pub location: String,
 }
 
@@ -286,6 +290,10 @@ pub(crate) struct Record {
     /// The text exactly as in the file (may contain CRLF).
     pub text: String,
     pub spans: Vec<RawSpan>,
+    /// Relations between the record's spans (also possible through [`Extras::relations`]).
+    pub relations: Vec<RawRelation>,
+    /// Metadata to keep in [`Document::meta`] (values are JSON texts).
+    pub meta: BTreeMap<String, String>,
 }
 
 /// What a record holds besides its text and spans (kept beside the records in
@@ -780,7 +788,10 @@ fn apply_records(project: &mut Project, parsed: Parsed, opts: &ImportOptions) ->
     let mut touched: HashSet<usize> = HashSet::new();
     let mut all_extras = parsed.extras;
     for (n, rec) in parsed.records.into_iter().enumerate() {
-        let extras = all_extras.remove(&n).unwrap_or_default();
+        let mut extras = all_extras.remove(&n).unwrap_or_default();
+        let mut rec = rec;
+        extras.relations.append(&mut rec.relations);
+        let rec_meta = std::mem::take(&mut rec.meta);
         let need_utf16 = unit == OffsetUnit::Utf16 && rec.spans.iter().any(|s| !s.codepoints);
         let norm = Normaliser::new(&rec.text, need_utf16);
         let hash = content_hash(&norm.text);
@@ -868,12 +879,9 @@ fn apply_records(project: &mut Project, parsed: Parsed, opts: &ImportOptions) ->
                         crate::model::LineEndings::Crlf
                     },
                 };
-                project.documents.push(Arc::new(Document::new(
-                    id,
-                    title,
-                    norm.text.clone(),
-                    source,
-                )));
+                let mut document = Document::new(id, title, norm.text.clone(), source);
+                document.meta = rec_meta.clone();
+                project.documents.push(Arc::new(document));
                 let i = project.documents.len() - 1;
                 by_hash.insert(hash.clone(), i);
                 touched.insert(i);
@@ -881,6 +889,21 @@ fn apply_records(project: &mut Project, parsed: Parsed, opts: &ImportOptions) ->
                 i
             }
         };
+        if !rec_meta.is_empty() && project.documents[doc_index].meta != rec_meta {
+            let n = rec_meta
+                .iter()
+                .filter(|(k, v)| project.documents[doc_index].meta.get(*k) != Some(*v))
+                .count();
+            summary.not_kept.push(NotKept {
+                what: format!(
+                    "meta of document {:?}, already in the project",
+                    project.documents[doc_index].id
+                ),
+                why: "the project's document keeps its own meta".into(),
+                count: n,
+                locations: vec![rec.location.clone()],
+            });
+        }
         let mut existing: HashMap<(usize, usize, String), SpanId> = project.documents[doc_index]
             .spans
             .iter()
@@ -1077,21 +1100,27 @@ fn add_relations(
             location: r.location.clone(),
             message,
         };
+        // "relation R1" (brat names its relations) or just "relation".
+        let rname = if r.name.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", r.name)
+        };
         let ends = (
             span_ids.get(r.from).copied().flatten(),
             span_ids.get(r.to).copied().flatten(),
         );
         let (Some(from), Some(to)) = ends else {
             summary.problems.push(problem(format!(
-                "relation {} {:?}: a span it links was not imported (see above)",
-                r.name, r.kind
+                "relation{rname} {:?}: a span it links was not imported (see above)",
+                r.kind
             )));
             continue;
         };
         if from == to {
             summary.problems.push(problem(format!(
-                "relation {} {:?} links a span to itself",
-                r.name, r.kind
+                "relation{rname} {:?} links a span to itself",
+                r.kind
             )));
             continue;
         }
@@ -1103,15 +1132,13 @@ fn add_relations(
                 .any(|x: &Relation| x.from == from && x.to == to && x.kind == kind);
         if duplicate {
             summary.problems.push(problem(format!(
-                "relation {} {kind:?} duplicates a relation already in the document",
-                r.name
+                "relation{rname} {kind:?} duplicates a relation already in the document"
             )));
             continue;
         }
         if next > crate::model::MAX_SPAN_ID {
             summary.problems.push(problem(format!(
-                "relation {}: {}",
-                r.name,
+                "relation{rname}: {}",
                 crate::model::EditError::NoRelationIdLeft
             )));
             continue;
@@ -1120,6 +1147,9 @@ fn add_relations(
             let i = project.relation_types.len();
             let mut t = crate::model::RelationType::any(&kind, i);
             t.hotkey = None;
+            if let Some(c) = r.color {
+                t.color = c;
+            }
             project.relation_types.push(t);
             summary.relation_types_added.push(kind.clone());
         }
@@ -1136,7 +1166,7 @@ fn add_relations(
             to,
             kind,
             author: r.author.unwrap_or_else(|| opts.author.clone()),
-            created: now,
+            created: r.created.unwrap_or(now),
             status: r.status.unwrap_or_default(),
             review: None,
             note: r.note,

@@ -1,9 +1,24 @@
 //! spaCy / Prodigy task JSONL: one document a line,
 //! `{"text", "_input_hash", "_task_hash", "tokens": [{"text","start","end","id","ws"}], "spans":
-//! [{"start","end","text","label","token_start","token_end"}], "meta": {"id","title","source"},
-//! "answer": "accept"}`. `token_end` is inclusive; offsets are code points. Spans also carry
-//! `author`, `status` and `note` (extra keys that spaCy and Prodigy ignore) so that a round trip
-//! keeps them.
+//! [{"start","end","text","label","token_start","token_end"}], "relations": [{"head","child",
+//! "head_span","child_span","label","color"}], "meta": {"id","title","source",...},
+//! "answer": "accept"}`. `token_end` is inclusive; offsets are code points. Spans and relations
+//! also carry `author`, `status` and `note` (extra keys that spaCy and Prodigy ignore) so that a
+//! round trip keeps them.
+//!
+//! Relations are written as Prodigy's `rel.manual` writes them (the shape of explosion's
+//! `rel_component` tutorial data): `head` and `child` are the *last* tokens of the two spans,
+//! `head_span` and `child_span` the spans (`start`, `end`, `token_start`, `token_end`,
+//! `label`), `label` the relation type. The import finds each end by `head_span`/`child_span`
+//! (offsets, or token indices, and label), else by `head`/`child` as a span's last token; a
+//! relation whose end is not one of the task's spans is reported, never dropped silently.
+//!
+//! Meta: the task's `meta` keys besides `id`, `title` and `source` are kept in the document's
+//! meta under their names, every other top-level key (Prodigy's `_input_hash`, `_task_hash`,
+//! `_view_id`, `_session_id`, `_annotator_id`, `_timestamp`, a task's own keys) as
+//! `prodigy:KEY`; the export writes them back (kept hashes as they were, since they name the
+//! task in the Prodigy dataset it came from; without them spantag computes its own, below), so
+//! a real Prodigy export imports with nothing left out and round-trips.
 //!
 //! Tokens are Prodigy's: every character of the text is in a token or is the single `' '` a
 //! token's `ws` flag stands for, as spaCy's tokenizer splits whitespace
@@ -28,9 +43,12 @@ use super::{
     OffsetUnit, Output, Parsed, Prepared, Progress, RawSpan, Record, Reports, Shape, json_str,
     json_usize,
 };
-use crate::model::Status;
+use super::RawRelation;
+use crate::model::{Color, Document, SpanId, Status};
 use crate::time::Timestamp;
 use serde::Serialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 pub(crate) static FORMAT: FormatSpec = FormatSpec {
@@ -87,20 +105,94 @@ struct Meta<'a> {
     title: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     source: Option<&'a str>,
+    /// The document's other meta keys ([`plain_meta`]).
+    #[serde(flatten)]
+    extra: BTreeMap<&'a str, Value>,
+}
+
+/// One end of a relation, as Prodigy's `rel.manual` writes it (`token_end` inclusive).
+#[derive(Serialize)]
+struct RelSpanOut<'a> {
+    start: usize,
+    end: usize,
+    token_start: usize,
+    token_end: usize,
+    label: &'a str,
+}
+
+/// A relation: `head` and `child` are the last tokens of the two spans, as in Prodigy's
+/// `rel.manual` data.
+#[derive(Serialize)]
+struct RelOut<'a> {
+    head: usize,
+    child: usize,
+    head_span: RelSpanOut<'a>,
+    child_span: RelSpanOut<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    color: Option<Color>,
+    label: &'a str,
+    author: &'a str,
+    status: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
 }
 
 #[derive(Serialize)]
 struct Task<'a> {
     text: &'a str,
     #[serde(rename = "_input_hash")]
-    input_hash: i32,
+    input_hash: Value,
     #[serde(rename = "_task_hash")]
-    task_hash: i32,
+    task_hash: Value,
     tokens: Vec<TokOut<'a>>,
     spans: Vec<SpanOut<'a>>,
+    relations: Vec<RelOut<'a>>,
     meta: Meta<'a>,
     answer: &'a str,
+    /// Top-level keys of an imported Prodigy task (`_view_id`, `_session_id`, `_timestamp`,
+    /// ...), kept in the document's meta as `prodigy:KEY`.
+    #[serde(flatten)]
+    extra: BTreeMap<&'a str, Value>,
 }
+
+/// The prefix of the document meta keys that hold an imported Prodigy task's top-level keys.
+pub(crate) const PRODIGY_KEY: &str = "prodigy:";
+/// The prefix of the document meta keys that hold an imported Label Studio task's top-level
+/// keys.
+pub(crate) const LABEL_STUDIO_KEY: &str = "label-studio:";
+
+/// A meta value (a JSON text) as JSON; a value that is not JSON (a project file edited by hand)
+/// as a string.
+pub(crate) fn meta_value(v: &str) -> Value {
+    serde_json::from_str(v).unwrap_or_else(|_| Value::String(v.to_owned()))
+}
+
+/// The document's meta keys that belong to no tool ([`PRODIGY_KEY`], [`LABEL_STUDIO_KEY`]):
+/// a Prodigy task's `meta`, a Label Studio task's `data`, a doccano record's extra keys. Keys in
+/// `reserved` (those the format writes itself) are left out.
+pub(crate) fn plain_meta<'d>(doc: &'d Document, reserved: &[&str]) -> BTreeMap<&'d str, Value> {
+    doc.meta
+        .iter()
+        .filter(|(k, _)| {
+            !k.starts_with(PRODIGY_KEY)
+                && !k.starts_with(LABEL_STUDIO_KEY)
+                && !reserved.contains(&k.as_str())
+        })
+        .map(|(k, v)| (k.as_str(), meta_value(v)))
+        .collect()
+}
+
+/// The document's meta keys with `prefix`, without it.
+pub(crate) fn tool_meta<'d>(doc: &'d Document, prefix: &str) -> BTreeMap<&'d str, Value> {
+    doc.meta
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix(prefix)?, meta_value(v))))
+        .collect()
+}
+
+/// Top-level keys the export writes itself (a kept `prodigy:` key of these names is not
+/// written again; `_input_hash` and `_task_hash` are taken from the kept ones when present).
+const WRITTEN_KEYS: &[&str] = &["text", "tokens", "spans", "relations", "meta", "answer"];
 
 /// MurmurHash3, x86 32-bit variant (Austin Appleby's `MurmurHash3_x86_32`), of `data` with
 /// `seed`. Python's `murmurhash.hash(s)` is this of `s.encode("utf-8")` with seed 0, as a signed
@@ -148,13 +240,13 @@ fn task_hash(input_hash: i32, spans: &[SpanOut<'_>]) -> i32 {
 }
 
 /// One task line (without the newline).
-fn preview(_ctx: &Ctx<'_>, p: &mut Prepared<'_>, reports: &mut Reports) -> String {
+fn preview(ctx: &Ctx<'_>, p: &mut Prepared<'_>, reports: &mut Reports) -> String {
     let mut buf = Vec::new();
-    write_record(p, reports, &mut buf);
+    write_record(ctx, p, reports, &mut buf);
     String::from_utf8(buf).unwrap_or_default()
 }
 
-fn write_record(p: &mut Prepared<'_>, reports: &mut Reports, buf: &mut Vec<u8>) {
+fn write_record(ctx: &Ctx<'_>, p: &mut Prepared<'_>, reports: &mut Reports, buf: &mut Vec<u8>) {
     p.tokens();
     let toks = p.computed_tokens();
     let text = p.doc.text.as_str();
@@ -174,12 +266,17 @@ fn write_record(p: &mut Prepared<'_>, reports: &mut Reports, buf: &mut Vec<u8>) 
         });
     });
     let mut spans = Vec::with_capacity(p.spans.len());
+    let mut span_at: HashMap<SpanId, usize> = HashMap::new();
     for &s in &p.spans {
         let range = p
             .token_range(s)
             .and_then(|r| Some((*map.get(r.start)?, *map.get(r.end - 1)?)));
         match range {
-            Some((first, last)) => spans.push(SpanOut {
+            Some((first, last)) => {
+                if !p.doc.relations.is_empty() {
+                    span_at.insert(s.id, spans.len());
+                }
+                spans.push(SpanOut {
                 start: s.start,
                 end: s.end,
                 text: &s.text,
@@ -189,29 +286,66 @@ fn write_record(p: &mut Prepared<'_>, reports: &mut Reports, buf: &mut Vec<u8>) 
                 author: &s.author,
                 status: s.status.name(),
                 note: s.note.as_deref(),
-            }),
+                });
+            }
             None => reports.unrepresented(p.doc, s, super::NOT_ALIGNED.to_owned()),
         }
     }
-    let input_hash = py_hash(text);
+    let mut relations = Vec::new();
+    for r in reports.relations(p) {
+        let (Some(&h), Some(&c)) = (span_at.get(&r.from), span_at.get(&r.to)) else {
+            continue;
+        };
+        let end = |k: usize| {
+            let s = &spans[k];
+            RelSpanOut {
+                start: s.start,
+                end: s.end,
+                token_start: s.token_start,
+                token_end: s.token_end,
+                label: s.label,
+            }
+        };
+        relations.push(RelOut {
+            head: spans[h].token_end,
+            child: spans[c].token_end,
+            head_span: end(h),
+            child_span: end(c),
+            color: ctx.project.relation_type(&r.kind).map(|t| t.color),
+            label: &r.kind,
+            author: &r.author,
+            status: r.status.name(),
+            note: r.note.as_deref(),
+        });
+    }
+    let mut extra = tool_meta(p.doc, PRODIGY_KEY);
+    extra.retain(|k, _| !WRITTEN_KEYS.contains(k));
+    let hash = py_hash(text);
+    let input_hash = extra.remove("_input_hash").unwrap_or_else(|| hash.into());
+    let task_hash = extra
+        .remove("_task_hash")
+        .unwrap_or_else(|| task_hash(hash, &spans).into());
     let task = Task {
         text,
         input_hash,
-        task_hash: task_hash(input_hash, &spans),
+        task_hash,
         tokens,
         spans,
+        relations,
         meta: Meta {
             id: &p.doc.id,
             title: &p.doc.title,
             source: p.doc.source.path.as_deref(),
+            extra: plain_meta(p.doc, &["id", "title", "source"]),
         },
         answer: "accept",
+        extra,
     };
     let _ = serde_json::to_writer(&mut *buf, &task);
 }
 
 fn export(
-    _ctx: &Ctx<'_>,
+    ctx: &Ctx<'_>,
     docs: &mut [Prepared<'_>],
     out: &Path,
     _split: Option<&str>,
@@ -221,7 +355,7 @@ fn export(
 ) -> Result<(), FormatError> {
     let mut buf = Vec::new();
     super::each_document(docs, progress, |p| {
-        write_record(p, reports, &mut buf);
+        write_record(ctx, p, reports, &mut buf);
         buf.push(b'\n');
         Ok(())
     })?;
@@ -229,27 +363,18 @@ fn export(
     Ok(())
 }
 
-/// Top-level keys the import reads (besides `relations`, which are counted as not kept).
-/// `_input_hash` and `_task_hash` are Prodigy's hashes of the task, which it computes again.
-const KNOWN_KEYS: &[&str] = &[
-    "text",
-    "spans",
-    "tokens",
-    "meta",
-    "answer",
-    "id",
-    "_input_hash",
-    "_task_hash",
-    "_annotator_id",
-    "_session_id",
-    "_timestamp",
-    "relations",
-];
+/// Top-level keys the import reads as the document, its spans and relations; every other
+/// top-level key (Prodigy's `_input_hash`, `_task_hash`, `_view_id`, `_session_id`,
+/// `_annotator_id`, `_timestamp`, a task's own keys) is kept in the document's meta as
+/// `prodigy:KEY` and written back by the export. `answer` is always `accept` for an imported
+/// task (the others are skipped).
+const READ_KEYS: &[&str] = &["text", "spans", "tokens", "relations", "meta", "answer"];
 
-/// Keys of `meta` that become the document's id, title and source.
+/// Keys of `meta` that become the document's id, title and source (the others are kept in the
+/// document's meta under their own name).
 const KNOWN_META: &[&str] = &["id", "title", "source"];
 
-/// Keys of a span the import reads.
+/// Keys of a span the import reads (`type` is Prodigy's constant `"span"`).
 const KNOWN_SPAN_KEYS: &[&str] = &[
     "start",
     "end",
@@ -257,6 +382,21 @@ const KNOWN_SPAN_KEYS: &[&str] = &[
     "token_start",
     "token_end",
     "text",
+    "type",
+    "author",
+    "status",
+    "note",
+];
+
+/// Keys of a relation the import reads (`color` becomes the colour of a relation type the
+/// import adds).
+const KNOWN_RELATION_KEYS: &[&str] = &[
+    "head",
+    "child",
+    "head_span",
+    "child_span",
+    "label",
+    "color",
     "author",
     "status",
     "note",
@@ -264,11 +404,8 @@ const KNOWN_SPAN_KEYS: &[&str] = &[
 
 /// Why a key is not kept.
 pub(crate) const NO_PLACE: &str = "the project has no field for it";
-/// Why a document's `meta` key is not kept.
-pub(crate) const NO_META: &str =
-    "documents have no meta field yet (planned with the next project file version)";
-/// Why relations are not kept.
-pub(crate) const NO_RELATIONS: &str = "spantag has no relations yet";
+/// Why a document's `meta` that is not an object is not kept.
+pub(crate) const NO_META: &str = "document meta is a set of named values";
 
 /// Reads spaCy/Prodigy JSONL: `text` plus `spans` with `start`/`end`/`label` (or token indices
 /// into `tokens`). Records answered `reject` or `ignore` are reported and skipped; relations,
@@ -330,7 +467,7 @@ pub(crate) fn parse_str(text: &str, file: &str, parsed: &mut Parsed) -> FirstRec
         let Some(doc_text) = v.get("text").and_then(|t| t.as_str()) else {
             continue;
         };
-        let not_a_list = ["spans", "tokens"]
+        let not_a_list = ["spans", "tokens", "relations"]
             .into_iter()
             .find_map(|k| v.get(k).filter(|x| !x.is_array() && !x.is_null()).map(|x| (k, json_type(x))));
         if let Some((k, ty)) = not_a_list {
@@ -351,15 +488,20 @@ pub(crate) fn parse_str(text: &str, file: &str, parsed: &mut Parsed) -> FirstRec
             });
             continue;
         }
-        parsed.unknown_keys(Some(&v), KNOWN_KEYS, "top-level key", NO_PLACE, &location);
-        if let Some(r) = v.get("relations") {
-            let n = r.as_array().map_or(1, Vec::len);
-            parsed.not_kept("relations".into(), NO_RELATIONS, &location, n);
-        }
         let meta = v.get("meta");
-        parsed.unknown_keys(meta, KNOWN_META, "meta key", NO_META, &location);
         if meta.is_some_and(|m| !m.is_object() && !m.is_null()) {
             parsed.not_kept("meta that is not an object".into(), NO_META, &location, 1);
+        }
+        let mut kept: BTreeMap<String, String> = BTreeMap::new();
+        for (k, x) in meta.and_then(Value::as_object).into_iter().flatten() {
+            if !KNOWN_META.contains(&k.as_str()) {
+                kept.insert(k.clone(), x.to_string());
+            }
+        }
+        for (k, x) in v.as_object().into_iter().flatten() {
+            if !READ_KEYS.contains(&k.as_str()) {
+                kept.insert(format!("{PRODIGY_KEY}{k}"), x.to_string());
+            }
         }
         let record_author =
             json_str(v.get("_annotator_id")).or_else(|| json_str(v.get("_session_id")));
@@ -376,9 +518,12 @@ pub(crate) fn parse_str(text: &str, file: &str, parsed: &mut Parsed) -> FirstRec
             title: json_str(meta.and_then(|m| m.get("title"))),
             source: json_str(meta.and_then(|m| m.get("source"))),
             text: doc_text.to_owned(),
-            spans: Vec::new(),
+            meta: kept,
+            ..Record::default()
         };
         let tokens = v.get("tokens").and_then(|t| t.as_array());
+        // The token range of each span the record keeps (for relations by token).
+        let mut token_ranges: Vec<(Option<usize>, Option<usize>)> = Vec::new();
         for (k, s) in v
             .get("spans")
             .and_then(|s| s.as_array())
@@ -407,6 +552,10 @@ pub(crate) fn parse_str(text: &str, file: &str, parsed: &mut Parsed) -> FirstRec
                 });
                 continue;
             };
+            token_ranges.push((
+                json_usize(s.get("token_start")),
+                json_usize(s.get("token_end")),
+            ));
             rec.spans.push(RawSpan {
                 start,
                 end,
@@ -423,9 +572,110 @@ pub(crate) fn parse_str(text: &str, file: &str, parsed: &mut Parsed) -> FirstRec
                 codepoints: false,
             });
         }
+        let ctx = RelCtx {
+            tokens,
+            token_ranges: &token_ranges,
+            created,
+            author: record_author.as_deref(),
+            location: &location,
+        };
+        for (k, r) in v
+            .get("relations")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            match read_relation(r, k, &rec, &ctx, parsed) {
+                Ok(rel) => rec.relations.push(rel),
+                Err(message) => parsed.problems.push(ImportProblem {
+                    location: format!("{location} (relation {})", k + 1),
+                    message,
+                }),
+            }
+        }
         parsed.records.push(rec);
     }
     first
+}
+
+/// What reading a task's relations needs besides the relation.
+struct RelCtx<'a> {
+    tokens: Option<&'a Vec<Value>>,
+    /// `token_start`, `token_end` of each of the record's spans.
+    token_ranges: &'a [(Option<usize>, Option<usize>)],
+    created: Option<Timestamp>,
+    author: Option<&'a str>,
+    location: &'a str,
+}
+
+/// Reads relation `k` of a task: its `head_span` and `child_span` name two of the task's spans
+/// by offsets (or token indices) and label; without them, `head` and `child` (the last token of
+/// each span, as in Prodigy's `rel.manual` data) do. A relation whose ends are not spans of the
+/// task is an error.
+fn read_relation(
+    r: &Value,
+    k: usize,
+    rec: &Record,
+    ctx: &RelCtx<'_>,
+    parsed: &mut Parsed,
+) -> Result<RawRelation, String> {
+    let location = format!("{} (relation {})", ctx.location, k + 1);
+    parsed.unknown_keys(Some(r), KNOWN_RELATION_KEYS, "relation key", NO_PLACE, ctx.location);
+    let label = json_str(r.get("label")).ok_or("the relation has no \"label\"")?;
+    let find = |which: &str| -> Result<usize, String> {
+        let token = json_usize(r.get(which));
+        let spec = r.get(format!("{which}_span")).filter(|x| x.is_object());
+        let tok = |key: &str, field: &str| {
+            json_usize(spec?.get(key))
+                .and_then(|i| ctx.tokens?.get(i))
+                .and_then(|t| json_usize(t.get(field)))
+        };
+        let start = json_usize(spec.and_then(|x| x.get("start"))).or_else(|| tok("token_start", "start"));
+        let end = json_usize(spec.and_then(|x| x.get("end"))).or_else(|| tok("token_end", "end"));
+        let want = json_str(spec.and_then(|x| x.get("label")));
+        let at = |i: usize| (rec.spans[i].start, rec.spans[i].end);
+        let found = match (start, end) {
+            (Some(a), Some(b)) => {
+                let same: Vec<usize> = (0..rec.spans.len()).filter(|&i| at(i) == (a, b)).collect();
+                same.iter()
+                    .copied()
+                    .find(|&i| want.as_deref().is_none_or(|w| rec.spans[i].label == w))
+                    .or_else(|| same.first().copied())
+            }
+            _ => token.and_then(|t| {
+                let ends: Vec<usize> = (0..rec.spans.len())
+                    .filter(|&i| ctx.token_ranges.get(i).is_some_and(|r| r.1 == Some(t)))
+                    .collect();
+                (ends.len() == 1).then(|| ends[0])
+            }),
+        };
+        found.ok_or_else(|| {
+            let place = match (start, end) {
+                (Some(a), Some(b)) => format!("{a}..{b}"),
+                _ => token.map_or_else(|| "nowhere".to_owned(), |t| format!("token {t}")),
+            };
+            format!(
+                "relation {label:?}: its {which} ({place}{}) is not one of the task's spans; not \
+                 imported",
+                want.map(|w| format!(" {w:?}")).unwrap_or_default()
+            )
+        })
+    };
+    let from = find("head")?;
+    let to = find("child")?;
+    Ok(RawRelation {
+        from,
+        to,
+        kind: label,
+        color: r.get("color").and_then(Value::as_str).and_then(Color::parse),
+        author: json_str(r.get("author")).or_else(|| ctx.author.map(str::to_owned)),
+        status: r.get("status").and_then(Value::as_str).and_then(Status::from_name),
+        note: json_str(r.get("note")),
+        created: ctx.created,
+        location,
+        ..RawRelation::default()
+    })
 }
 
 #[cfg(test)]

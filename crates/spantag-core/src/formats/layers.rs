@@ -242,6 +242,21 @@ pub(crate) struct Reports {
 }
 
 impl Reports {
+    /// The relations of `p` (selected by the export driver) whose two spans are both written
+    /// (not reported as unrepresented), in id order: a writer that writes relations calls this,
+    /// which counts them as written and marks the format as carrying relations.
+    pub fn relations<'a>(&mut self, p: &super::Prepared<'a>) -> Vec<&'a crate::model::Relation> {
+        self.carries_relations = true;
+        let kept: Vec<&'a crate::model::Relation> = p
+            .relations
+            .iter()
+            .copied()
+            .filter(|r| !self.lost.contains(&r.from) && !self.lost.contains(&r.to))
+            .collect();
+        self.relations_written += kept.len();
+        kept
+    }
+
     pub fn unrepresented(&mut self, doc: &Document, s: &Span, reason: String) {
         if !self.lost.insert(s.id) {
             return;

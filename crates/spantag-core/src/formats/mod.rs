@@ -91,6 +91,10 @@
 //! the project lacks are added allowing any labels and listed in
 //! [`ImportSummary::relation_types_added`]), fragments of discontinuous spans (brat), and the
 //! file's tokens, sentences and extra columns (CoNLL), kept as [`crate::model::Tokenization`].
+//! Relations may also come in [`Record`]'s own `relations` (jsonl, doccano, labelstudio), and a
+//! record's metadata (a Prodigy task's `meta` and other keys, Label Studio's `data` and task
+//! keys, doccano's extra keys) in its `meta`, kept in [`crate::model::Document::meta`] and
+//! written back by those exports (`jsonl.rs`: `plain_meta`, `tool_meta`).
 //!
 //! An import is refused before anything is added ([`FormatError`], exit code 2) when an input
 //! does not look like its format: none of its first records is one (`sniff.rs`; the message

@@ -363,7 +363,7 @@ fn prodigy_task(
 }
 
 #[test]
-fn prodigy_relations_and_meta_keys_are_listed_not_dropped() {
+fn prodigy_relations_and_meta_keys_are_kept() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("rel.jsonl");
     let lines = [
@@ -393,17 +393,45 @@ fn prodigy_relations_and_meta_keys_are_listed_not_dropped() {
     // The annotator and the time come from Prodigy's keys.
     assert_eq!(span(&p, "Zoë Adams").author, "rel-ana");
     assert_eq!(span(&p, "Zoë Adams").created.0, 1_710_000_000);
-    assert_eq!(not_kept(&s, "relations"), 4, "{t}");
-    assert_eq!(not_kept(&s, "top-level key \"_view_id\""), 2, "{t}");
-    assert_eq!(not_kept(&s, "top-level key \"_is_binary\""), 2, "{t}");
-    assert_eq!(not_kept(&s, "meta key \"section\""), 1, "{t}");
-    assert!(t.contains("documents have no meta field yet"), "{t}");
-    assert!(t.contains("rel.jsonl:1"), "{t}");
-    // The source is kept; Prodigy's hashes are derived and not reported.
+    // Every relation is imported, its types added (any labels), nothing is left out.
+    assert_eq!(p.relation_count(), 4, "{t}");
+    let n = |k: &str| s.relations_per_type.get(k).copied().unwrap_or(0);
+    assert_eq!((n("MEETS"), n("LOCATED_IN"), n("LEADS")), (1, 2, 1), "{t}");
+    assert_eq!(
+        s.relation_types_added,
+        ["MEETS", "LOCATED_IN", "LEADS"],
+        "{t}"
+    );
+    assert_eq!(
+        p.relation_type("MEETS").unwrap().color.to_string(),
+        "#c5bdf4"
+    );
+    let d0 = &p.documents[0];
+    let r = d0.relations.iter().find(|r| r.kind == "MEETS").unwrap();
+    assert_eq!(d0.span(r.from).unwrap().text, "Ilse Varga");
+    assert_eq!(d0.span(r.to).unwrap().text, "Bo Chen");
+    assert_eq!((r.author.as_str(), r.created.0), ("rel-ana", 1_710_000_000));
+    // meta and Prodigy's own keys are kept in the document's meta, as JSON texts.
+    assert_eq!(
+        d0.meta.get("section").map(String::as_str),
+        Some("\"local\"")
+    );
+    assert_eq!(
+        d0.meta.get("prodigy:_view_id").map(String::as_str),
+        Some("\"relations\"")
+    );
+    assert_eq!(
+        d0.meta.get("prodigy:_is_binary").map(String::as_str),
+        Some("false")
+    );
+    assert_eq!(
+        d0.meta.get("prodigy:_task_hash").map(String::as_str),
+        Some("774210")
+    );
     assert_eq!(p.documents[0].source.path.as_deref(), Some("wire 2024-03"));
-    assert!(!t.contains("_task_hash"), "{t}");
-    assert!(s.problems.is_empty(), "{t}");
-    assert!(t.contains("imported, but 9 thing(s) were not"), "{t}");
+    assert!(s.is_complete(), "{t}");
+    assert!(t.contains("imported 4 relation(s)"), "{t}");
+    assert!(t.contains("added relation type \"MEETS\""), "{t}");
 }
 
 #[test]
@@ -435,9 +463,27 @@ fn doccano_relations_are_listed_and_utf16_offsets_land_on_their_words() {
         ],
         "{t}"
     );
-    assert_eq!(not_kept(&s, "relations"), 2, "{t}");
-    assert_eq!(not_kept(&s, "top-level key \"Comments\""), 1, "{t}");
-    assert!(s.problems.is_empty(), "{t}");
+    let d = &p.documents[0];
+    let rels: Vec<(&str, &str, &str)> = d
+        .relations
+        .iter()
+        .map(|r| {
+            let t = |id| d.span(id).unwrap().text.as_str();
+            (t(r.from), r.kind.as_str(), t(r.to))
+        })
+        .collect();
+    assert_eq!(
+        rels,
+        [
+            ("Zoë Adams", "visited", "北京"),
+            ("Zoë Adams", "met", "Ana")
+        ]
+    );
+    assert_eq!(
+        d.meta.get("Comments").map(String::as_str),
+        Some("[\"check\"]")
+    );
+    assert!(s.is_complete(), "{t}");
 }
 
 /// A Label Studio export as Label Studio writes it: bookkeeping keys, a relation, spans padded
@@ -498,11 +544,28 @@ fn label_studio_padded_spans_are_trimmed_and_the_rest_listed() {
         "{t}"
     );
     assert!(t.contains("\" Jane Smith\" -> \"Jane Smith\""), "{t}");
+    let d = &p.documents[0];
+    assert_eq!(d.relations.len(), 1, "{t}");
+    let r = &d.relations[0];
+    assert_eq!(
+        (
+            d.span(r.from).unwrap().text.as_str(),
+            r.kind.as_str(),
+            d.span(r.to).unwrap().text.as_str()
+        ),
+        ("Jane Smith", "works_for", "Ørsted")
+    );
+    assert_eq!(
+        d.meta.get("label-studio:inner_id").map(String::as_str),
+        Some("1")
+    );
+    assert_eq!(
+        d.meta.get("label-studio:project").map(String::as_str),
+        Some("3")
+    );
     for (what, n) in [
-        ("relations", 1),
-        ("top-level key \"created_at\"", 1),
-        ("top-level key \"inner_id\"", 1),
-        ("top-level key \"project\"", 1),
+        ("relations", 0),
+        ("top-level key", 0),
         ("annotation key \"lead_time\"", 1),
         ("annotation key \"created_at\"", 1),
         ("result key \"origin\"", 4),

@@ -4,6 +4,7 @@
 mod dates;
 mod exports;
 mod formats_relations;
+mod formats_relations_json;
 mod fuzz_regressions;
 mod imports;
 mod props;
