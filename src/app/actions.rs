@@ -172,6 +172,15 @@ impl SpantagApp {
                     s.confusion_pair = i;
                 }
             }
+            // ----- relations (app/relations.rs) -----
+            Action::LinkTo(id) => self.link_to(id),
+            Action::CancelLink => self.cancel_link(true),
+            Action::StartLink(kind) => self.start_link(kind),
+            Action::LinkStep(forward) => self.link_step(forward),
+            Action::LinkChosen => self.link_chosen(),
+            Action::RetypeRelation { id, kind } => self.retype_relation(id, &kind),
+            Action::ReverseRelation(id) => self.reverse_relation(id),
+            Action::DeleteRelation(id) => self.delete_relation(id),
         }
     }
 
