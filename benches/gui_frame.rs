@@ -157,11 +157,7 @@ fn relations(spans: &[Span], n: usize) -> Vec<Relation> {
             let far = (k + round) % 10 == 9;
             let from = if far { c.end + 3_000 } else { c.start };
             let i = spans.partition_point(|s| s.start < from);
-            let Some(t) = spans[i..]
-                .iter()
-                .filter(|s| s.label == want)
-                .nth(round)
-            else {
+            let Some(t) = spans[i..].iter().filter(|s| s.label == want).nth(round) else {
                 continue;
             };
             if seen.insert((c.id, t.id, kind)) {

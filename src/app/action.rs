@@ -113,7 +113,10 @@ pub(crate) enum Action {
     /// Relations: while picking, link to the span chosen with Tab (Enter).
     LinkChosen,
     /// Relations: give relation `id` of the open document the type `kind` (one step).
-    RetypeRelation { id: RelationId, kind: String },
+    RetypeRelation {
+        id: RelationId,
+        kind: String,
+    },
     /// Relations: swap the two ends of relation `id` of the open document (one step).
     ReverseRelation(RelationId),
     /// Relations: remove relation `id` of the open document (one step).

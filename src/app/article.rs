@@ -709,7 +709,10 @@ impl ArticleView {
 impl ArticleView {
     /// The screen rect of the first drawn row of `range`.
     fn first_rect(&self, range: &Range<usize>) -> Option<Rect> {
-        let i = self.last.drawn.partition_point(|d| d.range.end < range.start);
+        let i = self
+            .last
+            .drawn
+            .partition_point(|d| d.range.end < range.start);
         let d = self.last.drawn.get(i)?;
         if range.end < d.range.start {
             return None;
@@ -761,7 +764,11 @@ impl ArticleView {
         let arrow = |tip: Pos2, down: bool, color: Color32| {
             let d = if down { -5.0 } else { 5.0 };
             painter.add(egui::Shape::convex_polygon(
-                vec![tip, pos2(tip.x - 3.5, tip.y + d), pos2(tip.x + 3.5, tip.y + d)],
+                vec![
+                    tip,
+                    pos2(tip.x - 3.5, tip.y + d),
+                    pos2(tip.x + 3.5, tip.y + d),
+                ],
                 color,
                 Stroke::NONE,
             ));

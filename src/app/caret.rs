@@ -80,10 +80,7 @@ impl SpantagApp {
             if n == 0 {
                 self.step("Delete span", vec![Edit::RemoveSpan { doc, span }], after);
             } else {
-                let what = format!(
-                    "{label} and {n} relation{}",
-                    if n == 1 { "" } else { "s" }
-                );
+                let what = format!("{label} and {n} relation{}", if n == 1 { "" } else { "s" });
                 if self.step(
                     &format!("Delete {what}"),
                     vec![Edit::RemoveSpan { doc, span }],

@@ -283,11 +283,11 @@ impl SpantagApp {
             .as_ref()
             .filter(|l| l.doc == self.sel.doc && doc.span(l.from).is_some())
             .map(|l| Picking {
-            from: l.from,
-            color: super::relations::type_color(p.relation_type(&l.kind)),
-            allowed: &l.allowed,
-            chosen: l.chosen.and_then(|i| l.candidates.get(i).copied()),
-        });
+                from: l.from,
+                color: super::relations::type_color(p.relation_type(&l.kind)),
+                allowed: &l.allowed,
+                chosen: l.chosen.and_then(|i| l.candidates.get(i).copied()),
+            });
         let input = ViewInput {
             doc,
             labels: &p.labels,

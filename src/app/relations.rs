@@ -39,10 +39,8 @@ pub fn type_color(t: Option<&RelationType>) -> Color32 {
 fn distance(a: &Span, b: &Span) -> usize {
     if b.end <= a.start {
         a.start - b.end
-    } else if b.start >= a.end {
-        b.start - a.end
     } else {
-        0
+        b.start.saturating_sub(a.end)
     }
 }
 
@@ -205,13 +203,19 @@ impl SpantagApp {
             (Some(k), _) => match types.iter().find(|t| &t.name == k) {
                 Some(t) => *t,
                 None => {
-                    let msg = format!("{k} relations do not start at a span labelled {}", from.label);
+                    let msg = format!(
+                        "{k} relations do not start at a span labelled {}",
+                        from.label
+                    );
                     self.toast(msg);
                     return;
                 }
             },
             (None, Some((_, cur))) => {
-                let i = types.iter().position(|t| &t.name == cur).map_or(0, |i| i + 1);
+                let i = types
+                    .iter()
+                    .position(|t| &t.name == cur)
+                    .map_or(0, |i| i + 1);
                 types[i % types.len()]
             }
             (None, None) => types[0],
@@ -374,7 +378,11 @@ impl SpantagApp {
         let description = format!("Link {} → {} ({})", from.label, target.label, l.kind);
         self.sel.linking = None;
         let after = self.cursor();
-        if self.step(&description, vec![Edit::AddRelation { doc, relation }], after) {
+        if self.step(
+            &description,
+            vec![Edit::AddRelation { doc, relation }],
+            after,
+        ) {
             self.toast(done);
         }
     }
@@ -566,7 +574,9 @@ pub(super) fn relations_panel(
         if can
             && ui
                 .small_button("Link… (R)")
-                .on_hover_text("Link this span to another: pick the other end by click or Tab/Enter")
+                .on_hover_text(
+                    "Link this span to another: pick the other end by click or Tab/Enter",
+                )
                 .clicked()
         {
             actions.push(Action::StartLink(None));
@@ -587,7 +597,11 @@ pub(super) fn relations_panel(
         };
         ui.horizontal_wrapped(|ui| {
             let arrow = if outgoing { "→" } else { "←" };
-            ui.label(RichText::new(format!("{} {arrow}", r.kind)).color(c).strong());
+            ui.label(
+                RichText::new(format!("{} {arrow}", r.kind))
+                    .color(c)
+                    .strong(),
+            );
             ui.label(format!("{} “{}”", other.label, short(&other.text, 32)));
         });
         ui.horizontal(|ui| {

@@ -151,8 +151,15 @@ fn link_a_claim_to_its_actor_by_mouse_then_undo_and_redo() {
     click_text(&mut h, "Bo Chen");
     assert_eq!(relations(&h), vec![rel("source", CLAIM, "Bo Chen")]);
     assert_eq!(h.state().picking(), None);
-    assert_eq!(h.state().selected_span(), Some(claim), "the claim stays selected");
-    assert!(toasts(&h).contains("Linked claim “Rents will rise by 12 percent” —source→ actor “Bo Chen”"));
+    assert_eq!(
+        h.state().selected_span(),
+        Some(claim),
+        "the claim stays selected"
+    );
+    assert!(
+        toasts(&h)
+            .contains("Linked claim “Rents will rise by 12 percent” —source→ actor “Bo Chen”")
+    );
     let r = &h.state().project().documents[0].relations[0];
     assert_eq!(r.author, "tess");
     // The side panel lists it.
@@ -235,7 +242,11 @@ fn r_again_switches_the_type_and_escape_cancels() {
     key(&mut h, Key::Escape);
     assert_eq!(h.state().picking(), None);
     assert!(toasts(&h).contains("Linking cancelled"));
-    assert_eq!(state(&h), before, "nothing changed, the claim still selected");
+    assert_eq!(
+        state(&h),
+        before,
+        "nothing changed, the claim still selected"
+    );
     // Escape now clears the selection as usual.
     key(&mut h, Key::Escape);
     assert_eq!(h.state().selected_span(), None);
@@ -303,7 +314,11 @@ fn panel_step(
     check(h);
     let after = state(h);
     undo(h);
-    assert_eq!(state(h), before, "{labels:?}: undo restores project and selection");
+    assert_eq!(
+        state(h),
+        before,
+        "{labels:?}: undo restores project and selection"
+    );
     redo(h);
     assert_eq!(state(h), after, "{labels:?}: redo");
     undo(h);
@@ -343,12 +358,18 @@ fn deleting_a_span_removes_its_relations_and_undo_brings_both_back() {
     let before = state(&h);
     h.get_by_label("Relations (2)");
     key(&mut h, Key::Delete);
-    assert!(h.state().project().documents[0]
-        .spans
-        .iter()
-        .all(|s| s.text != CLAIM));
+    assert!(
+        h.state().project().documents[0]
+            .spans
+            .iter()
+            .all(|s| s.text != CLAIM)
+    );
     assert!(relations(&h).is_empty());
-    assert!(toasts(&h).contains("Removed claim and 2 relations"), "{}", toasts(&h));
+    assert!(
+        toasts(&h).contains("Removed claim and 2 relations"),
+        "{}",
+        toasts(&h)
+    );
     undo(&mut h);
     assert_eq!(state(&h), before);
     assert_eq!(
@@ -377,7 +398,9 @@ fn follow_a_relation_and_find_the_claim_without_a_source() {
     key(&mut h, Key::U);
     let ferries = span(&h, "Ferries stop in May");
     assert_eq!(h.state().selected_span(), Some(ferries));
-    assert!(toasts(&h).contains("claim without a source: “Ferries stop in May” (1 in the project)"));
+    assert!(
+        toasts(&h).contains("claim without a source: “Ferries stop in May” (1 in the project)")
+    );
     key(&mut h, Key::U);
     assert_eq!(h.state().selected_span(), Some(ferries));
     assert!(toasts(&h).contains("This is the only claim without a source"));
@@ -394,7 +417,11 @@ fn follow_a_relation_and_find_the_claim_without_a_source() {
 fn the_commands_are_in_the_table_and_the_help() {
     let mut h = harness(project());
     key(&mut h, Key::F1);
-    for name in ["Link span…", "Go to linked span", "Next claim without a source"] {
+    for name in [
+        "Link span…",
+        "Go to linked span",
+        "Next claim without a source",
+    ] {
         h.get_by_label(name);
     }
     h.get_by_label("Linking: Tab, Shift+Tab");
