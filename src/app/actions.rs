@@ -379,6 +379,8 @@ impl SpantagApp {
         self.sel.selection = Selection::caret(first);
         self.sel.span = None;
         self.sel.last_click = None;
+        // Relations: a relation being made belongs to the document left behind.
+        self.sel.linking = None;
     }
 
     /// Sets the annotator name and keeps it in the settings file.
