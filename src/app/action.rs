@@ -5,7 +5,7 @@
 use super::commands::AppCommand;
 use spantag_core::edit::Edit;
 use spantag_core::formats::ImportSummary;
-use spantag_core::model::SpanId;
+use spantag_core::model::{RelationId, SpanId};
 use spantag_core::review::merge::Strategy;
 use spantag_core::review::queue::QueueFilter;
 use std::path::PathBuf;
@@ -100,6 +100,27 @@ pub(crate) enum Action {
     SetEntityLabels(Vec<String>),
     /// Agreement window: whose confusion matrix is shown.
     SetConfusionPair(usize),
+    // ----- relations -----
+    /// Relations: make the relation being picked, to span `id` (the other end).
+    LinkTo(SpanId),
+    /// Relations: stop picking the other end of a new relation.
+    CancelLink,
+    /// Relations: start a relation at the selected span, of type `kind` (`None`: the first type
+    /// that allows it; while picking, the next one).
+    StartLink(Option<String>),
+    /// Relations: while picking, choose the next (`true`) or previous allowed span (Tab).
+    LinkStep(bool),
+    /// Relations: while picking, link to the span chosen with Tab (Enter).
+    LinkChosen,
+    /// Relations: give relation `id` of the open document the type `kind` (one step).
+    RetypeRelation {
+        id: RelationId,
+        kind: String,
+    },
+    /// Relations: swap the two ends of relation `id` of the open document (one step).
+    ReverseRelation(RelationId),
+    /// Relations: remove relation `id` of the open document (one step).
+    DeleteRelation(RelationId),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -172,6 +172,15 @@ impl SpantagApp {
                     s.confusion_pair = i;
                 }
             }
+            // ----- relations (app/relations.rs) -----
+            Action::LinkTo(id) => self.link_to(id),
+            Action::CancelLink => self.cancel_link(true),
+            Action::StartLink(kind) => self.start_link(kind),
+            Action::LinkStep(forward) => self.link_step(forward),
+            Action::LinkChosen => self.link_chosen(),
+            Action::RetypeRelation { id, kind } => self.retype_relation(id, &kind),
+            Action::ReverseRelation(id) => self.reverse_relation(id),
+            Action::DeleteRelation(id) => self.delete_relation(id),
         }
     }
 
@@ -370,6 +379,8 @@ impl SpantagApp {
         self.sel.selection = Selection::caret(first);
         self.sel.span = None;
         self.sel.last_click = None;
+        // Relations: a relation being made belongs to the document left behind.
+        self.sel.linking = None;
     }
 
     /// Sets the annotator name and keeps it in the settings file.

@@ -7,7 +7,8 @@ use egui::text::{LayoutJob, TextFormat};
 use egui::{
     Color32, CornerRadius, FontId, Galley, Pos2, Rect, Sense, Stroke, StrokeKind, Ui, pos2, vec2,
 };
-use spantag_core::model::{Document, Label, Span, SpanId};
+use spantag_core::model::{Document, Label, RelationType, Span, SpanId};
+use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -89,6 +90,81 @@ pub struct ArticleView {
     pending_offset: Option<f32>,
     /// Markers on spans, set by the app each frame (empty outside review and compare mode).
     pub marks: std::collections::HashMap<SpanId, SpanMark>,
+    /// Relations: where each relation's ends are, rebuilt when the project changes.
+    rels: RelCache,
+    /// Relations: the spans under the pointer in the last frame (their relations are
+    /// highlighted).
+    hover: Vec<SpanId>,
+}
+
+// ----- relations: what the view keeps to draw them -----
+
+/// A relation with the ranges of its two spans.
+struct RelEnds {
+    /// Index of its type in the project's relation types (`usize::MAX`: unknown).
+    kind: usize,
+    from: SpanId,
+    to: SpanId,
+    /// The first span's range (the head) and the second's.
+    a: Range<usize>,
+    b: Range<usize>,
+}
+
+/// The open document's relations with their spans' ranges, keyed by document and revision, so
+/// a frame finds the visible ones without looking spans up.
+#[derive(Default)]
+struct RelCache {
+    key: Option<(String, (u64, u64))>,
+    ends: Vec<RelEnds>,
+}
+
+impl RelCache {
+    fn refresh(&mut self, doc: &Document, types: &[RelationType], revision: (u64, u64)) {
+        if self
+            .key
+            .as_ref()
+            .is_some_and(|(id, r)| *r == revision && *id == doc.id)
+        {
+            return;
+        }
+        self.key = Some((doc.id.clone(), revision));
+        self.ends.clear();
+        if doc.relations.is_empty() {
+            return;
+        }
+        // Spans by id (a sorted list: cheaper to build than a hash map for 20,000 spans).
+        let mut at: Vec<(SpanId, usize, usize)> =
+            doc.spans.iter().map(|s| (s.id, s.start, s.end)).collect();
+        at.sort_unstable_by_key(|x| x.0);
+        let range = |id: SpanId| {
+            at.binary_search_by_key(&id, |x| x.0)
+                .ok()
+                .map(|i| at[i].1..at[i].2)
+        };
+        for r in &doc.relations {
+            if let (Some(a), Some(b)) = (range(r.from), range(r.to)) {
+                self.ends.push(RelEnds {
+                    kind: types
+                        .iter()
+                        .position(|t| t.name == r.kind)
+                        .unwrap_or(usize::MAX),
+                    from: r.from,
+                    to: r.to,
+                    a,
+                    b,
+                });
+            }
+        }
+    }
+}
+
+/// Relations: the relation being made, as the view shows it: its first span, the spans
+/// allowed as its other end (outlined) and the one chosen with Tab.
+pub struct Picking<'a> {
+    pub from: SpanId,
+    pub color: Color32,
+    pub allowed: &'a HashSet<SpanId>,
+    pub chosen: Option<SpanId>,
 }
 
 /// What the view needs to know about the app state.
@@ -99,6 +175,11 @@ pub struct ViewInput<'a> {
     pub caret: usize,
     pub selected_span: Option<SpanId>,
     pub zoom: f32,
+    /// Relations: the workspace generation and revision (the relation cache's key), the
+    /// relation types (names, colours) and the relation being made.
+    pub revision: (u64, u64),
+    pub relation_types: &'a [RelationType],
+    pub picking: Option<Picking<'a>>,
 }
 
 impl ArticleView {
@@ -196,7 +277,14 @@ impl ArticleView {
         self.prepare(doc);
         let font_size = (BASE_FONT * input.zoom).round();
         let font = FontId::proportional(font_size);
-        let row_h = (font_size * 2.0).round();
+        // With relation types, rows leave room above the text for the relations' arcs.
+        let spacing = if input.relation_types.is_empty() {
+            2.0
+        } else {
+            2.6
+        };
+        let row_h = (font_size * spacing).round();
+        self.rels.refresh(doc, input.relation_types, input.revision);
         let avail = ui.available_width();
         let wrap = (avail - 48.0).clamp(200.0, font_size * 44.0);
         if self.height_key != (font_size, wrap) {
@@ -275,6 +363,7 @@ impl ArticleView {
                 clip: Some(ui.clip_rect()),
             };
             self.paint(ui, input, font_size);
+            self.paint_relations(ui, input, font_size, row_h);
             self.interact(ui, &response, input, &mut actions);
             // Scroll requests.
             if let Some(target) = self.scroll_target {
@@ -373,12 +462,14 @@ impl ArticleView {
                 });
             }
         }
-        // Hover: label, author, note of the spans under the pointer.
+        // Hover: label, author, note of the spans under the pointer, and their relations.
+        self.hover.clear();
         if self.drag_anchor.is_none()
             && let Some(p) = response.hover_pos()
             && let Some((Some(c), _)) = self.hit(p)
         {
             let spans: Vec<&Span> = doc.spans_at(c).collect();
+            self.hover.extend(spans.iter().map(|s| s.id));
             if !spans.is_empty() {
                 response.clone().on_hover_ui_at_pointer(|ui| {
                     for s in spans {
@@ -389,6 +480,27 @@ impl ArticleView {
                         }
                         if let Some(m) = self.marks.get(&s.id) {
                             ui.label(egui::RichText::new(&m.text).color(m.color));
+                        }
+                        for r in doc.relations_of(s.id) {
+                            let (arrow, other) = if r.from == s.id {
+                                ("→", r.to)
+                            } else {
+                                ("←", r.from)
+                            };
+                            let Some(o) = doc.span(other) else {
+                                continue;
+                            };
+                            let t = input.relation_types.iter().find(|t| t.name == r.kind);
+                            let c = super::relations::type_color(t);
+                            ui.label(
+                                egui::RichText::new(format!(
+                                    "{} {arrow} {} “{}”",
+                                    r.kind,
+                                    o.label,
+                                    short(&o.text, 40)
+                                ))
+                                .color(c),
+                            );
                         }
                     }
                 });
@@ -545,6 +657,46 @@ impl ArticleView {
                     painter.rect_stroke(b, 3.0, Stroke::new(2.0, c), StrokeKind::Outside);
                 }
             }
+            // Relations: while one is being made, its first span and the spans allowed as its
+            // other end are outlined in the type's colour (dashed; solid for the one chosen).
+            if let Some(pk) = &input.picking {
+                for s in &visible {
+                    let chosen = pk.chosen == Some(s.id);
+                    let first = pk.from == s.id;
+                    if !(chosen || first || pk.allowed.contains(&s.id)) {
+                        continue;
+                    }
+                    for (r, _) in segs(&(s.start..s.end)) {
+                        let mid = r.center().y;
+                        let b = Rect::from_x_y_ranges(
+                            r.min.x - 3.0..=r.max.x + 3.0,
+                            mid - text_h / 2.0 - 4.0..=mid + text_h / 2.0 + 2.0,
+                        );
+                        if chosen || first {
+                            painter.rect_stroke(
+                                b,
+                                3.0,
+                                Stroke::new(if chosen { 3.0 } else { 2.0 }, pk.color),
+                                StrokeKind::Outside,
+                            );
+                        } else {
+                            let pts = [
+                                b.left_top(),
+                                b.right_top(),
+                                b.right_bottom(),
+                                b.left_bottom(),
+                                b.left_top(),
+                            ];
+                            painter.extend(egui::Shape::dashed_line(
+                                &pts,
+                                Stroke::new(1.5, pk.color),
+                                4.0,
+                                3.0,
+                            ));
+                        }
+                    }
+                }
+            }
             // Caret.
             if selection.as_ref().is_none_or(|s| s.is_empty())
                 && input.selected_span.is_none()
@@ -558,6 +710,172 @@ impl ArticleView {
                     [pos2(x, mid - text_h / 2.0), pos2(x, mid + text_h / 2.0)],
                     Stroke::new(2.0, ui.visuals().strong_text_color()),
                 );
+            }
+        }
+    }
+}
+
+// ----- relations: drawing them -----
+
+impl ArticleView {
+    /// The screen rect of the first drawn row of `range`.
+    fn first_rect(&self, range: &Range<usize>) -> Option<Rect> {
+        let i = self
+            .last
+            .drawn
+            .partition_point(|d| d.range.end < range.start);
+        let d = self.last.drawn.get(i)?;
+        if range.end < d.range.start {
+            return None;
+        }
+        row_segments(d, range).into_iter().next().map(|x| x.0)
+    }
+
+    /// Draws the relations with an end in the drawn paragraphs, in the line gaps above the text
+    /// so that they hide none of it: an arc when both ends are on one row, a route through the
+    /// left margin when they are on different rows, and a stub into the margin with an arrow
+    /// up or down when the other end is not drawn (another paragraph, off screen). Each carries
+    /// its type's name in its colour; those of the selected or hovered span are drawn on top,
+    /// thicker, and always labelled, the others only where their label has room.
+    fn paint_relations(&self, ui: &Ui, input: &ViewInput<'_>, font_size: f32, row_h: f32) {
+        let (Some(first), Some(last)) = (self.last.drawn.first(), self.last.drawn.last()) else {
+            return;
+        };
+        let (vs, ve) = (first.range.start, last.range.end);
+        let left = first.origin.x;
+        let painter = ui.painter();
+        let text_h = font_size * 1.25;
+        // The free height above a row's span boxes (below the previous row's claim bands).
+        let rise = ((row_h - text_h - 8.0) * 0.5).clamp(3.0, 12.0);
+        let top = |r: Rect| r.center().y - text_h / 2.0 - 3.0;
+        let label_font = FontId::proportional((font_size * 0.62).round().max(8.0));
+        let bg = ui.visuals().panel_fill;
+        let strong = |e: &RelEnds| {
+            [e.from, e.to]
+                .iter()
+                .any(|id| input.selected_span == Some(*id) || self.hover.contains(id))
+        };
+        let mut placed: Vec<Rect> = Vec::new();
+        let mut label = |at: Pos2, text: String, color: Color32, force: bool| {
+            let g = painter.layout_no_wrap(text, label_font.clone(), color);
+            let r = Rect::from_center_size(at, g.size()).expand2(vec2(3.0, 0.0));
+            if !force && placed.iter().any(|p| p.intersects(r)) {
+                return;
+            }
+            placed.push(r);
+            painter.rect(
+                r,
+                CornerRadius::same(3),
+                bg,
+                Stroke::new(0.8, color),
+                StrokeKind::Inside,
+            );
+            painter.galley(r.min + vec2(3.0, 0.0), g, color);
+        };
+        let arrow = |tip: Pos2, down: bool, color: Color32| {
+            let d = if down { -5.0 } else { 5.0 };
+            painter.add(egui::Shape::convex_polygon(
+                vec![
+                    tip,
+                    pos2(tip.x - 3.5, tip.y + d),
+                    pos2(tip.x + 3.5, tip.y + d),
+                ],
+                color,
+                Stroke::NONE,
+            ));
+        };
+        for pass in [false, true] {
+            for (k, e) in self.rels.ends.iter().enumerate() {
+                let fv = e.a.start < ve && e.a.end > vs;
+                let tv = e.b.start < ve && e.b.end > vs;
+                if !(fv || tv) || strong(e) != pass {
+                    continue;
+                }
+                let t = input.relation_types.get(e.kind);
+                let name = t.map_or("?", |t| t.name.as_str());
+                let c = super::relations::type_color(t);
+                let (width, color) = if pass {
+                    (2.2, c)
+                } else {
+                    (1.2, c.gamma_multiply(0.8))
+                };
+                let stroke = Stroke::new(width, color);
+                let ra = if fv { self.first_rect(&e.a) } else { None };
+                let rb = if tv { self.first_rect(&e.b) } else { None };
+                // Margin lanes keep routes of neighbouring relations apart.
+                let mx = left - 5.0 - (k % 3) as f32 * 4.0;
+                match (ra, rb) {
+                    (Some(ra), Some(rb)) => {
+                        let (xa, ya, xb, yb) = (ra.center().x, top(ra), rb.center().x, top(rb));
+                        if (ra.center().y - rb.center().y).abs() < 1.0 {
+                            let peak = ya - rise * 1.33;
+                            painter.add(egui::epaint::CubicBezierShape::from_points_stroke(
+                                [pos2(xa, ya), pos2(xa, peak), pos2(xb, peak), pos2(xb, yb)],
+                                false,
+                                Color32::TRANSPARENT,
+                                stroke,
+                            ));
+                            arrow(pos2(xb, yb), true, color);
+                            label(pos2((xa + xb) / 2.0, ya - rise), name.to_owned(), c, pass);
+                        } else {
+                            let (ga, gb) = (ya - rise, yb - rise);
+                            painter.add(egui::Shape::line(
+                                vec![
+                                    pos2(xa, ya),
+                                    pos2(xa, ga),
+                                    pos2(mx, ga),
+                                    pos2(mx, gb),
+                                    pos2(xb, gb),
+                                    pos2(xb, yb),
+                                ],
+                                stroke,
+                            ));
+                            arrow(pos2(xb, yb), true, color);
+                            label(pos2((mx + xb) / 2.0, gb), name.to_owned(), c, pass);
+                        }
+                    }
+                    (Some(r), None) | (None, Some(r)) => {
+                        // The other end is not drawn: a stub into the margin, pointing to it.
+                        let other = if ra.is_some() { &e.b } else { &e.a };
+                        let up = other.start < vs;
+                        let (x, y) = (r.center().x, top(r));
+                        let g = y - rise;
+                        let end = if up { g - row_h * 0.4 } else { g + row_h * 0.4 };
+                        painter.add(egui::Shape::line(
+                            vec![pos2(x, y), pos2(x, g), pos2(mx, g), pos2(mx, end)],
+                            stroke,
+                        ));
+                        arrow(pos2(mx, end), !up, color);
+                        if ra.is_none() {
+                            arrow(pos2(x, y), true, color);
+                        }
+                        let dir = if up { "↑" } else { "↓" };
+                        label(pos2((mx + x) / 2.0, g), format!("{name} {dir}"), c, pass);
+                    }
+                    (None, None) => {}
+                }
+            }
+        }
+        // While a relation is being made: a dashed line from its first span to the pointer,
+        // or to the span chosen with Tab.
+        if let Some(pk) = &input.picking
+            && let Some(from) = input.doc.span(pk.from)
+            && let Some(ra) = self.first_rect(&(from.start..from.end))
+        {
+            let target = pk
+                .chosen
+                .and_then(|id| input.doc.span(id))
+                .and_then(|s| self.first_rect(&(s.start..s.end)))
+                .map(|r| pos2(r.center().x, top(r)))
+                .or_else(|| ui.input(|i| i.pointer.hover_pos()));
+            if let Some(tp) = target {
+                let a = pos2(ra.center().x, top(ra));
+                painter.extend(egui::Shape::dashed_line(
+                    &[a, pos2(a.x, a.y - rise), pos2(tp.x, a.y - rise), tp],
+                    Stroke::new(2.0, pk.color),
+                    6.0,
+                    4.0,
+                ));
             }
         }
     }

@@ -64,13 +64,31 @@ impl SpantagApp {
     }
 
     /// Removes the selected span (one step; the selection stays, with no span selected).
+    /// Its relations go with it, in the same step, and the toast says so.
     pub(super) fn delete_span(&mut self) {
         if let (Some(doc), Some(span)) = (self.doc_id(), self.sel.span) {
+            let d = self.ws.project().documents.get(self.sel.doc);
+            let label = d
+                .and_then(|d| d.span(span))
+                .map_or_else(|| "span".to_owned(), |s| s.label.clone());
+            let n = d.map_or(0, |d| d.relations_of(span).count());
             let after = Cursor {
                 span: None,
                 ..self.cursor()
             };
-            self.step("Delete span", vec![Edit::RemoveSpan { doc, span }], after);
+            self.cancel_link(false);
+            if n == 0 {
+                self.step("Delete span", vec![Edit::RemoveSpan { doc, span }], after);
+            } else {
+                let what = format!("{label} and {n} relation{}", if n == 1 { "" } else { "s" });
+                if self.step(
+                    &format!("Delete {what}"),
+                    vec![Edit::RemoveSpan { doc, span }],
+                    after,
+                ) {
+                    self.toast(format!("Removed {what}"));
+                }
+            }
         }
     }
 
@@ -164,6 +182,11 @@ impl SpantagApp {
     /// A click in the article: selects the span under it (repeated clicks cycle through
     /// stacked spans) or puts the caret at `boundary`.
     pub(super) fn click_at(&mut self, char: Option<usize>, boundary: usize) {
+        // Picking the other end of a new relation: the click picks it.
+        if self.linking().is_some() {
+            self.link_click(char);
+            return;
+        }
         let Some(d) = self.ws.project().documents.get(self.sel.doc) else {
             return;
         };

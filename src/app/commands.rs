@@ -29,11 +29,16 @@ pub enum AppCommand {
     StartRight,
     EndLeft,
     EndRight,
+    // Relations (app/relations.rs)
+    LinkSpan,
     MarkDoneAndNext,
     NextDocument,
     PreviousDocument,
     NextSpan,
     PreviousSpan,
+    // Relations (app/relations.rs)
+    GoToLinked,
+    NextUnsourced,
     CaretRight,
     CaretLeft,
     ExtendRight,
@@ -365,6 +370,25 @@ impl AppCommand {
                 &const { [key(NONE, Key::M)] },
                 G::Review,
             ),
+            // ----- relations (app/relations.rs) -----
+            C::LinkSpan => (
+                "Link span…",
+                "Start a relation at the selected span (e.g. a claim), then pick its other end: click a span, or Tab / Shift+Tab through the allowed spans nearest first and Enter; R again (or a relation type's key) switches the type, Escape cancels",
+                &const { [key(NONE, Key::R)] },
+                G::Edit,
+            ),
+            C::GoToLinked => (
+                "Go to linked span",
+                "Select the other end of the selected span's first relation (the side panel lists them all), even in another paragraph or off screen",
+                &const { [key(NONE, Key::L)] },
+                G::Navigate,
+            ),
+            C::NextUnsourced => (
+                "Next claim without a source",
+                "Select the next span that could be the head of a source relation (a claim) but has none, in this or the following documents",
+                &const { [key(NONE, Key::U)] },
+                G::Navigate,
+            ),
             C::ToggleHelp => (
                 "Keyboard shortcuts",
                 "Show or hide this list",
@@ -485,7 +509,7 @@ mod tests {
         let listed: Vec<AppCommand> = commands().iter().map(|c| c.command).collect();
         let all: Vec<AppCommand> = AppCommand::iter().collect();
         assert_eq!(listed, all);
-        assert_eq!(all.len(), 43);
+        assert_eq!(all.len(), 46);
         let mut names = HashSet::new();
         for c in commands() {
             assert!(names.insert(c.name), "duplicate name {}", c.name);

@@ -21,6 +21,7 @@ impl SpantagApp {
             || self.review_typing(ctx)
             || self.dialogs.transfer.is_open();
         let mut fired = Vec::new();
+        let linking = self.linking().is_some();
         ctx.input_mut(|i| {
             i.events.retain(|ev| {
                 let egui::Event::Key {
@@ -32,6 +33,14 @@ impl SpantagApp {
                 else {
                     return true;
                 };
+                // Relations: picking the other end of a new relation takes Tab, Enter, Escape.
+                if linking
+                    && !typing
+                    && let Some(a) = super::relations::picking_key(*key, *modifiers)
+                {
+                    fired.push(a);
+                    return false;
+                }
                 for c in commands() {
                     if commands::is_review_key(c.command) && !self.review_key_active(c.command) {
                         continue;
@@ -50,6 +59,13 @@ impl SpantagApp {
                     for l in &self.ws.project().labels {
                         if l.hotkey.and_then(hotkey_key) == Some(*key) {
                             fired.push(Action::Tag(l.name.clone()));
+                            return false;
+                        }
+                    }
+                    // Relations: a relation type's key starts (or switches to) that type.
+                    for t in &self.ws.project().relation_types {
+                        if t.hotkey.and_then(hotkey_key) == Some(*key) {
+                            fired.push(Action::StartLink(Some(t.name.clone())));
                             return false;
                         }
                     }
@@ -191,6 +207,10 @@ impl SpantagApp {
             | AppCommand::TakeC
             | AppCommand::TakeAll
             | AppCommand::KeepSelected => self.review_command(c),
+            // ----- relations (app/relations.rs) -----
+            AppCommand::LinkSpan => self.start_link(None),
+            AppCommand::GoToLinked => self.go_to_linked(),
+            AppCommand::NextUnsourced => self.next_unsourced(),
         }
     }
 }

@@ -29,6 +29,7 @@ mod keys;
 mod name;
 mod panels;
 pub mod recovery;
+mod relations;
 mod review;
 mod review_panel;
 mod state;

@@ -3,7 +3,7 @@
 
 use super::SpantagApp;
 use super::action::Action;
-use super::article::{ViewInput, short};
+use super::article::{Picking, ViewInput, short};
 use super::commands::{AppCommand, MenuGroup, commands, shortcut_text};
 use super::state::SpanView;
 use egui::{Color32, RichText, Ui};
@@ -75,7 +75,10 @@ impl SpantagApp {
             ui.horizontal(|ui| {
                 let doc = self.ws.project().documents.get(self.sel.doc);
                 let sel = self.sel.range();
-                if let (Some(d), Some(id)) = (doc, self.sel.span)
+                if let Some((text, color)) = self.linking_status() {
+                    // Relations: what picking the other end of a new relation expects.
+                    ui.label(RichText::new(text).color(color).strong());
+                } else if let (Some(d), Some(id)) = (doc, self.sel.span)
                     && let Some(s) = d.span(id)
                 {
                     ui.label(format!(
@@ -220,6 +223,19 @@ impl SpantagApp {
                     }
                 });
                 ui.separator();
+                // Relations: the selected span's relations, with retype / reverse / delete.
+                if let Some(span) = self.sel.span.and_then(|id| doc.span(id)) {
+                    super::relations::relations_panel(
+                        ui,
+                        self.ws.project(),
+                        doc,
+                        self.sel.doc,
+                        span,
+                        &mut self.queue,
+                    );
+                    ui.separator();
+                }
+                let linking = self.sel.linking.is_some();
                 let rows = &self.view.spans.rows;
                 let row_h = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
                 egui::ScrollArea::vertical()
@@ -234,9 +250,14 @@ impl SpantagApp {
                                 format!("{}: {}", s.label, short(&s.text, 40)),
                             );
                             if r.clicked() {
-                                self.queue.push(Action::SelectSpan {
-                                    id: s.id,
-                                    scroll: true,
+                                // While a relation is being made, a row picks its other end.
+                                self.queue.push(if linking {
+                                    Action::LinkTo(s.id)
+                                } else {
+                                    Action::SelectSpan {
+                                        id: s.id,
+                                        scroll: true,
+                                    }
                                 });
                             }
                         }
@@ -254,13 +275,29 @@ impl SpantagApp {
             return;
         };
         let sel = self.sel.range();
+        let p = self.ws.project();
+        // Relations: the spans allowed as the other end while one is being made.
+        let picking = self
+            .sel
+            .linking
+            .as_ref()
+            .filter(|l| l.doc == self.sel.doc && doc.span(l.from).is_some())
+            .map(|l| Picking {
+                from: l.from,
+                color: super::relations::type_color(p.relation_type(&l.kind)),
+                allowed: &l.allowed,
+                chosen: l.chosen.and_then(|i| l.candidates.get(i).copied()),
+            });
         let input = ViewInput {
             doc,
-            labels: &self.ws.project().labels,
+            labels: &p.labels,
             selection: (!sel.is_empty()).then_some(sel),
             caret: self.sel.caret(),
             selected_span: self.sel.span,
             zoom: self.view.zoom,
+            revision: (self.generation, self.ws.revision()),
+            relation_types: &p.relation_types,
+            picking,
         };
         let actions = self.view.article.show(ui, &input);
         self.queue.extend(actions);

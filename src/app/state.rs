@@ -27,6 +27,25 @@ pub(crate) struct SelectionState {
     pub(crate) span: Option<SpanId>,
     /// Where the last span click happened, and how many times (to cycle stacked spans).
     pub(crate) last_click: Option<(usize, usize)>,
+    /// Relations: the relation being made, while its other end is being picked.
+    pub(crate) linking: Option<Linking>,
+}
+
+// ----- relations (picking the other end of a new relation) -----
+
+/// A relation being made: from span `from` of document `doc`, of type `kind`; the user picks
+/// the other end among `candidates` (the spans the type allows there, nearest first) by click,
+/// or by Tab / Shift+Tab (`chosen`) and Enter.
+#[derive(Debug, Clone)]
+pub(crate) struct Linking {
+    pub(crate) doc: usize,
+    pub(crate) from: SpanId,
+    pub(crate) kind: String,
+    pub(crate) candidates: Vec<SpanId>,
+    /// The same spans, for lookups while drawing.
+    pub(crate) allowed: std::collections::HashSet<SpanId>,
+    /// Index into `candidates` chosen with Tab.
+    pub(crate) chosen: Option<usize>,
 }
 
 impl SelectionState {

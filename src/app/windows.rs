@@ -41,6 +41,14 @@ impl SpantagApp {
                                 ui.end_row();
                             }
                         }
+                        for t in &self.ws.project().relation_types {
+                            if let Some(k) = t.hotkey {
+                                ui.label(RichText::new(k.to_string()).monospace());
+                                ui.label(format!("Link as {}", t.name));
+                                ui.weak("Starts a relation of this type at the selected span (or switches to it while linking)");
+                                ui.end_row();
+                            }
+                        }
                         for (keys, what) in [
                             ("Drag", "Select whole tokens"),
                             ("Alt+Drag", "Select exact characters"),
@@ -51,6 +59,18 @@ impl SpantagApp {
                                 "Click span",
                                 "Select it; click again to cycle stacked spans",
                             ),
+                            // Relations: picking the other end of a new relation (after R).
+                            (
+                                "Linking: click span",
+                                "Make it the other end of the relation (allowed spans are outlined)",
+                            ),
+                            (
+                                "Linking: Tab, Shift+Tab",
+                                "Choose the next / previous allowed span, nearest first",
+                            ),
+                            ("Linking: Enter", "Link the chosen span"),
+                            ("Linking: R", "Switch to the next relation type"),
+                            ("Linking: Escape", "Cancel"),
                         ] {
                             ui.label(RichText::new(keys).monospace());
                             ui.label(what);
