@@ -14,6 +14,7 @@
 //! - Relations follow the text, one line each: `#4 -source-> #2` links the span named `4`
 //!   (opened as `[claim#4 `) to the span named `2` with type `source`. The relation lines are
 //!   the markup's trailing lines of that shape; the line break before the first is not text.
+//!   A note after two spaces, `#4 -source-> #2  (accepted)`, is allowed and ignored.
 //!   `spantag show` names each span of a relation by its span id:
 //!
 //! ```text
@@ -67,8 +68,14 @@ pub struct Marked {
     pub relations: Vec<MarkedRelation>,
 }
 
-/// Reads one relation line, `#from -type-> #to`.
+/// Reads one relation line, `#from -type-> #to`, optionally followed by a note in brackets
+/// after two spaces (`  (accepted)`, as `spantag show` writes a review status), which is left
+/// out.
 fn relation_line(line: &str) -> Option<(&str, &str, &str)> {
+    let line = match line.split_once("  (") {
+        Some((head, note)) if note.ends_with(')') => head,
+        _ => line,
+    };
     let rest = line.strip_prefix('#')?;
     let (from, rest) = rest.split_once(" -")?;
     let (kind, to) = rest.split_once("-> #")?;
