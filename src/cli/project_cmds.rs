@@ -228,8 +228,8 @@ pub fn validate(a: &ProjectArg) -> anyhow::Result<Outcome> {
             let trims = spantag_core::fix::whitespace_edged(&p).len();
             if trims > 0 {
                 outln!(
-                    "`spantag fix {}` trims the {trims} span(s) that begin or end in whitespace \
-                     (the old file is kept as .bak)",
+                    "`spantag fix {}` trims these spans: the {trims} that begin or end in \
+                     whitespace (the old file is kept as .bak)",
                     a.project.display()
                 );
             }

@@ -4,4 +4,5 @@
 mod consumers;
 mod lossless;
 mod reference;
+mod relation_agreement;
 mod venv;
