@@ -474,6 +474,172 @@ mod tests {
     use super::*;
     use strum::IntoEnumIterator;
 
+    use crate::history::{Cursor, Workspace};
+    use crate::markup::project_from_markup;
+
+    const T: Timestamp = Timestamp(1_795_000_000);
+
+    fn two(a: &str, b: &str) -> (Project, Project) {
+        let ana = project_from_markup("ana", &[("d", a)], "ana", T).unwrap();
+        let ben = project_from_markup("ben", &[("d", b)], "ben", T).unwrap();
+        (ana, ben)
+    }
+
+    fn gold_of(ana: &Project, ben: &Project, strategy: Strategy) -> (Project, MergeSummary) {
+        let anns = [
+            Annotator {
+                name: "ana",
+                project: ana,
+            },
+            Annotator {
+                name: "ben",
+                project: ben,
+            },
+        ];
+        merge(&anns, strategy, "gold", "rev", T)
+    }
+
+    /// (type, head text, tail text, status, proposed_by) of every relation.
+    fn rels(d: &Document) -> Vec<(String, String, String, Status, Vec<String>)> {
+        d.relations
+            .iter()
+            .map(|r| {
+                (
+                    r.kind.clone(),
+                    d.span(r.from).unwrap().text.clone(),
+                    d.span(r.to).unwrap().text.clone(),
+                    r.status,
+                    r.proposed_by.clone(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn merge_links_relations_to_the_gold_spans_and_queues_the_conflicts() {
+        // Same spans; both attribute the first claim to Zoë; for the second claim Ana names
+        // Москва and Ben names Zoë (a target conflict); Ben adds a location.
+        let (ana, ben) = two(
+            "[claim#c [actor#z Zoë 🎉] said it] and [claim#k [actor#m Москва] denied it in \
+             [place#p Lune]]\n#c -source-> #z\n#k -source-> #m",
+            "[claim#c [actor#z Zoë 🎉] said it] and [claim#k [actor#m Москва] denied it in \
+             [place#p Lune]]\n#c -source-> #z\n#k -source-> #z\n#k -location-> #p",
+        );
+        let (gold, summary) = gold_of(&ana, &ben, Strategy::Majority);
+        assert_eq!((summary.accepted, summary.pending), (5, 0));
+        assert_eq!((summary.relations_accepted, summary.relations_pending), (1, 3));
+        let d = &gold.documents[0];
+        let owned = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<String>>();
+        let claim2 = "Москва denied it in Lune";
+        let got = rels(d);
+        assert!(got.contains(&(
+            "source".into(),
+            "Zoë 🎉 said it".into(),
+            "Zoë 🎉".into(),
+            Status::Accepted,
+            owned(&["ana", "ben"])
+        )));
+        assert!(got.contains(&(
+            "source".into(),
+            claim2.into(),
+            "Москва".into(),
+            Status::Pending,
+            owned(&["ana"])
+        )));
+        assert!(got.contains(&(
+            "location".into(),
+            claim2.into(),
+            "Lune".into(),
+            Status::Pending,
+            owned(&["ben"])
+        )));
+        assert!(gold.relation_type("location").is_some());
+        // Every relation names gold spans; the gold project is valid.
+        assert!(crate::project_io::validate(&gold).is_empty());
+        // The compare view classifies them.
+        let anns = [
+            Annotator {
+                name: "ana",
+                project: &ana,
+            },
+            Annotator {
+                name: "ben",
+                project: &ben,
+            },
+        ];
+        let cmp = &crate::review::compare::compare(&anns)[0];
+        let kinds: Vec<(&str, &str)> = cmp
+            .relations
+            .iter()
+            .map(|r| (r.kind.as_str(), r.agreement.name()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("source", "agreed"),
+                ("source", "target conflict"),
+                ("source", "target conflict"),
+                ("location", "partial")
+            ]
+        );
+        // One decision: the pending relations of the second claim, anchored at it.
+        let queue = conflicts(d);
+        assert_eq!(queue.len(), 1);
+        assert!(queue[0].spans.is_empty());
+        assert_eq!(queue[0].relations.len(), 3);
+        let decisions = crate::review::queue::decisions(&gold);
+        assert_eq!(
+            d.span(decisions[0].anchor).map(|s| s.text.as_str()),
+            Some(claim2)
+        );
+        // Take Ana: her relation is accepted, Ben's two are removed; undo brings them back.
+        let mut ws = Workspace::new(gold.clone());
+        let edits = resolve(d, &queue[0], &Resolution::Take("ana".into()), "rev", T);
+        ws.apply("take ana", edits, Cursor::default(), Cursor::default())
+            .unwrap();
+        let after = &ws.project().documents[0];
+        assert_eq!(after.relations.len(), 2);
+        assert!(after.relations.iter().all(|r| r.status == Status::Accepted));
+        assert!(conflicts(after).is_empty());
+        ws.undo();
+        assert_eq!(ws.project().documents[0].relations, d.relations);
+        // Drop: only the agreed relation stays.
+        let edits = resolve(d, &queue[0], &Resolution::Drop, "rev", T);
+        ws.apply("drop", edits, Cursor::default(), Cursor::default())
+            .unwrap();
+        assert_eq!(ws.project().documents[0].relations.len(), 1);
+    }
+
+    #[test]
+    fn a_relation_goes_with_its_pending_span() {
+        // Only Ana marks the actor and links it: span and relation are one decision; dropping
+        // the span drops the relation in the same step.
+        let (ana, ben) = two(
+            "[claim#c [actor#z Zoë] said it]\n#c -source-> #z",
+            "[claim Zoë said it]",
+        );
+        let (gold, summary) = gold_of(&ana, &ben, Strategy::Intersection);
+        assert_eq!(summary.relations_pending, 1);
+        let d = &gold.documents[0];
+        let queue = conflicts(d);
+        assert_eq!(queue.len(), 1);
+        assert_eq!((queue[0].spans.len(), queue[0].relations.len()), (1, 1));
+        let edits = resolve(d, &queue[0], &Resolution::Drop, "rev", T);
+        let mut p = gold.clone();
+        p.apply_all(edits).unwrap();
+        assert!(p.documents[0].relations.is_empty());
+        assert_eq!(p.documents[0].spans.len(), 1);
+        // Taking Ana keeps both, accepted.
+        let edits = resolve(d, &queue[0], &Resolution::Take("ana".into()), "rev", T);
+        let mut p = gold.clone();
+        p.apply_all(edits).unwrap();
+        assert_eq!(p.documents[0].relations[0].status, Status::Accepted);
+        assert_eq!(
+            p.documents[0].relations[0].review.as_ref().map(|r| r.reviewer.as_str()),
+            Some("rev")
+        );
+    }
+
     #[test]
     fn strategy_names() {
         assert_eq!(Strategy::iter().collect::<Vec<_>>(), Strategy::ALL);
