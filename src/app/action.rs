@@ -5,7 +5,7 @@
 use super::commands::AppCommand;
 use spantag_core::edit::Edit;
 use spantag_core::formats::ImportSummary;
-use spantag_core::model::SpanId;
+use spantag_core::model::{RelationId, SpanId};
 use spantag_core::review::merge::Strategy;
 use spantag_core::review::queue::QueueFilter;
 use std::path::PathBuf;
@@ -100,6 +100,20 @@ pub(crate) enum Action {
     SetEntityLabels(Vec<String>),
     /// Agreement window: whose confusion matrix is shown.
     SetConfusionPair(usize),
+    // ----- relations in review mode -----
+    /// Review mode: open document `doc` and review its relation `relation` (its head span
+    /// selected).
+    GoToRelation {
+        doc: usize,
+        relation: RelationId,
+    },
+    /// Review mode: give relation `relation` of document `doc` the type `kind` (one step,
+    /// marked edited by the reviewer).
+    RetypeRelation {
+        doc: usize,
+        relation: RelationId,
+        kind: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
