@@ -29,9 +29,7 @@ use spantag_core::review::agreement::{AgreementReport, agreement, entity_labels_
 use spantag_core::review::compare::{
     Annotator, DocComparison, annotator_names, compare_document, match_documents,
 };
-use spantag_core::review::merge::{
-    Conflict, MergeSummary, Resolution, Strategy, merge, resolve,
-};
+use spantag_core::review::merge::{Conflict, MergeSummary, Resolution, Strategy, merge, resolve};
 use spantag_core::review::queue::{Decision, Position, decision_of, decisions, next_decision};
 use spantag_core::time::Timestamp;
 use std::collections::HashMap;

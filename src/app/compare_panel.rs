@@ -186,8 +186,7 @@ impl SpantagApp {
                         }
                         // The decision's relations: type, both ends and who proposed it.
                         for rid in &dec.relations {
-                            let Some((d, r)) =
-                                doc.and_then(|d| d.relation(*rid).map(|r| (d, r)))
+                            let Some((d, r)) = doc.and_then(|d| d.relation(*rid).map(|r| (d, r)))
                             else {
                                 continue;
                             };
@@ -197,7 +196,7 @@ impl SpantagApp {
                                     .unwrap_or_default()
                             };
                             ui.label(format!(
-                                "{}: {} → {} — {}",
+                                "{}: {} -> {} — {}",
                                 r.kind,
                                 end(r.from),
                                 end(r.to),

@@ -206,7 +206,7 @@ impl SpantagApp {
                             .unwrap_or_default()
                     };
                     let text = format!(
-                        "{} · {}: {} → {} · {}",
+                        "{} · {}: {} -> {} · {}",
                         r.status.name(),
                         r.kind,
                         end(r.from),
@@ -369,7 +369,12 @@ impl SpantagApp {
         };
         let end = |id| {
             d.span(id)
-                .map(|s| (s.label.clone(), format!("{} “{}”", s.label, short(&s.text, 40))))
+                .map(|s| {
+                    (
+                        s.label.clone(),
+                        format!("{} “{}”", s.label, short(&s.text, 40)),
+                    )
+                })
                 .unwrap_or_default()
         };
         let ((from_label, from), (to_label, to)) = (end(r.from), end(r.to));

@@ -35,7 +35,12 @@ fn close(v: &Value, want: f64) {
 fn show_marks_relations_and_reads_back() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let path = save(d, "ana.ron", "ana", &[("port", ANA), ("calm", "#1 trending\nNothing.")]);
+    let path = save(
+        d,
+        "ana.ron",
+        "ana",
+        &[("port", ANA), ("calm", "#1 trending\nNothing.")],
+    );
     let o = spantag(&["show", &path], d);
     assert_eq!(code(&o), 0, "{}", out(&o));
     let shown = String::from_utf8_lossy(&o.stdout).into_owned();
@@ -124,11 +129,7 @@ fn validate_checks_every_relation() {
     let doc = Arc::make_mut(&mut p.documents[0]);
     let claim = doc.spans.iter().find(|s| s.label == "claim").unwrap().id;
     let moscow = doc.spans.iter().find(|s| s.text == "Москва").unwrap().id;
-    doc.spans
-        .iter_mut()
-        .find(|s| s.id == moscow)
-        .unwrap()
-        .label = "place".into();
+    doc.spans.iter_mut().find(|s| s.id == moscow).unwrap().label = "place".into();
     doc.relations.push(Relation {
         id: RelationId(7),
         from: claim,
@@ -239,10 +240,7 @@ fn merge_takes_relations_into_the_gold_project() {
                    [claim#c2 [actor#a2 Москва] may follow]\n#c1 -source-> #a1\n#c2 -source-> #a2";
     let ben = save(d, "ben.ron", "ben", &[("port", ben_doc)]);
     let gold = d.join("gold.ron");
-    let o = spantag(
-        &["merge", &ana, &ben, "--out", gold.to_str().unwrap()],
-        d,
-    );
+    let o = spantag(&["merge", &ana, &ben, "--out", gold.to_str().unwrap()], d);
     assert_eq!(code(&o), 0, "{}", out(&o));
     assert!(
         out(&o).contains("1 relations accepted, 1 pending"),

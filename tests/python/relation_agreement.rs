@@ -86,7 +86,8 @@ impl Lcg {
 }
 
 const LABELS: [&str; 3] = ["claim", "actor", "place"];
-const KINDS: [(&str, &str, &str); 2] = [("source", "claim", "actor"), ("location", "claim", "place")];
+const KINDS: [(&str, &str, &str); 2] =
+    [("source", "claim", "actor"), ("location", "claim", "place")];
 const T: Timestamp = Timestamp(1_795_000_000);
 
 fn span(d: &Document, id: u64, start: usize, end: usize, label: &str, author: &str) -> Span {
@@ -125,8 +126,18 @@ fn relation(id: u64, from: SpanId, to: SpanId, kind: &str, author: &str) -> Rela
 fn link(rng: &mut Lcg, d: &mut Document, n: u64, next: &mut u64, author: &str) {
     for _ in 0..n {
         let (kind, from_l, to_l) = KINDS[rng.below(2) as usize];
-        let heads: Vec<SpanId> = d.spans.iter().filter(|s| s.label == from_l).map(|s| s.id).collect();
-        let tails: Vec<SpanId> = d.spans.iter().filter(|s| s.label == to_l).map(|s| s.id).collect();
+        let heads: Vec<SpanId> = d
+            .spans
+            .iter()
+            .filter(|s| s.label == from_l)
+            .map(|s| s.id)
+            .collect();
+        let tails: Vec<SpanId> = d
+            .spans
+            .iter()
+            .filter(|s| s.label == to_l)
+            .map(|s| s.id)
+            .collect();
         if heads.is_empty() || tails.is_empty() {
             continue;
         }
@@ -155,7 +166,10 @@ fn case(rng: &mut Lcg, docs: usize) -> Result<(Project, Project), String> {
             (format!("d{i}"), words.join(" "))
         })
         .collect();
-    let refs: Vec<(&str, &str)> = texts.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let refs: Vec<(&str, &str)> = texts
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
     let mut ana = project_from_markup("ana", &refs, "ana", T).map_err(|e| e.to_string())?;
     let mut ben = project_from_markup("ben", &refs, "ben", T).map_err(|e| e.to_string())?;
     let (mut sid, mut rid) = (1u64, 1u64);
@@ -199,7 +213,11 @@ fn case(rng: &mut Lcg, docs: usize) -> Result<(Project, Project), String> {
             } else {
                 to
             };
-            let kind = if rng.chance(10) { KINDS[rng.below(2) as usize].0 } else { r.kind.as_str() };
+            let kind = if rng.chance(10) {
+                KINDS[rng.below(2) as usize].0
+            } else {
+                r.kind.as_str()
+            };
             if from != to && !db.has_relation(from, to, kind, None) {
                 db.relations.push(relation(rid, from, to, kind, "ben"));
                 rid += 1;
@@ -222,7 +240,11 @@ fn plain(d: &Document) -> Value {
         .iter()
         .filter_map(|r| {
             let (f, t) = (d.span(r.from)?, d.span(r.to)?);
-            Some(json!([r.kind, [f.start, f.end, f.label], [t.start, t.end, t.label]]))
+            Some(json!([
+                r.kind,
+                [f.start, f.end, f.label],
+                [t.start, t.end, t.label]
+            ]))
         })
         .collect();
     Value::Array(rels)
@@ -301,7 +323,11 @@ fn relation_f1_matches_an_independent_python_count() -> TestResult {
                 assert_eq!(r[field], p[field], "case {i} {mode} {field}");
             }
             for field in ["precision", "recall", "f1"] {
-                worst = worst.max(close(&r[field], &p[field], &format!("case {i} {mode} {field}"))?);
+                worst = worst.max(close(
+                    &r[field],
+                    &p[field],
+                    &format!("case {i} {mode} {field}"),
+                )?);
             }
             println!(
                 "case {i} {mode}: tp {} fp {} fn {} F1 rust {} python {}",
@@ -315,7 +341,10 @@ fn relation_f1_matches_an_independent_python_count() -> TestResult {
         }
     }
     // The cases exercise the lenient variant: it finds more matches than the exact one.
-    assert!(differs >= 3, "only {differs} cases where lenient differs from exact");
+    assert!(
+        differs >= 3,
+        "only {differs} cases where lenient differs from exact"
+    );
     println!("max |diff| = {worst:.1e} (python: {})", python.display());
     Ok(())
 }

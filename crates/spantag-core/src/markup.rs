@@ -556,7 +556,10 @@ mod tests {
         // A project built from it has the relation between the right spans.
         let p = project_from_markup(
             "p",
-            &[("d", "[claim#c [actor#a Ana] said so]\n#c -source-> #a\n#c -topic-> #a")],
+            &[(
+                "d",
+                "[claim#c [actor#a Ana] said so]\n#c -source-> #a\n#c -topic-> #a",
+            )],
             "ana",
             crate::time::Timestamp(0),
         )
@@ -565,7 +568,10 @@ mod tests {
         let r = &d.relations[0];
         assert_eq!(d.span(r.from).map(|s| s.label.as_str()), Some("claim"));
         assert_eq!(d.span(r.to).map(|s| s.text.as_str()), Some("Ana"));
-        assert!(p.relation_type("topic").is_some_and(|t| t.from_labels.is_empty()));
+        assert!(
+            p.relation_type("topic")
+                .is_some_and(|t| t.from_labels.is_empty())
+        );
         assert_eq!(p.next_relation_id, 3);
     }
 

@@ -123,7 +123,11 @@ impl Stats {
         );
         let _ = writeln!(out, "spans     {}", self.spans);
         let _ = writeln!(out, "relations {}", self.relations);
-        let _ = writeln!(out, "claims without a source {}", self.claims_without_source);
+        let _ = writeln!(
+            out,
+            "claims without a source {}",
+            self.claims_without_source
+        );
         let section =
             |out: &mut String, title: &str, map: &mut dyn Iterator<Item = (String, usize)>| {
                 let _ = writeln!(out, "\n{title}");

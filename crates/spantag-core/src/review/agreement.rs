@@ -248,9 +248,7 @@ pub fn agreement(annotators: &[Annotator<'_>], entity_labels: &[&str]) -> Agreem
             let re = RelationCounts::for_document(&relations[a], &relations[b], MatchMode::Exact);
             relation_f1.push(re.micro().f1());
             rel_exact[k].2.merge(&re);
-            rel_lenient[k]
-                .2
-                .add_document(&relations[a], &relations[b]);
+            rel_lenient[k].2.add_document(&relations[a], &relations[b]);
         }
         documents.push(DocAgreement {
             id: doc.id.clone(),
@@ -297,11 +295,17 @@ pub fn agreement(annotators: &[Annotator<'_>], entity_labels: &[&str]) -> Agreem
 }
 
 fn reports(counts: &[(usize, usize, SpanCounts)]) -> Vec<(usize, usize, SpanReport)> {
-    counts.iter().map(|(a, b, c)| (*a, *b, c.report())).collect()
+    counts
+        .iter()
+        .map(|(a, b, c)| (*a, *b, c.report()))
+        .collect()
 }
 
 fn relation_reports(counts: &[(usize, usize, RelationCounts)]) -> Vec<(usize, usize, SpanReport)> {
-    counts.iter().map(|(a, b, c)| (*a, *b, c.report())).collect()
+    counts
+        .iter()
+        .map(|(a, b, c)| (*a, *b, c.report()))
+        .collect()
 }
 
 /// The relations of a document as the metrics see them: type and both spans; rejected

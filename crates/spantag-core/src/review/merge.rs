@@ -13,9 +13,9 @@ use crate::edit::Edit;
 use crate::model::{
     Document, Label, Project, Relation, RelationId, RelationType, Review, Span, SpanId, Status,
 };
-use std::collections::HashMap;
 use crate::time::Timestamp;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Which spans a merge accepts outright. Its lower-case name (`majority`, `union`,
@@ -101,8 +101,8 @@ pub fn merge(
     for a in annotators {
         for t in &a.project.relation_types {
             if gold.relation_type(&t.name).is_none() {
-                let taken = t.hotkey.is_some()
-                    && gold.relation_types.iter().any(|g| g.hotkey == t.hotkey);
+                let taken =
+                    t.hotkey.is_some() && gold.relation_types.iter().any(|g| g.hotkey == t.hotkey);
                 gold.relation_types.push(RelationType {
                     hotkey: if taken { None } else { t.hotkey },
                     ..t.clone()
@@ -306,7 +306,8 @@ pub fn conflicts(doc: &Document) -> Vec<Conflict> {
             }
         }
     }
-    let node_of: HashMap<SpanId, usize> = pending.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
+    let node_of: HashMap<SpanId, usize> =
+        pending.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
     let mut by_head: HashMap<SpanId, usize> = HashMap::new();
     for (k, r) in relations.iter().enumerate() {
         let node = n + k;
@@ -527,7 +528,10 @@ mod tests {
         );
         let (gold, summary) = gold_of(&ana, &ben, Strategy::Majority);
         assert_eq!((summary.accepted, summary.pending), (5, 0));
-        assert_eq!((summary.relations_accepted, summary.relations_pending), (1, 3));
+        assert_eq!(
+            (summary.relations_accepted, summary.relations_pending),
+            (1, 3)
+        );
         let d = &gold.documents[0];
         let owned = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<String>>();
         let claim2 = "Москва denied it in Lune";
@@ -635,7 +639,10 @@ mod tests {
         p.apply_all(edits).unwrap();
         assert_eq!(p.documents[0].relations[0].status, Status::Accepted);
         assert_eq!(
-            p.documents[0].relations[0].review.as_ref().map(|r| r.reviewer.as_str()),
+            p.documents[0].relations[0]
+                .review
+                .as_ref()
+                .map(|r| r.reviewer.as_str()),
             Some("rev")
         );
     }

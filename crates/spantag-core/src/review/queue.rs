@@ -255,7 +255,9 @@ pub fn review_queue(project: &Project, filter: &QueueFilter) -> ReviewQueue {
             }
             QueueKind::Relations => {
                 for (index, i) in relations_in_reading_order(d).into_iter().enumerate() {
-                    let Some(r) = d.relations.get(i) else { continue };
+                    let Some(r) = d.relations.get(i) else {
+                        continue;
+                    };
                     if passes(r.status, &r.kind, &r.author, &r.proposed_by) {
                         items.push(QueueItem {
                             doc: di,
@@ -268,7 +270,9 @@ pub fn review_queue(project: &Project, filter: &QueueFilter) -> ReviewQueue {
             }
             QueueKind::Unsourced => {
                 for index in unsourced_claims(project, d) {
-                    let Some(s) = d.spans.get(index) else { continue };
+                    let Some(s) = d.spans.get(index) else {
+                        continue;
+                    };
                     if passes(s.status, &s.label, &s.author, &s.proposed_by) {
                         items.push(QueueItem {
                             doc: di,

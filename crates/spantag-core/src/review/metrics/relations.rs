@@ -33,7 +33,12 @@ impl<'a> RelationRef<'a> {
         match mode {
             MatchMode::Exact => {
                 (self.from.start, self.from.end, self.to.start, self.to.end)
-                    == (other.from.start, other.from.end, other.to.start, other.to.end)
+                    == (
+                        other.from.start,
+                        other.from.end,
+                        other.to.start,
+                        other.to.end,
+                    )
             }
             MatchMode::Overlap => self.from.overlaps(&other.from) && self.to.overlaps(&other.to),
         }
@@ -88,12 +93,7 @@ fn matched_pairs(a: &[&RelationRef<'_>], b: &[&RelationRef<'_>], mode: MatchMode
 
 /// Tries to give `i` a partner, moving earlier pairs along an augmenting path (iteratively, so a
 /// long path cannot exhaust the stack).
-fn augment(
-    i: usize,
-    edges: &[Vec<usize>],
-    owner: &mut [Option<usize>],
-    seen: &mut [bool],
-) -> bool {
+fn augment(i: usize, edges: &[Vec<usize>], owner: &mut [Option<usize>], seen: &mut [bool]) -> bool {
     // Stack of (left vertex, next edge to try, the right vertex that led here).
     let mut stack: Vec<(usize, usize, Option<usize>)> = vec![(i, 0, None)];
     while let Some(top) = stack.last_mut() {
@@ -212,7 +212,11 @@ impl RelationCounts {
 mod tests {
     use super::*;
 
-    fn rel<'a>(kind: &'a str, from: (usize, usize, &'a str), to: (usize, usize, &'a str)) -> RelationRef<'a> {
+    fn rel<'a>(
+        kind: &'a str,
+        from: (usize, usize, &'a str),
+        to: (usize, usize, &'a str),
+    ) -> RelationRef<'a> {
         RelationRef::new(
             kind,
             SpanRef::new(from.0, from.1, from.2),
@@ -236,11 +240,32 @@ mod tests {
             rel("source", (0, 10, "claim"), (60, 66, "place")),
         ];
         let e = RelationCounts::for_document(&a, &b, MatchMode::Exact);
-        assert_eq!(e.micro(), Counts { tp: 1, fp: 2, fn_: 2 });
-        assert_eq!(e.per_type()["location"], Counts { tp: 0, fp: 0, fn_: 1 });
+        assert_eq!(
+            e.micro(),
+            Counts {
+                tp: 1,
+                fp: 2,
+                fn_: 2
+            }
+        );
+        assert_eq!(
+            e.per_type()["location"],
+            Counts {
+                tp: 0,
+                fp: 0,
+                fn_: 1
+            }
+        );
         assert_eq!(e.report().micro.f1, Some(2.0 / 6.0));
         let o = RelationCounts::for_document(&a, &b, MatchMode::Overlap);
-        assert_eq!(o.micro(), Counts { tp: 2, fp: 1, fn_: 1 });
+        assert_eq!(
+            o.micro(),
+            Counts {
+                tp: 2,
+                fp: 1,
+                fn_: 1
+            }
+        );
         assert_eq!(o.report().micro.precision, Some(2.0 / 3.0));
     }
 
@@ -256,16 +281,44 @@ mod tests {
             rel("source", (0, 10, "claim"), (21, 24, "actor")),
         ];
         let o = RelationCounts::for_document(&a, &b, MatchMode::Overlap);
-        assert_eq!(o.micro(), Counts { tp: 2, fp: 0, fn_: 0 });
+        assert_eq!(
+            o.micro(),
+            Counts {
+                tp: 2,
+                fp: 0,
+                fn_: 0
+            }
+        );
         // Overlap needs the same labels, and each relation is used once.
         let c = [rel("source", (0, 10, "quote"), (20, 30, "actor"))];
         let o = RelationCounts::for_document(&a, &c, MatchMode::Overlap);
-        assert_eq!(o.micro(), Counts { tp: 0, fp: 1, fn_: 2 });
+        assert_eq!(
+            o.micro(),
+            Counts {
+                tp: 0,
+                fp: 1,
+                fn_: 2
+            }
+        );
         let dup = [a[0], a[0]];
         let o = RelationCounts::for_document(&a[..1], &dup, MatchMode::Overlap);
-        assert_eq!(o.micro(), Counts { tp: 1, fp: 1, fn_: 0 });
+        assert_eq!(
+            o.micro(),
+            Counts {
+                tp: 1,
+                fp: 1,
+                fn_: 0
+            }
+        );
         let e = RelationCounts::for_document(&dup, &dup, MatchMode::Exact);
-        assert_eq!(e.micro(), Counts { tp: 2, fp: 0, fn_: 0 });
+        assert_eq!(
+            e.micro(),
+            Counts {
+                tp: 2,
+                fp: 0,
+                fn_: 0
+            }
+        );
         // Nothing on either side: F1 undefined, never NaN.
         let none = RelationCounts::for_document(&[], &[], MatchMode::Exact);
         assert_eq!(none.report().micro.f1, None);
@@ -273,7 +326,14 @@ mod tests {
         let mut sum = RelationCounts::new(MatchMode::Overlap);
         sum.add_document(&a, &b);
         sum.add_document(&a, &c);
-        assert_eq!(sum.micro(), Counts { tp: 2, fp: 1, fn_: 2 });
+        assert_eq!(
+            sum.micro(),
+            Counts {
+                tp: 2,
+                fp: 1,
+                fn_: 2
+            }
+        );
         assert_eq!(sum.report().documents, 2);
     }
 
@@ -282,7 +342,13 @@ mod tests {
         // a_i overlaps b_i and b_{i+1}; a greedy choice of b_{i+1} everywhere would lose one.
         let n = 200;
         let a: Vec<RelationRef<'_>> = (0..n)
-            .map(|i| rel("source", (0, 5, "claim"), (10 * i + 5, 10 * i + 15, "actor")))
+            .map(|i| {
+                rel(
+                    "source",
+                    (0, 5, "claim"),
+                    (10 * i + 5, 10 * i + 15, "actor"),
+                )
+            })
             .collect();
         let b: Vec<RelationRef<'_>> = (0..n)
             .map(|i| rel("source", (0, 5, "claim"), (10 * i + 1, 10 * i + 9, "actor")))
