@@ -112,7 +112,7 @@ fn the_queue_finds_claims_without_a_source() {
 fn compare_resolves_a_relation_conflict_into_the_gold_project() {
     let dir = tempfile::tempdir().unwrap();
     let text = "[claim#c [actor#a Mayor Zoë Ortiz] said the port will close], and [actor#b The \
-council] agreed.";
+council] agreed. [claim#k [actor#m Москва] denied it].\n#k -source-> #m";
     let ana = project_from_markup(
         "ana",
         &[("d", &format!("{text}\n#c -source-> #a"))],
@@ -137,8 +137,14 @@ council] agreed.";
     h.get_by_label("1 unresolved");
     // The first conflict is selected: its anchor is the claim; the panel lists both relations.
     let d = &h.state().project().documents[0];
-    assert_eq!(d.relations.len(), 2);
-    assert!(d.relations.iter().all(|r| r.status == Status::Pending));
+    assert_eq!(d.relations.len(), 3);
+    let pending = |d: &spantag_core::model::Document| {
+        d.relations
+            .iter()
+            .filter(|r| r.status == Status::Pending)
+            .count()
+    };
+    assert_eq!(pending(d), 2, "the agreed relation is accepted");
     let id = h.state().selected_span().unwrap();
     assert_eq!(d.span(id).unwrap().label, "claim");
     let listed: Vec<String> = h
@@ -164,8 +170,13 @@ council] agreed.";
     key(&mut h, Key::B);
     h.get_by_label("0 unresolved");
     let d = &h.state().project().documents[0];
-    assert_eq!(d.relations.len(), 1);
-    let r = &d.relations[0];
+    assert_eq!(d.relations.len(), 2);
+    assert_eq!(pending(d), 0);
+    let r = d
+        .relations
+        .iter()
+        .find(|r| r.proposed_by == ["ben"])
+        .unwrap();
     assert_eq!(d.span(r.to).unwrap().text, "The council");
     assert_eq!(r.status, Status::Accepted);
     assert_eq!(r.proposed_by, ["ben"]);
@@ -173,5 +184,17 @@ council] agreed.";
     // Undo brings the conflict back.
     undo(&mut h);
     h.get_by_label("1 unresolved");
-    assert_eq!(h.state().project().documents[0].relations.len(), 2);
+    assert_eq!(h.state().project().documents[0].relations.len(), 3);
+
+    // The agreement window: the spans all agree (1.000); of the relations, one of each side's
+    // two matches: P = R = F1 = 0.5 exact and lenient, and macro F1 (one type) 0.5.
+    key_mod(&mut h, Modifiers::COMMAND | Modifiers::SHIFT, Key::A);
+    h.get_by_label("Relation level (micro)");
+    let mut rows: Vec<f32> = h
+        .get_all_by_label("0.500")
+        .map(|n| n.rect().center().y.round())
+        .collect();
+    assert_eq!(rows.len(), 8, "4 cells in each of 2 rows");
+    rows.dedup();
+    assert_eq!(rows.len(), 2);
 }
