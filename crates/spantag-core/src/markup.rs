@@ -141,8 +141,11 @@ pub fn parse_document(markup: &str) -> Result<Marked, MarkupError> {
     })
 }
 
+/// A span with its name, if it has one.
+type NamedSpan = (MarkedSpan, Option<String>);
+
 /// Parses markup without relation lines into text and spans with their names.
-fn parse_spans(markup: &str) -> Result<(String, Vec<(MarkedSpan, Option<String>)>), MarkupError> {
+fn parse_spans(markup: &str) -> Result<(String, Vec<NamedSpan>), MarkupError> {
     let chars: Vec<char> = markup.chars().collect();
     let mut text = String::with_capacity(markup.len());
     let mut pos = 0usize; // code points written to `text`
@@ -210,7 +213,7 @@ fn parse_spans(markup: &str) -> Result<(String, Vec<(MarkedSpan, Option<String>)
             &format!("the {label} span opened at text offset {start} is not closed"),
         ));
     }
-    spans.sort_by(|(a, _): &(MarkedSpan, Option<String>), (b, _)| {
+    spans.sort_by(|(a, _): &NamedSpan, (b, _)| {
         (a.start, b.end, &a.label).cmp(&(b.start, a.end, &b.label))
     });
     Ok((text, spans))
@@ -225,7 +228,7 @@ fn find(chars: &[char], from: usize, target: char) -> Option<usize> {
 }
 
 fn push_span(
-    spans: &mut Vec<(MarkedSpan, Option<String>)>,
+    spans: &mut Vec<NamedSpan>,
     start: usize,
     end: usize,
     label: String,
