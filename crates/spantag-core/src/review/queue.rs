@@ -202,9 +202,9 @@ impl QueueItem {
 pub struct ReviewQueue {
     /// The spans that pass the filter, in reading order.
     pub items: Vec<QueueItem>,
-    /// Per document: (reviewed, total) spans, whatever the filter.
+    /// Per document: (reviewed, total) spans and relations, whatever the filter.
     pub per_doc: Vec<(usize, usize)>,
-    /// Over all documents: (reviewed, total) spans.
+    /// Over all documents: (reviewed, total) spans and relations.
     pub overall: (usize, usize),
     /// Everyone who made or proposed a span, sorted (the author filter's choices).
     pub authors: Vec<String>,
@@ -430,5 +430,64 @@ mod tests {
             ..QueueFilter::default()
         };
         assert_eq!(review_queue(&p, &by_ben).items.len(), 1);
+    }
+
+    #[test]
+    fn the_review_queue_lists_relations_and_claims_without_a_source() {
+        let mut p = project_from_markup(
+            "p",
+            &[
+                (
+                    "a",
+                    "[claim#c [actor#z Zoë] said it] [claim#k [actor#m Москва] denied \u{1F600}] \
+                     [claim nobody \u{301}said]\n#k -source-> #m\n#c -source-> #z",
+                ),
+                ("b", "[claim#q [place#l Lune] is calm]\n#q -location-> #l"),
+            ],
+            "ana",
+            Timestamp(0),
+        )
+        .unwrap();
+        let rels = QueueFilter {
+            kind: QueueKind::Relations,
+            ..QueueFilter::default()
+        };
+        let q = review_queue(&p, &rels);
+        // In reading order of the head span, whatever the ids.
+        let heads: Vec<String> = q
+            .items
+            .iter()
+            .map(|it| p.documents[it.doc].span(it.id).unwrap().text.clone())
+            .collect();
+        assert_eq!(
+            heads,
+            ["Zoë said it", "Москва denied \u{1F600}", "Lune is calm"]
+        );
+        assert!(q.items.iter().all(|it| it.relation.is_some()));
+        assert!(q.items.windows(2).all(|w| w[0].key() < w[1].key()));
+        assert_eq!(q.per_doc, vec![(0, 7), (0, 3)]);
+        let source_only = QueueFilter {
+            label: Some("source".into()),
+            ..rels.clone()
+        };
+        assert_eq!(review_queue(&p, &source_only).items.len(), 2);
+        // One claim has no source; the one with only a location counts too.
+        let unsourced = QueueFilter {
+            kind: QueueKind::Unsourced,
+            ..QueueFilter::default()
+        };
+        let q = review_queue(&p, &unsourced);
+        let texts: Vec<String> = q
+            .items
+            .iter()
+            .map(|it| p.documents[it.doc].spans[it.index].text.clone())
+            .collect();
+        assert_eq!(texts, ["nobody \u{301}said", "Lune is calm"]);
+        // A rejected source relation does not count; accepting relations counts as progress.
+        let d = Arc::make_mut(&mut p.documents[0]);
+        d.relations[0].status = Status::Rejected;
+        d.relations[1].status = Status::Accepted;
+        assert_eq!(review_queue(&p, &unsourced).items.len(), 3);
+        assert_eq!(review_queue(&p, &rels).per_doc[0], (2, 7));
     }
 }
