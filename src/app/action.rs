@@ -121,6 +121,20 @@ pub(crate) enum Action {
     ReverseRelation(RelationId),
     /// Relations: remove relation `id` of the open document (one step).
     DeleteRelation(RelationId),
+    // ----- relations in review mode -----
+    /// Review mode: open document `doc` and review its relation `relation` (its head span
+    /// selected).
+    GoToRelation {
+        doc: usize,
+        relation: RelationId,
+    },
+    /// Review mode: give relation `relation` of document `doc` the type `kind` (one step,
+    /// marked edited by the reviewer).
+    ReviewRetypeRelation {
+        doc: usize,
+        relation: RelationId,
+        kind: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

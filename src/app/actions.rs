@@ -158,6 +158,13 @@ impl SpantagApp {
                 }
             }
             Action::SaveReviewNote { doc, span, text } => self.save_note(doc, span, &text),
+            // ----- relations in review mode -----
+            Action::GoToRelation { doc, relation } => self.go_to_relation(doc, relation),
+            Action::ReviewRetypeRelation {
+                doc,
+                relation,
+                kind,
+            } => self.review_retype_relation(doc, relation, &kind),
             Action::TakeAnnotator(k) => self.take_annotator(k),
             Action::Remerge(strategy) => self.remerge(strategy),
             Action::CancelCompare => self.cancel_compare(),

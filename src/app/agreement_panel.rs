@@ -1,5 +1,5 @@
 //! The agreement window: the figures of [`spantag_core::review::agreement`] for the compared projects
-//! (span-level P/R/F1 exact and overlap, token-level kappa and alpha per layer), a per-label F1
+//! (span-level P/R/F1 exact and overlap, relation-level P/R/F1 exact and lenient, token-level kappa and alpha per layer), a per-label F1
 //! chart drawn with the painter, the label confusion matrix over overlapping spans and the worst
 //! documents. Undefined figures read "undefined" with the reason on hover, never NaN. The report
 //! is computed on a background thread ([`super::compare::ReportState`]); until it is ready the
@@ -189,6 +189,31 @@ fn report_ui(
             ui.end_row();
         }
     });
+    ui.add_space(6.0);
+    ui.label(RichText::new("Relation level (micro)").strong())
+        .on_hover_text(
+            "exact: same type and both spans equal (range and label); lenient: same type and \
+             both spans overlap their counterparts with the same labels. Macro F1 is over types.",
+        );
+    egui::Grid::new("agree-relations")
+        .striped(true)
+        .show(ui, |ui| {
+            for h in ["match", "precision", "recall", "F1", "macro F1"] {
+                ui.label(RichText::new(h).italics());
+            }
+            ui.end_row();
+            for (name, m) in [
+                ("exact", &r.relations.exact.mean),
+                ("lenient", &r.relations.lenient.mean),
+            ] {
+                ui.label(name);
+                ratio_cell(ui, m.precision);
+                ratio_cell(ui, m.recall);
+                ratio_cell(ui, m.f1);
+                ratio_cell(ui, m.macro_f1);
+                ui.end_row();
+            }
+        });
     ui.add_space(6.0);
     ui.label(RichText::new("Token level (per layer)").strong());
     let kappa_name = if r.annotators.len() == 2 {

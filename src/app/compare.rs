@@ -29,7 +29,7 @@ use spantag_core::review::agreement::{AgreementReport, agreement, entity_labels_
 use spantag_core::review::compare::{
     Annotator, DocComparison, annotator_names, compare_document, match_documents,
 };
-use spantag_core::review::merge::{MergeSummary, Resolution, Strategy, merge, resolve};
+use spantag_core::review::merge::{Conflict, MergeSummary, Resolution, Strategy, merge, resolve};
 use spantag_core::review::queue::{Decision, Position, decision_of, decisions, next_decision};
 use spantag_core::time::Timestamp;
 use std::collections::HashMap;
@@ -206,7 +206,7 @@ fn first_conflict(gold: &Project) -> Cursor {
             .map_or_else(Cursor::default, |d| SpantagApp::start_of(d));
     };
     let d = &gold.documents[dec.doc];
-    let id = dec.spans[0];
+    let id = dec.anchor;
     Cursor {
         doc: Some(d.id.clone()),
         selection: Selection::caret(d.span(id).map_or(0, |s| s.start)),
@@ -524,7 +524,7 @@ impl SpantagApp {
     /// Goes to the next (or previous) decision from reading position `pos`.
     pub(super) fn decision_step(&mut self, pos: Position, strict: bool, forward: bool) {
         let found =
-            next_decision(self.decisions(), pos, strict, forward).map(|d| (d.doc, d.spans[0]));
+            next_decision(self.decisions(), pos, strict, forward).map(|d| (d.doc, d.anchor));
         match found {
             Some((doc, id)) => self.go_to_span(doc, id),
             None if self.decisions().is_empty() => self
@@ -584,7 +584,11 @@ impl SpantagApp {
         let Some(doc) = self.ws.project().documents.get(decision.doc) else {
             return;
         };
-        let edits = resolve(doc, &decision.spans, r, &self.annotator, Timestamp::now());
+        let conflict = Conflict {
+            spans: decision.spans.clone(),
+            relations: decision.relations.clone(),
+        };
+        let edits = resolve(doc, &conflict, r, &self.annotator, Timestamp::now());
         let removed: Vec<_> = edits
             .iter()
             .filter_map(|e| match e {
@@ -592,10 +596,16 @@ impl SpantagApp {
                 _ => None,
             })
             .collect();
-        let kept = decision.spans.iter().find(|id| !removed.contains(id));
+        // A decision of relations only keeps its anchor (the head span) selected.
+        let kept = decision
+            .spans
+            .iter()
+            .find(|id| !removed.contains(id))
+            .or_else(|| decision.spans.is_empty().then_some(&decision.anchor));
         let start = decision
             .spans
             .iter()
+            .chain([&decision.anchor])
             .filter_map(|id| doc.span(*id).map(|s| s.start))
             .min()
             .unwrap_or(0);

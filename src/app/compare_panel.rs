@@ -184,6 +184,25 @@ impl SpantagApp {
                                 pick = Some((dec.doc, *id));
                             }
                         }
+                        // The decision's relations: type, both ends and who proposed it.
+                        for rid in &dec.relations {
+                            let Some((d, r)) = doc.and_then(|d| d.relation(*rid).map(|r| (d, r)))
+                            else {
+                                continue;
+                            };
+                            let end = |id| {
+                                d.span(id)
+                                    .map(|s| format!("{} “{}”", s.label, short(&s.text, 20)))
+                                    .unwrap_or_default()
+                            };
+                            ui.label(format!(
+                                "{}: {} -> {} — {}",
+                                r.kind,
+                                end(r.from),
+                                end(r.to),
+                                r.proposed_by.join(", ")
+                            ));
+                        }
                     }
                     None if unresolved > 0 => {
                         ui.weak("No conflict selected: press N for the next one.");

@@ -5,6 +5,10 @@
 //! is one [`Edit`] step through the app's history, recording the reviewer (the app's annotator
 //! name), the time and the status. The side panel is drawn by `review_panel`.
 //!
+//! The queue lists spans, relations or claims without a source ([`QueueKind`]). In the
+//! relation queue the reviewed relation is `ReviewSession::relation` (its head span selected):
+//! A and X accept and reject it, the panel's type buttons retype it (`Edit::ChangeRelation`).
+//!
 //! This module also holds the hooks the app shell calls for review and compare mode.
 
 use super::SpantagApp;
@@ -12,8 +16,10 @@ use super::action::Action;
 use super::article::SpanMark;
 use super::commands::AppCommand;
 use spantag_core::edit::Edit;
-use spantag_core::model::{Review, SpanId, Status};
-use spantag_core::review::queue::{Position, QueueFilter, QueueItem, ReviewQueue, step_index};
+use spantag_core::model::{RelationId, Review, SpanId, Status};
+use spantag_core::review::queue::{
+    Position, QueueFilter, QueueItem, QueueKind, ReviewQueue, step_index,
+};
 use spantag_core::time::Timestamp;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -44,6 +50,8 @@ pub(crate) struct ReviewSession {
     /// What the document list adds per document, for (generation, revision, review mode).
     doc_notes: Option<(DocNotesKey, Arc<Vec<String>>)>,
     marks_key: Option<MarksKey>,
+    /// The relation under review in the relation queue: (document index, relation).
+    pub(crate) relation: Option<(usize, RelationId)>,
 }
 
 impl ReviewSession {
@@ -151,6 +159,16 @@ impl SpantagApp {
             AppCommand::CompareProjects => self.pick_compare(),
             _ if !self.review_key_active(c) => {}
             _ if !self.review.on => self.compare_command(c),
+            AppCommand::Accept | AppCommand::Reject
+                if self.review.filter.kind == QueueKind::Relations =>
+            {
+                let status = if c == AppCommand::Accept {
+                    Status::Accepted
+                } else {
+                    Status::Rejected
+                };
+                self.set_relation_status(status);
+            }
             AppCommand::Accept => self.set_status(Status::Accepted),
             AppCommand::Reject => self.set_status(Status::Rejected),
             AppCommand::QueueNext => self.queue_step(true),
@@ -278,7 +296,11 @@ impl SpantagApp {
 
     /// Selects the next (or previous) queue entry after the reading position.
     fn queue_step(&mut self, forward: bool) {
-        let (pos, on_span) = self.reading_position();
+        let (pos, on_span) = if self.review.filter.kind == QueueKind::Relations {
+            self.relation_position()
+        } else {
+            self.reading_position()
+        };
         self.queue_step_from(pos, on_span, forward);
     }
 
@@ -286,6 +308,11 @@ impl SpantagApp {
         let items = self.queue_items();
         let target = step_index(items, QueueItem::key, pos, strict, forward).map(|i| items[i]);
         match target {
+            Some(QueueItem {
+                doc,
+                relation: Some(r),
+                ..
+            }) => self.go_to_relation(doc, r),
             Some(it) => self.go_to_span(it.doc, it.id),
             None if self.queue_items().is_empty() => self.toast("The review queue is empty"),
             None if forward => self.toast("End of the queue"),
@@ -296,6 +323,107 @@ impl SpantagApp {
     /// Opens document `doc` if needed and selects span `id`, scrolled into view.
     pub(super) fn go_to_span(&mut self, doc: usize, id: SpanId) {
         self.queue.push(Action::GoToSpan { doc, id });
+    }
+
+    // ----- relations in the review queue -----
+
+    /// The relation under review (its id), for tests and the panel.
+    pub fn review_relation(&self) -> Option<RelationId> {
+        self.review.relation.map(|(_, r)| r)
+    }
+
+    /// The relation queue's reading position: the reviewed relation's entry, else the start of
+    /// the open document. The flag says whether a relation is under review.
+    fn relation_position(&mut self) -> (Position, bool) {
+        let doc = self.sel.doc;
+        let current = self.review.relation;
+        let found = current.and_then(|(d, r)| {
+            self.queue_items()
+                .iter()
+                .find(|it| it.doc == d && it.relation == Some(r))
+                .map(QueueItem::key)
+        });
+        match found {
+            Some(key) => (key, true),
+            None => ((doc, 0), false),
+        }
+    }
+
+    /// Opens document `doc` and reviews its relation `relation`, its head span selected.
+    pub(super) fn go_to_relation(&mut self, doc: usize, relation: RelationId) {
+        let Some(head) = self
+            .ws
+            .project()
+            .documents
+            .get(doc)
+            .and_then(|d| d.relation(relation))
+            .map(|r| r.from)
+        else {
+            return;
+        };
+        self.review.relation = Some((doc, relation));
+        self.go_to_span(doc, head);
+    }
+
+    /// Replaces relation `relation` of document `doc` by `change(relation)` as one step.
+    fn change_relation(
+        &mut self,
+        doc: usize,
+        relation: RelationId,
+        what: &str,
+        change: impl FnOnce(&mut spantag_core::model::Relation),
+    ) -> bool {
+        let Some(d) = self.ws.project().documents.get(doc) else {
+            return false;
+        };
+        let Some(mut r) = d.relation(relation).cloned() else {
+            self.toast("That relation is gone (N for the next one in the queue)");
+            return false;
+        };
+        let doc_id = d.id.clone();
+        change(&mut r);
+        self.step_here(
+            what,
+            vec![Edit::ChangeRelation {
+                doc: doc_id,
+                relation: r,
+            }],
+        )
+    }
+
+    /// Accepts or rejects the relation under review (one step), then moves on in the queue.
+    fn set_relation_status(&mut self, status: Status) {
+        let Some((doc, id)) = self.review.relation else {
+            self.toast("Select a relation first (N for the next one in the queue)");
+            return;
+        };
+        let (pos, _) = self.relation_position();
+        let review = self.new_review(None);
+        let what = if status == Status::Accepted {
+            "Accept relation"
+        } else {
+            "Reject relation"
+        };
+        let done = self.change_relation(doc, id, what, |r| {
+            let note = r.review.as_ref().and_then(|v| v.note.clone());
+            r.status = status;
+            r.review = Some(Review { note, ..review });
+        });
+        if done {
+            self.queue_step_from(pos, true, true);
+        }
+    }
+
+    /// Gives relation `relation` of document `doc` the type `kind`, marked edited (one step).
+    pub(super) fn review_retype_relation(&mut self, doc: usize, relation: RelationId, kind: &str) {
+        let review = self.new_review(None);
+        self.review.relation = Some((doc, relation));
+        self.change_relation(doc, relation, "Retype relation", |r| {
+            let note = r.review.as_ref().and_then(|v| v.note.clone());
+            r.kind = kind.to_owned();
+            r.status = Status::Edited;
+            r.review = Some(Review { note, ..review });
+        });
     }
 
     pub(super) fn new_review(&self, note: Option<String>) -> Review {

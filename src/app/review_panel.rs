@@ -8,7 +8,7 @@ use super::article::short;
 use super::commands::AppCommand;
 use egui::{RichText, Ui};
 use spantag_core::model::Status;
-use spantag_core::review::queue::QueueItem;
+use spantag_core::review::queue::{QueueItem, QueueKind};
 
 /// The id of the review note field.
 pub(super) fn note_id() -> egui::Id {
@@ -51,7 +51,11 @@ impl SpantagApp {
                 ui.separator();
                 self.queue_list(ui);
                 ui.separator();
-                self.selected_details(ui);
+                if self.review.filter.kind == QueueKind::Relations {
+                    self.relation_details(ui);
+                } else {
+                    self.selected_details(ui);
+                }
                 ui.separator();
                 ui.weak(
                     "A or Enter accept · X reject · label key relabels · Alt+arrows resize · \
@@ -89,19 +93,57 @@ impl SpantagApp {
 
     fn filter_rows(&mut self, ui: &mut Ui) {
         let mut filter = self.review.filter.clone();
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Queue:");
+            for (kind, text, help) in [
+                (QueueKind::Spans, "spans", "Review the spans"),
+                (
+                    QueueKind::Relations,
+                    "relations",
+                    "Review the relations: A accept, X reject, type buttons retype",
+                ),
+                (
+                    QueueKind::Unsourced,
+                    "claims without a source",
+                    "Claims that have no source relation yet",
+                ),
+            ] {
+                if ui
+                    .selectable_label(filter.kind == kind, text)
+                    .on_hover_text(help)
+                    .clicked()
+                    && filter.kind != kind
+                {
+                    filter.kind = kind;
+                    // A label filter means a relation type in the relation queue.
+                    filter.label = None;
+                }
+            }
+        });
         let statuses: Vec<(Status, String)> = Status::ALL
             .into_iter()
             .map(|s| (s, s.name().to_owned()))
             .collect();
         filter_row(ui, "Status:", "any status", &mut filter.status, statuses);
-        let labels = self
-            .ws
-            .project()
-            .labels
-            .iter()
-            .map(|l| (l.name.clone(), format!("label {}", l.name)))
-            .collect();
-        filter_row(ui, "Label:", "any label", &mut filter.label, labels);
+        if filter.kind == QueueKind::Relations {
+            let types = self
+                .ws
+                .project()
+                .relation_types
+                .iter()
+                .map(|t| (t.name.clone(), format!("relation {}", t.name)))
+                .collect();
+            filter_row(ui, "Type:", "any type", &mut filter.label, types);
+        } else {
+            let labels = self
+                .ws
+                .project()
+                .labels
+                .iter()
+                .map(|l| (l.name.clone(), format!("label {}", l.name)))
+                .collect();
+            filter_row(ui, "Label:", "any label", &mut filter.label, labels);
+        }
         let authors = self.review.queue().map_or_else(Vec::new, |c| {
             c.authors
                 .iter()
@@ -120,15 +162,25 @@ impl SpantagApp {
             return;
         };
         let doc = self.sel.doc;
+        let relations = self.review.filter.kind == QueueKind::Relations;
         // The queue is in reading order: find the selected span by binary search.
-        let current = self.sel.span.and_then(|id| {
-            let index = self.ws.project().documents.get(doc)?.span_index(id)?;
-            c.items
-                .binary_search_by_key(&(doc, index), QueueItem::key)
-                .ok()
-        });
+        let current = if relations {
+            self.review.relation.and_then(|(d, r)| {
+                c.items
+                    .iter()
+                    .position(|it| it.doc == d && it.relation == Some(r))
+            })
+        } else {
+            self.sel.span.and_then(|id| {
+                let index = self.ws.project().documents.get(doc)?.span_index(id)?;
+                c.items
+                    .binary_search_by_key(&(doc, index), QueueItem::key)
+                    .ok()
+            })
+        };
         ui.label(match current {
             Some(i) => format!("Queue: {} of {}", i + 1, c.items.len()),
+            None if relations => format!("Queue: {} relations", c.items.len()),
             None => format!("Queue: {} spans", c.items.len()),
         });
         let row_h = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
@@ -143,6 +195,32 @@ impl SpantagApp {
         area.show_rows(ui, row_h, c.items.len(), |ui, range| {
             ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
             for (i, it) in c.items[range.clone()].iter().enumerate() {
+                if let Some(rid) = it.relation {
+                    let Some(d) = self.ws.project().documents.get(it.doc) else {
+                        continue;
+                    };
+                    let Some(r) = d.relation(rid) else { continue };
+                    let end = |id| {
+                        d.span(id)
+                            .map(|s| format!("{} “{}”", s.label, short(&s.text, 16)))
+                            .unwrap_or_default()
+                    };
+                    let text = format!(
+                        "{} · {}: {} -> {} · {}",
+                        r.status.name(),
+                        r.kind,
+                        end(r.from),
+                        end(r.to),
+                        r.author
+                    );
+                    if ui
+                        .selectable_label(current == Some(range.start + i), text)
+                        .clicked()
+                    {
+                        clicked = Some(*it);
+                    }
+                    continue;
+                }
                 let Some(s) = self
                     .ws
                     .project()
@@ -167,11 +245,17 @@ impl SpantagApp {
                 }
             }
         });
-        if let Some(it) = clicked {
-            self.queue.push(Action::GoToSpan {
+        match clicked {
+            Some(QueueItem {
+                doc,
+                relation: Some(relation),
+                ..
+            }) => self.queue.push(Action::GoToRelation { doc, relation }),
+            Some(it) => self.queue.push(Action::GoToSpan {
                 doc: it.doc,
                 id: it.id,
-            });
+            }),
+            None => {}
         }
     }
 
@@ -265,6 +349,91 @@ impl SpantagApp {
         }
         if let Some(c) = command {
             self.queue.push(Action::Command(c));
+        }
+    }
+
+    /// The relation under review: its two spans, who made it, its status, and the buttons that
+    /// accept, reject or retype it.
+    fn relation_details(&mut self, ui: &mut Ui) {
+        let Some((doc, rid)) = self.review.relation else {
+            ui.weak("No relation selected: press N for the next one in the queue.");
+            return;
+        };
+        let project = self.ws.project();
+        let Some(d) = project.documents.get(doc) else {
+            return;
+        };
+        let Some(r) = d.relation(rid) else {
+            ui.weak("No relation selected: press N for the next one in the queue.");
+            return;
+        };
+        let end = |id| {
+            d.span(id)
+                .map(|s| {
+                    (
+                        s.label.clone(),
+                        format!("{} “{}”", s.label, short(&s.text, 40)),
+                    )
+                })
+                .unwrap_or_default()
+        };
+        let ((from_label, from), (to_label, to)) = (end(r.from), end(r.to));
+        ui.label(RichText::new(format!("{} relation", r.kind)).strong());
+        ui.label(format!("from {from}"));
+        ui.label(format!("to {to}"));
+        ui.label(format!("by {} · {}", r.author, r.status.name()));
+        if !r.proposed_by.is_empty() {
+            ui.weak(format!("proposed by {}", r.proposed_by.join(", ")));
+        }
+        if let Some(v) = &r.review {
+            ui.weak(format!("reviewed by {} at {}", v.reviewer, v.time));
+        }
+        // The types that allow these two spans; the current one first.
+        let kinds: Vec<String> = project
+            .relation_types
+            .iter()
+            .filter(|t| t.allows_from(&from_label) && t.allows_to(&to_label))
+            .map(|t| t.name.clone())
+            .collect();
+        let current = r.kind.clone();
+        let mut command = None;
+        let mut retype = None;
+        ui.horizontal(|ui| {
+            if ui
+                .button("Accept (A)")
+                .on_hover_text("Accept the relation and go to the next in the queue")
+                .clicked()
+            {
+                command = Some(AppCommand::Accept);
+            }
+            if ui
+                .button("Reject (X)")
+                .on_hover_text("Reject the relation (kept, marked rejected) and go to the next")
+                .clicked()
+            {
+                command = Some(AppCommand::Reject);
+            }
+        });
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Retype:");
+            for k in kinds {
+                let b = ui
+                    .add_enabled(k != current, egui::Button::new(format!("type {k}")))
+                    .on_hover_text("Give the relation this type (marked edited)");
+                if b.clicked() {
+                    retype = Some(k);
+                }
+            }
+        });
+        if let Some(c) = command {
+            self.queue.push(Action::Command(c));
+        }
+        if let Some(kind) = retype {
+            self.queue.push(Action::ReviewRetypeRelation {
+                doc,
+                relation: rid,
+                kind,
+            });
         }
     }
 }

@@ -209,25 +209,36 @@ pub fn validate(a: &ProjectArg) -> anyhow::Result<Outcome> {
     match project_io::load_and_lint(&a.project) {
         Ok((p, found)) if found.is_empty() => {
             outln!(
-                "{}: ok ({} documents, {} spans, schema version {})",
+                "{}: ok ({} documents, {} spans, {} relations, schema version {})",
                 a.project.display(),
                 p.documents.len(),
                 p.span_count(),
+                p.relation_count(),
                 p.schema_version
             );
             Ok(Outcome::Ok)
         }
-        Ok((_, found)) => {
+        Ok((p, found)) => {
             outln!(
                 "{}: {} problem(s):\n{}",
                 a.project.display(),
                 found.len(),
                 project_io::list_problems(&found)
             );
-            outln!(
-                "`spantag fix {}` trims these spans (the old file is kept as .bak)",
-                a.project.display()
-            );
+            let trims = spantag_core::fix::whitespace_edged(&p).len();
+            if trims > 0 {
+                outln!(
+                    "`spantag fix {}` trims these spans: the {trims} that begin or end in \
+                     whitespace (the old file is kept as .bak)",
+                    a.project.display()
+                );
+            }
+            if found.len() > trims {
+                outln!(
+                    "relations whose spans a type does not allow: relabel the span, retype or \
+                     delete the relation in the app (or allow the label in the relation type)"
+                );
+            }
             Ok(Outcome::Problems)
         }
         Err(e @ (ProjectError::Invalid { .. } | ProjectError::Syntax { .. })) => {
@@ -299,13 +310,37 @@ pub fn show(a: &ShowArgs) -> anyhow::Result<Outcome> {
         if i > 0 {
             outln!();
         }
-        outln!("# {} — {} ({} spans)", d.id, d.title, d.spans.len());
+        if d.relations.is_empty() {
+            outln!("# {} — {} ({} spans)", d.id, d.title, d.spans.len());
+        } else {
+            outln!(
+                "# {} — {} ({} spans, {} relations)",
+                d.id,
+                d.title,
+                d.spans.len(),
+                d.relations.len()
+            );
+        }
         outln!();
-        let markup = spantag_core::markup::render(
+        // Spans of a relation are named by their id: `[claim#4 …]`, then `#4 -source-> #2`.
+        let linked: std::collections::HashSet<_> =
+            d.relations.iter().flat_map(|r| [r.from, r.to]).collect();
+        let markup = spantag_core::markup::render_named(
             &d.text,
-            d.spans.iter().map(|s| (s.start, s.end, s.label.as_str())),
+            d.spans.iter().map(|s| {
+                let name = linked.contains(&s.id).then(|| s.id.to_string());
+                (s.start, s.end, s.label.as_str(), name)
+            }),
         );
         outln!("{}", markup.trim_end());
+        for r in &d.relations {
+            let status = if r.status.is_pending() {
+                String::new()
+            } else {
+                format!("  ({})", r.status.name())
+            };
+            outln!("#{} -{}-> #{}{status}", r.from, r.kind, r.to);
+        }
     }
     Ok(Outcome::Ok)
 }

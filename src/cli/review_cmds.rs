@@ -9,7 +9,7 @@ use spantag_core::project_io;
 use spantag_core::review::agreement::{agreement, entity_labels_of};
 use spantag_core::review::compare::{Annotator, annotator_names};
 use spantag_core::review::merge::{Strategy, merge as merge_projects};
-use spantag_core::review::metrics::{Figure, MatchMode};
+use spantag_core::review::metrics::Figure;
 use spantag_core::time::Timestamp;
 use std::path::PathBuf;
 
@@ -97,11 +97,13 @@ pub fn merge(a: &MergeArgs) -> anyhow::Result<Outcome> {
             a.out.display()
         );
         outln!(
-            "{} documents ({} not in every project), {} spans accepted, {} pending in {} conflict-queue decisions",
+            "{} documents ({} not in every project), {} spans accepted, {} pending, {} relations accepted, {} pending, in {} conflict-queue decisions",
             summary.documents,
             summary.partial_documents,
             summary.accepted,
             summary.pending,
+            summary.relations_accepted,
+            summary.relations_pending,
             summary.unresolved
         );
         Ok(())
@@ -157,14 +159,20 @@ pub fn agree(a: &AgreeArgs) -> anyhow::Result<Outcome> {
         r.shared_documents,
         r.skipped_documents
     );
-    for rep in [&r.exact, &r.overlap] {
-        let mode = if rep.mode == MatchMode::Exact {
-            "exact"
-        } else {
-            "overlap"
-        };
+    for (title, rep) in [
+        ("span level, exact match", &r.exact),
+        ("span level, overlap match", &r.overlap),
+        (
+            "relation level, exact match (same type, both spans equal)",
+            &r.relations.exact,
+        ),
+        (
+            "relation level, lenient match (same type, both spans overlap)",
+            &r.relations.lenient,
+        ),
+    ] {
         outln!();
-        outln!("span level, {mode} match");
+        outln!("{title}");
         for p in &rep.pairs {
             outln!(
                 "  {} vs {}:  P {}  R {}  F1 {}",
@@ -240,16 +248,17 @@ pub fn agree(a: &AgreeArgs) -> anyhow::Result<Outcome> {
         }
     }
     outln!();
-    outln!("documents, worst first (exact F1, overlap F1, entity kappa)");
+    outln!("documents, worst first (exact F1, overlap F1, entity kappa, relation F1)");
     for d in r.documents.iter().take(20) {
         outln!(
-            "  {:<24} {:>10} {:>10} {:>10}  {}",
+            "  {:<24} {:>10} {:>10} {:>10} {:>10}  {}",
             d.id,
             pct(d.exact_f1),
             pct(d.overlap_f1),
             d.entity_kappa
                 .value()
                 .map_or_else(|| "undefined".to_owned(), |v| format!("{v:.3}")),
+            pct(d.relation_f1),
             d.title
         );
     }

@@ -14,4 +14,5 @@ mod merge;
 mod overwrite;
 mod pipe;
 mod reads;
+mod relations;
 mod saves;

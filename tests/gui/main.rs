@@ -10,6 +10,7 @@ mod files;
 mod imports;
 mod name;
 mod recovery;
+mod relation_review;
 mod relations;
 mod review;
 mod undo;

@@ -4,6 +4,7 @@
 mod consumers;
 mod lossless;
 mod reference;
+mod relation_agreement;
 mod relations;
 mod relations_prodigy;
 mod venv;

@@ -1,4 +1,5 @@
-//! Project statistics: documents, spans per label, annotator, status and document.
+//! Project statistics: documents, spans per label, annotator, status and document; relations per
+//! type and claims without a source.
 
 use crate::model::{DocState, Project};
 use serde::Serialize;
@@ -19,6 +20,12 @@ pub struct Stats {
     pub annotators: BTreeMap<String, usize>,
     /// Spans per review status.
     pub statuses: BTreeMap<&'static str, usize>,
+    pub relations: usize,
+    /// Relations per type; every relation type of the project is listed, also with 0.
+    pub relation_types: BTreeMap<String, usize>,
+    /// Claims without a source: spans the `source` relation type allows as its head that are
+    /// the head of no `source` relation (rejected ones left out); 0 without a `source` type.
+    pub claims_without_source: usize,
     pub per_document: Vec<DocStats>,
 }
 
@@ -31,6 +38,8 @@ pub struct DocStats {
     pub characters: usize,
     pub spans: usize,
     pub labels: BTreeMap<String, usize>,
+    pub relations: usize,
+    pub claims_without_source: usize,
 }
 
 fn state_name(s: DocState) -> &'static str {
@@ -60,6 +69,13 @@ impl Stats {
                 .into_iter()
                 .map(|s| (s.name(), 0))
                 .collect(),
+            relations: 0,
+            relation_types: project
+                .relation_types
+                .iter()
+                .map(|t| (t.name.clone(), 0))
+                .collect(),
+            claims_without_source: 0,
             per_document: Vec::new(),
         };
         for d in &project.documents {
@@ -72,7 +88,13 @@ impl Stats {
                 *stats.annotators.entry(s.author.clone()).or_default() += 1;
                 *stats.statuses.entry(s.status.name()).or_default() += 1;
             }
+            for r in &d.relations {
+                *stats.relation_types.entry(r.kind.clone()).or_default() += 1;
+            }
+            let unsourced = crate::review::queue::unsourced_claims(project, d).len();
             stats.spans += d.spans.len();
+            stats.relations += d.relations.len();
+            stats.claims_without_source += unsourced;
             stats.per_document.push(DocStats {
                 id: d.id.clone(),
                 title: d.title.clone(),
@@ -80,6 +102,8 @@ impl Stats {
                 characters: d.len_chars(),
                 spans: d.spans.len(),
                 labels,
+                relations: d.relations.len(),
+                claims_without_source: unsourced,
             });
         }
         stats
@@ -98,6 +122,12 @@ impl Stats {
             self.states.get("done").unwrap_or(&0)
         );
         let _ = writeln!(out, "spans     {}", self.spans);
+        let _ = writeln!(out, "relations {}", self.relations);
+        let _ = writeln!(
+            out,
+            "claims without a source {}",
+            self.claims_without_source
+        );
         let section =
             |out: &mut String, title: &str, map: &mut dyn Iterator<Item = (String, usize)>| {
                 let _ = writeln!(out, "\n{title}");
@@ -120,16 +150,23 @@ impl Stats {
             "spans per review status",
             &mut self.statuses.iter().map(|(k, v)| ((*k).to_owned(), *v)),
         );
+        section(
+            &mut out,
+            "relations per type",
+            &mut self.relation_types.iter().map(|(k, v)| (k.clone(), *v)),
+        );
         let _ = writeln!(out, "\nper document");
         for d in &self.per_document {
             let labels: Vec<String> = d.labels.iter().map(|(k, v)| format!("{k} {v}")).collect();
             let _ = writeln!(
                 out,
-                "  {:<28} {:<12} {:>6} spans  ({})",
+                "  {:<28} {:<12} {:>6} spans  ({}) {:>5} relations {:>5} claims without a source",
                 d.id,
                 d.state,
                 d.spans,
-                labels.join(", ")
+                labels.join(", "),
+                d.relations,
+                d.claims_without_source
             );
         }
         out

@@ -1,15 +1,17 @@
 //! Inter-annotator agreement over the documents every project shares (matched by content, see
 //! [`match_documents`]): span-level precision/recall/F1 (exact and overlap), token-level kappas
-//! and alpha per label layer, a label confusion matrix and per-document figures.
+//! and alpha per label layer, a label confusion matrix, relation-level precision/recall/F1
+//! (exact and lenient) and per-document figures.
 //!
-//! Rejected spans are left out (they are not anyone's annotation any more). Undefined figures are
+//! Rejected spans (and relations, and relations of rejected spans) are left out (they are not anyone's annotation any more). Undefined figures are
 //! [`Figure::Undefined`] or `null`, never NaN. The JSON fields are documented in the README
 //! ("Agreement").
 
 use super::compare::{Annotator, match_documents};
 use super::metrics::{
     ConfusionMatrix, ConfusionReport, Figure, Layer, LayerAgreement, LayerReport, MatchMode,
-    PairReport, PairwiseSpanReport, SpanCounts, SpanRef, mean_scores,
+    PairReport, PairwiseSpanReport, RelationCounts, RelationRef, SpanCounts, SpanRef, SpanReport,
+    mean_scores,
 };
 use crate::model::{Status, is_band_label};
 use rayon::prelude::*;
@@ -50,8 +52,20 @@ pub struct AgreementReport {
     pub layers: Vec<LayerReport>,
     /// Label confusion over overlapping spans, for every annotator pair.
     pub confusion: Vec<ConfusionPair>,
+    /// Relation-level scores (`per_label` holds the relation types).
+    pub relations: RelationAgreement,
     /// Per shared document, worst first.
     pub documents: Vec<DocAgreement>,
+}
+
+/// Relation-level precision, recall and F1 for every annotator pair.
+#[derive(Debug, Clone, Serialize)]
+pub struct RelationAgreement {
+    /// A relation matches when its type and both spans (range and label) are the same.
+    pub exact: PairwiseSpanReport,
+    /// A relation matches when its type is the same and both spans overlap their counterparts
+    /// with the same labels (one-to-one, the most pairs possible).
+    pub lenient: PairwiseSpanReport,
 }
 
 /// Confusion matrix of one annotator pair (`a` is the row annotator).
@@ -74,6 +88,8 @@ pub struct DocAgreement {
     pub overlap_f1: Option<f64>,
     /// Cohen's kappa (mean pairwise for 3+) over the document's tokens, entity layer.
     pub entity_kappa: Figure,
+    /// Relation F1, exact match; `null` when nobody made a relation.
+    pub relation_f1: Option<f64>,
 }
 
 fn mean(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
@@ -86,16 +102,16 @@ fn mean(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
 }
 
 fn pairwise_report(
-    counts: &[(usize, usize, SpanCounts)],
+    counts: &[(usize, usize, SpanReport)],
     mode: MatchMode,
     n: usize,
 ) -> PairwiseSpanReport {
     let pairs: Vec<PairReport> = counts
         .iter()
-        .map(|(a, b, c)| PairReport {
+        .map(|(a, b, r)| PairReport {
             a: *a,
             b: *b,
-            report: c.report(),
+            report: r.clone(),
         })
         .collect();
     let reports: Vec<_> = pairs.iter().map(|p| p.report.clone()).collect();
@@ -152,6 +168,14 @@ pub fn agreement(annotators: &[Annotator<'_>], entity_labels: &[&str]) -> Agreem
         .iter()
         .map(|&(a, b)| (a, b, ConfusionMatrix::new()))
         .collect();
+    let mut rel_exact: Vec<_> = pairs
+        .iter()
+        .map(|&(a, b)| (a, b, RelationCounts::new(MatchMode::Exact)))
+        .collect();
+    let mut rel_lenient: Vec<_> = pairs
+        .iter()
+        .map(|&(a, b)| (a, b, RelationCounts::new(MatchMode::Overlap)))
+        .collect();
     let mut documents = Vec::new();
     let (mut shared, mut skipped) = (0, 0);
     let mut tokens: Vec<(usize, usize)> = Vec::new();
@@ -189,6 +213,16 @@ pub fn agreement(annotators: &[Annotator<'_>], entity_labels: &[&str]) -> Agreem
                     .unwrap_or_default()
             })
             .collect();
+        let relations: Vec<Vec<RelationRef<'_>>> = m
+            .present
+            .iter()
+            .zip(annotators)
+            .map(|(i, a)| {
+                i.and_then(|i| a.project.documents.get(i))
+                    .map(|d| relation_refs(d))
+                    .unwrap_or_default()
+            })
+            .collect();
         tokens.clear();
         tokens.extend(doc.index().tokens().iter().map(|r| (r.start, r.end)));
         let per_rater: Vec<Option<&[SpanRef<'_>]>> =
@@ -201,6 +235,7 @@ pub fn agreement(annotators: &[Annotator<'_>], entity_labels: &[&str]) -> Agreem
         let _ = doc_layer.add_document(&tokens, &per_rater);
         let mut exact_f1 = Vec::new();
         let mut overlap_f1 = Vec::new();
+        let mut relation_f1 = Vec::new();
         for k in 0..pairs.len() {
             let (a, b) = pairs[k];
             let e = SpanCounts::for_document(&spans[a], &spans[b], MatchMode::Exact);
@@ -210,6 +245,10 @@ pub fn agreement(annotators: &[Annotator<'_>], entity_labels: &[&str]) -> Agreem
             let _ = exact[k].2.merge(&e);
             let _ = overlap[k].2.merge(&o);
             confusion[k].2.add_document(&spans[a], &spans[b]);
+            let re = RelationCounts::for_document(&relations[a], &relations[b], MatchMode::Exact);
+            relation_f1.push(re.micro().f1());
+            rel_exact[k].2.merge(&re);
+            rel_lenient[k].2.add_document(&relations[a], &relations[b]);
         }
         documents.push(DocAgreement {
             id: doc.id.clone(),
@@ -217,6 +256,7 @@ pub fn agreement(annotators: &[Annotator<'_>], entity_labels: &[&str]) -> Agreem
             exact_f1: mean(exact_f1.into_iter()),
             overlap_f1: mean(overlap_f1.into_iter()),
             entity_kappa: doc_layer.ratings().mean_pairwise_cohen_kappa(),
+            relation_f1: mean(relation_f1.into_iter()),
         });
     }
     // Worst first; documents without a defined F1 (nothing marked by anyone) last.
@@ -235,8 +275,12 @@ pub fn agreement(annotators: &[Annotator<'_>], entity_labels: &[&str]) -> Agreem
         annotators: annotators.iter().map(|a| a.name.to_owned()).collect(),
         shared_documents: shared,
         skipped_documents: skipped,
-        exact: pairwise_report(&exact, MatchMode::Exact, n),
-        overlap: pairwise_report(&overlap, MatchMode::Overlap, n),
+        exact: pairwise_report(&reports(&exact), MatchMode::Exact, n),
+        overlap: pairwise_report(&reports(&overlap), MatchMode::Overlap, n),
+        relations: RelationAgreement {
+            exact: pairwise_report(&relation_reports(&rel_exact), MatchMode::Exact, n),
+            lenient: pairwise_report(&relation_reports(&rel_lenient), MatchMode::Overlap, n),
+        },
         layers: layers.iter().map(LayerAgreement::report).collect(),
         confusion: confusion
             .iter()
@@ -248,4 +292,38 @@ pub fn agreement(annotators: &[Annotator<'_>], entity_labels: &[&str]) -> Agreem
             .collect(),
         documents,
     }
+}
+
+fn reports(counts: &[(usize, usize, SpanCounts)]) -> Vec<(usize, usize, SpanReport)> {
+    counts
+        .iter()
+        .map(|(a, b, c)| (*a, *b, c.report()))
+        .collect()
+}
+
+fn relation_reports(counts: &[(usize, usize, RelationCounts)]) -> Vec<(usize, usize, SpanReport)> {
+    counts
+        .iter()
+        .map(|(a, b, c)| (*a, *b, c.report()))
+        .collect()
+}
+
+/// The relations of a document as the metrics see them: type and both spans; rejected
+/// relations, and relations of rejected spans, are left out.
+pub fn relation_refs(d: &crate::model::Document) -> Vec<RelationRef<'_>> {
+    d.relations
+        .iter()
+        .filter(|r| r.status != Status::Rejected)
+        .filter_map(|r| {
+            let (from, to) = super::compare::relation_ends(d, r)?;
+            if from.status == Status::Rejected || to.status == Status::Rejected {
+                return None;
+            }
+            Some(RelationRef::new(
+                &r.kind,
+                SpanRef::new(from.start, from.end, &from.label),
+                SpanRef::new(to.start, to.end, &to.label),
+            ))
+        })
+        .collect()
 }

@@ -5,7 +5,7 @@
 //! content hash of their text, never by file name or id, so projects whose documents are in a
 //! different order, or partly missing, compare correctly.
 
-use crate::model::{Document, Project, Span, content_hash};
+use crate::model::{Document, Project, Relation, Span, content_hash};
 use std::collections::{BTreeMap, HashMap};
 
 /// One annotator's project.
@@ -170,6 +170,117 @@ pub struct DocComparison {
     /// Groups of spans (indices into `spans`) that must be decided together: spans linked by a
     /// label or boundary conflict, or a lone partial span. In reading order.
     pub clusters: Vec<Vec<usize>>,
+    /// Every distinct relation across annotators (see [`MergedRelation`]), sorted by head, tail
+    /// and type.
+    pub relations: Vec<MergedRelation>,
+}
+
+/// A span's identity across annotators, whose span ids differ: its range and label.
+pub type SpanKey = (usize, usize, String);
+
+/// The [`SpanKey`] of span `s`.
+pub fn span_key(s: &Span) -> SpanKey {
+    (s.start, s.end, s.label.clone())
+}
+
+/// How a relation relates to the other annotators' relations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RelationAgreement {
+    /// Every annotator who has the document made this relation (same type, same two spans).
+    All,
+    /// Some annotators made it; nobody made a competing one.
+    Some,
+    /// Another annotator linked the same two spans with another type.
+    TypeConflict,
+    /// Another annotator linked the same head span with the same type to another span (e.g. a
+    /// claim attributed to another source).
+    TargetConflict,
+}
+
+impl RelationAgreement {
+    pub fn name(self) -> &'static str {
+        match self {
+            RelationAgreement::All => "agreed",
+            RelationAgreement::Some => "partial",
+            RelationAgreement::TypeConflict => "type conflict",
+            RelationAgreement::TargetConflict => "target conflict",
+        }
+    }
+}
+
+/// A distinct relation across annotators: a relation matches another annotator's when its type
+/// and both spans (by range and label) are the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergedRelation {
+    pub from: SpanKey,
+    pub to: SpanKey,
+    pub kind: String,
+    /// Annotator indices that made this relation, ascending.
+    pub by: Vec<usize>,
+    pub agreement: RelationAgreement,
+}
+
+/// The relations of one matched document across annotators: agreed, partial or conflicting.
+fn compare_relations(annotators: &[Annotator<'_>], doc: &DocMatch) -> Vec<MergedRelation> {
+    let mut keys: BTreeMap<(SpanKey, SpanKey, String), Vec<usize>> = BTreeMap::new();
+    for (k, i) in doc.present.iter().enumerate() {
+        let Some(d) = i.and_then(|i| annotators[k].project.documents.get(i)) else {
+            continue;
+        };
+        for r in &d.relations {
+            let Some((from, to)) = relation_ends(d, r) else {
+                continue;
+            };
+            let by = keys
+                .entry((span_key(from), span_key(to), r.kind.clone()))
+                .or_default();
+            if by.last() != Some(&k) {
+                by.push(k);
+            }
+        }
+    }
+    let have = doc.present.iter().filter(|p| p.is_some()).count();
+    let mut out: Vec<MergedRelation> = keys
+        .into_iter()
+        .map(|((from, to, kind), by)| MergedRelation {
+            agreement: if by.len() == have {
+                RelationAgreement::All
+            } else {
+                RelationAgreement::Some
+            },
+            from,
+            to,
+            kind,
+            by,
+        })
+        .collect();
+    let kinds: Vec<RelationAgreement> = out
+        .iter()
+        .map(|r| {
+            if r.agreement == RelationAgreement::All {
+                return r.agreement;
+            }
+            let mut kind = RelationAgreement::Some;
+            for o in out.iter().filter(|o| *o != r) {
+                if o.from == r.from && o.to == r.to {
+                    kind = kind.max(RelationAgreement::TypeConflict);
+                } else if o.from == r.from && o.kind == r.kind {
+                    kind = kind.max(RelationAgreement::TargetConflict);
+                }
+            }
+            kind
+        })
+        .collect();
+    for (r, k) in out.iter_mut().zip(kinds) {
+        r.agreement = k;
+    }
+    out
+}
+
+/// The two spans relation `r` of document `d` links (`None` for a relation that names a span
+/// the document lacks, which loading refuses).
+pub fn relation_ends<'a>(d: &'a Document, r: &Relation) -> Option<(&'a Span, &'a Span)> {
+    Some((d.span(r.from)?, d.span(r.to)?))
 }
 
 impl DocComparison {
@@ -263,6 +374,7 @@ pub fn compare_document(annotators: &[Annotator<'_>], doc: &DocMatch) -> DocComp
         doc: doc.clone(),
         spans,
         clusters,
+        relations: compare_relations(annotators, doc),
     }
 }
 

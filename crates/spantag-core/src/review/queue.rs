@@ -1,11 +1,12 @@
 //! The queues a reviewer walks, in reading order (documents in project order, spans in text
-//! order): the conflict queue of a gold project, its pending spans grouped into [`Decision`]s
-//! ([`decisions`]), and the review queue of any project, every span that passes a
-//! [`QueueFilter`] ([`review_queue`]). [`step_index`] finds the next or previous entry from a
-//! reading position. Nothing here changes a project; the GUI caches these by revision.
+//! order): the conflict queue of a gold project, its pending spans and relations grouped into
+//! [`Decision`]s ([`decisions`]), and the review queue of any project, every span, relation or
+//! claim without a source that passes a [`QueueFilter`] ([`review_queue`]). [`step_index`]
+//! finds the next or previous entry from a reading position. Nothing here changes a project;
+//! the GUI caches these by revision.
 
 use super::merge::conflicts;
-use crate::model::{Project, SpanId, Status};
+use crate::model::{Document, Project, RelationId, SpanId, Status};
 
 /// A reading position: (document index, span index within the document).
 pub type Position = (usize, usize);
@@ -19,6 +20,11 @@ pub struct Decision {
     pub first: usize,
     /// The competing spans, in text order.
     pub spans: Vec<SpanId>,
+    /// The pending relations decided with them, in id order.
+    pub relations: Vec<RelationId>,
+    /// The span to select for the decision: the one at `first` (its first span, or the head
+    /// span of its first relation).
+    pub anchor: SpanId,
 }
 
 impl Decision {
@@ -32,16 +38,30 @@ impl Decision {
 pub fn decisions(project: &Project) -> Vec<Decision> {
     let mut out = Vec::new();
     for (di, d) in project.documents.iter().enumerate() {
-        for spans in conflicts(d) {
-            let first = spans
+        for c in conflicts(d) {
+            let heads = c
+                .relations
                 .iter()
-                .filter_map(|id| d.span_index(*id))
+                .filter_map(|id| d.relation(*id).map(|r| r.from));
+            let Some(first) = c
+                .spans
+                .iter()
+                .copied()
+                .chain(heads)
+                .filter_map(|id| d.span_index(id))
                 .min()
-                .unwrap_or(0);
+            else {
+                continue;
+            };
+            let Some(anchor) = d.spans.get(first).map(|s| s.id) else {
+                continue;
+            };
             out.push(Decision {
                 doc: di,
                 first,
-                spans,
+                spans: c.spans,
+                relations: c.relations,
+                anchor,
             });
         }
     }
@@ -50,13 +70,14 @@ pub fn decisions(project: &Project) -> Vec<Decision> {
 }
 
 /// The decision of `decisions` (as [`decisions`] orders them) that span `id` of document `doc`
-/// belongs to. A binary search finds the document's decisions.
+/// belongs to, or whose anchor it is (the head span of a decision of relations only). A binary
+/// search finds the document's decisions.
 pub fn decision_of(decisions: &[Decision], doc: usize, id: SpanId) -> Option<&Decision> {
     let from = decisions.partition_point(|d| d.doc < doc);
-    decisions[from..]
-        .iter()
-        .take_while(|d| d.doc == doc)
+    let mine = || decisions[from..].iter().take_while(|d| d.doc == doc);
+    mine()
         .find(|d| d.spans.contains(&id))
+        .or_else(|| mine().find(|d| d.anchor == id))
 }
 
 /// The decision to go to from reading position `pos`: the first after it (at or after it unless
@@ -94,21 +115,79 @@ pub fn step_index<T>(
     }
 }
 
+/// What the review queue lists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum QueueKind {
+    /// Spans.
+    #[default]
+    Spans,
+    /// Relations, each at its head span (in reading order of head, then tail, then id).
+    Relations,
+    /// Claims without a source: spans whose label the `source` relation type allows as its head
+    /// and that have no `source` relation.
+    Unsourced,
+}
+
+/// The relation type whose missing relation makes a claim "without a source".
+pub const SOURCE_TYPE: &str = "source";
+
 /// Filters of the review queue (`None` = any).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QueueFilter {
+    pub kind: QueueKind,
     pub status: Option<Status>,
+    /// The span's label; for relations, the relation type.
     pub label: Option<String>,
-    /// The span's author, or one of the annotators who proposed it.
+    /// The span's (or relation's) author, or one of the annotators who proposed it.
     pub author: Option<String>,
 }
 
-/// One review-queue entry: a span of document `doc` at position `index` of its span list.
+/// One review-queue entry: a span of document `doc` at position `index` of its span list, or
+/// (`relation` set) a relation at position `index` of the document's relations in reading order
+/// ([`relations_in_reading_order`]), `id` being its head span.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueueItem {
     pub doc: usize,
     pub index: usize,
     pub id: SpanId,
+    pub relation: Option<RelationId>,
+}
+
+/// A document's relations in reading order: by the position of the head span, then of the tail
+/// span, then id. Relations naming a missing span come last.
+pub fn relations_in_reading_order(d: &Document) -> Vec<usize> {
+    let pos = |id| d.span_index(id).unwrap_or(usize::MAX);
+    let mut order: Vec<(usize, usize, RelationId, usize)> = d
+        .relations
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (pos(r.from), pos(r.to), r.id, i))
+        .collect();
+    order.sort_unstable();
+    order.into_iter().map(|(_, _, _, i)| i).collect()
+}
+
+/// The claims without a source of document `d` (positions in its span list): spans whose label
+/// the project's `source` relation type allows as its head and that are the head of no `source`
+/// relation. Empty when the project has no `source` type. Rejected spans are not claims.
+pub fn unsourced_claims(project: &Project, d: &Document) -> Vec<usize> {
+    let Some(source) = project.relation_type(SOURCE_TYPE) else {
+        return Vec::new();
+    };
+    let sourced: std::collections::HashSet<SpanId> = d
+        .relations
+        .iter()
+        .filter(|r| r.kind == SOURCE_TYPE && r.status != Status::Rejected)
+        .map(|r| r.from)
+        .collect();
+    d.spans
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| {
+            s.status != Status::Rejected && source.allows_from(&s.label) && !sourced.contains(&s.id)
+        })
+        .map(|(i, _)| i)
+        .collect()
 }
 
 impl QueueItem {
@@ -123,43 +202,89 @@ impl QueueItem {
 pub struct ReviewQueue {
     /// The spans that pass the filter, in reading order.
     pub items: Vec<QueueItem>,
-    /// Per document: (reviewed, total) spans, whatever the filter.
+    /// Per document: (reviewed, total) spans and relations, whatever the filter.
     pub per_doc: Vec<(usize, usize)>,
-    /// Over all documents: (reviewed, total) spans.
+    /// Over all documents: (reviewed, total) spans and relations.
     pub overall: (usize, usize),
     /// Everyone who made or proposed a span, sorted (the author filter's choices).
     pub authors: Vec<String>,
 }
 
-/// The review queue of `project` under `filter`. A span counts as reviewed once its status is
-/// not pending.
+/// The review queue of `project` under `filter`. A span or relation counts as reviewed once
+/// its status is not pending; progress counts both, whatever the filter.
 pub fn review_queue(project: &Project, filter: &QueueFilter) -> ReviewQueue {
     let mut items = Vec::new();
     let mut per_doc = Vec::with_capacity(project.documents.len());
     let mut authors = std::collections::BTreeSet::new();
+    let passes = |status: Status, label: &str, author: &str, proposed: &[String]| {
+        filter.status.is_none_or(|st| st == status)
+            && filter.label.as_ref().is_none_or(|l| l == label)
+            && filter
+                .author
+                .as_ref()
+                .is_none_or(|a| a == author || proposed.contains(a))
+    };
     for (di, d) in project.documents.iter().enumerate() {
         let mut reviewed = 0;
-        for (index, s) in d.spans.iter().enumerate() {
+        for s in &d.spans {
             if s.status != Status::Pending {
                 reviewed += 1;
             }
             authors.insert(s.author.as_str());
             authors.extend(s.proposed_by.iter().map(String::as_str));
-            let keep = filter.status.is_none_or(|st| st == s.status)
-                && filter.label.as_ref().is_none_or(|l| *l == s.label)
-                && filter
-                    .author
-                    .as_ref()
-                    .is_none_or(|a| *a == s.author || s.proposed_by.contains(a));
-            if keep {
-                items.push(QueueItem {
-                    doc: di,
-                    index,
-                    id: s.id,
-                });
+        }
+        for r in &d.relations {
+            if r.status != Status::Pending {
+                reviewed += 1;
+            }
+            authors.insert(r.author.as_str());
+            authors.extend(r.proposed_by.iter().map(String::as_str));
+        }
+        match filter.kind {
+            QueueKind::Spans => {
+                for (index, s) in d.spans.iter().enumerate() {
+                    if passes(s.status, &s.label, &s.author, &s.proposed_by) {
+                        items.push(QueueItem {
+                            doc: di,
+                            index,
+                            id: s.id,
+                            relation: None,
+                        });
+                    }
+                }
+            }
+            QueueKind::Relations => {
+                for (index, i) in relations_in_reading_order(d).into_iter().enumerate() {
+                    let Some(r) = d.relations.get(i) else {
+                        continue;
+                    };
+                    if passes(r.status, &r.kind, &r.author, &r.proposed_by) {
+                        items.push(QueueItem {
+                            doc: di,
+                            index,
+                            id: r.from,
+                            relation: Some(r.id),
+                        });
+                    }
+                }
+            }
+            QueueKind::Unsourced => {
+                for index in unsourced_claims(project, d) {
+                    let Some(s) = d.spans.get(index) else {
+                        continue;
+                    };
+                    if passes(s.status, &s.label, &s.author, &s.proposed_by) {
+                        items.push(QueueItem {
+                            doc: di,
+                            index,
+                            id: s.id,
+                            relation: None,
+                        });
+                    }
+                }
             }
         }
-        per_doc.push((reviewed, d.spans.len()));
+        per_doc.push((reviewed, d.spans.len() + d.relations.len()));
     }
     let overall = per_doc.iter().fold((0, 0), |(a, b), (x, y)| (a + x, b + y));
     ReviewQueue {
@@ -305,5 +430,64 @@ mod tests {
             ..QueueFilter::default()
         };
         assert_eq!(review_queue(&p, &by_ben).items.len(), 1);
+    }
+
+    #[test]
+    fn the_review_queue_lists_relations_and_claims_without_a_source() {
+        let mut p = project_from_markup(
+            "p",
+            &[
+                (
+                    "a",
+                    "[claim#c [actor#z Zoë] said it] [claim#k [actor#m Москва] denied \u{1F600}] \
+                     [claim nobody \u{301}said]\n#k -source-> #m\n#c -source-> #z",
+                ),
+                ("b", "[claim#q [place#l Lune] is calm]\n#q -location-> #l"),
+            ],
+            "ana",
+            Timestamp(0),
+        )
+        .unwrap();
+        let rels = QueueFilter {
+            kind: QueueKind::Relations,
+            ..QueueFilter::default()
+        };
+        let q = review_queue(&p, &rels);
+        // In reading order of the head span, whatever the ids.
+        let heads: Vec<String> = q
+            .items
+            .iter()
+            .map(|it| p.documents[it.doc].span(it.id).unwrap().text.clone())
+            .collect();
+        assert_eq!(
+            heads,
+            ["Zoë said it", "Москва denied \u{1F600}", "Lune is calm"]
+        );
+        assert!(q.items.iter().all(|it| it.relation.is_some()));
+        assert!(q.items.windows(2).all(|w| w[0].key() < w[1].key()));
+        assert_eq!(q.per_doc, vec![(0, 7), (0, 3)]);
+        let source_only = QueueFilter {
+            label: Some("source".into()),
+            ..rels.clone()
+        };
+        assert_eq!(review_queue(&p, &source_only).items.len(), 2);
+        // One claim has no source; the one with only a location counts too.
+        let unsourced = QueueFilter {
+            kind: QueueKind::Unsourced,
+            ..QueueFilter::default()
+        };
+        let q = review_queue(&p, &unsourced);
+        let texts: Vec<String> = q
+            .items
+            .iter()
+            .map(|it| p.documents[it.doc].spans[it.index].text.clone())
+            .collect();
+        assert_eq!(texts, ["nobody \u{301}said", "Lune is calm"]);
+        // A rejected source relation does not count; accepting relations counts as progress.
+        let d = Arc::make_mut(&mut p.documents[0]);
+        d.relations[0].status = Status::Rejected;
+        d.relations[1].status = Status::Accepted;
+        assert_eq!(review_queue(&p, &unsourced).items.len(), 3);
+        assert_eq!(review_queue(&p, &rels).per_doc[0], (2, 7));
     }
 }

@@ -19,10 +19,13 @@
 //!    Krippendorff's alpha (nominal) are computed over the pooled tokens.
 //! 3. **Confusion matrix** ([`ConfusionMatrix`], [`confusion_pairs`]) of labels
 //!    over overlapping spans.
+//! 4. **Relation level** ([`RelationRef`], [`RelationCounts`]): precision /
+//!    recall / F1 of relations per type, exact (type and both spans equal) or
+//!    lenient (type equal, both spans overlap with the same label).
 //!
 //! One file per part: `spans.rs` (matching, P/R/F1), `tokens.rs` (layers and
 //! token categories), `ratings.rs` (kappas and alpha over any categorical
-//! ratings), `confusion.rs`; this file holds what they share ([`SpanRef`],
+//! ratings), `confusion.rs`, `relations.rs`; this file holds what they share ([`SpanRef`],
 //! [`Figure`] and its reasons, [`AgreeError`]). Every item is re-exported
 //! here, so `review::metrics::X` names them all.
 //!
@@ -48,6 +51,7 @@
 
 mod confusion;
 mod ratings;
+mod relations;
 mod spans;
 #[cfg(test)]
 mod tests;
@@ -55,6 +59,7 @@ mod tokens;
 
 pub use confusion::*;
 pub use ratings::*;
+pub use relations::*;
 pub use spans::*;
 pub use tokens::*;
 
