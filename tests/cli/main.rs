@@ -15,3 +15,4 @@ mod overwrite;
 mod pipe;
 mod reads;
 mod saves;
+mod suggest;

@@ -130,7 +130,8 @@ impl Gazetteer {
             let index = doc.index();
             let mut seen_here: HashSet<(String, Vec<PatternToken>, String)> = HashSet::new();
             for span in &doc.spans {
-                if is_band_label(&span.label) {
+                let rejected = span.status == crate::model::Status::Rejected;
+                if is_band_label(&span.label) || !(teaches(span) || rejected) {
                     continue;
                 }
                 let r = index.tokens_in(span.start..span.end);
@@ -155,7 +156,7 @@ impl Gazetteer {
                     if seen_here.insert((key, toks, span.label.clone())) {
                         c.1 += 1;
                     }
-                } else if span.status == crate::model::Status::Rejected {
+                } else {
                     c.2 += 1;
                 }
             }

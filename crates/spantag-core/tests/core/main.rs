@@ -9,3 +9,4 @@ mod props;
 mod relations;
 mod roundtrip;
 mod sample;
+mod suggest;
