@@ -49,7 +49,7 @@ fn prints_suggestions_as_text_and_json() {
     assert_eq!(items[0]["text"], "2,500");
     assert_eq!(items[0]["label"], "number");
     assert_eq!(items[0]["suggester"], "numbers");
-    assert_eq!((items[0]["start"].as_u64(), items[0]["end"].as_u64()), (Some(30), Some(35)));
+    assert_eq!((items[0]["start"].as_u64(), items[0]["end"].as_u64()), (Some(29), Some(34)));
     assert!(items[0]["score"].as_f64().unwrap() >= 0.6);
 }
 

@@ -14,7 +14,7 @@
 //!
 //! Training reads the teaching spans ([`super::teaches`]); a document marked done gives all its
 //! sentences (untagged text is negative), any other document only the sentences that hold a
-//! span. Training is deterministic (a fixed shuffle per epoch), and the model is serde data.
+//! span. A label suggests once it has [`MIN_SPANS`] teaching spans. Training is deterministic (a fixed shuffle per epoch), and the model is serde data.
 
 use super::features::{DocTokens, Rng, hash, shape};
 use super::gazetteer::Gazetteer;
@@ -27,6 +27,9 @@ use std::ops::Range;
 
 /// Passes over the training data.
 const EPOCHS: u32 = 5;
+/// A label's tagger or scorer suggests only after learning from this many teaching spans of it
+/// (fewer teach it nothing it can generalise, and it would propose noise).
+pub const MIN_SPANS: usize = 10;
 const B: usize = 0;
 const I: usize = 1;
 const O: usize = 2;
@@ -691,7 +694,11 @@ impl Suggester for Model {
             }
         }
         let mut ids = Vec::with_capacity(40);
+        let learned = |label: &str| self.summary.spans.get(label).copied().unwrap_or(0) >= MIN_SPANS;
         for (li, tagger) in self.taggers.iter().enumerate() {
+            if !learned(&tagger.label) {
+                continue;
+            }
             for s in &f.sentences {
                 let mut prev = START;
                 let mut open: Option<(usize, f32)> = None; // (first token, weakest margin)
@@ -737,7 +744,7 @@ impl Suggester for Model {
             }
         }
         let mut pf = Vec::new();
-        for p in &self.passages {
+        for p in self.passages.iter().filter(|p| learned(&p.label)) {
             for s in &f.sentences {
                 pf.clear();
                 passage_features(&f, s, &mut pf);
