@@ -56,9 +56,8 @@ fn kinds(names: &Option<Vec<String>>) -> anyhow::Result<Vec<SuggesterKind>> {
     };
     let mut out = Vec::new();
     for n in names.iter().filter(|n| !n.trim().is_empty()) {
-        let k = SuggesterKind::from_name(n).with_context(|| {
-            format!("unknown suggester {n:?}: use gazetteer, numbers or model")
-        })?;
+        let k = SuggesterKind::from_name(n)
+            .with_context(|| format!("unknown suggester {n:?}: use gazetteer, numbers or model"))?;
         if !out.contains(&k) {
             out.push(k);
         }

@@ -38,7 +38,15 @@ fn prints_suggestions_as_text_and_json() {
     assert!(text.contains("suggestion(s) in 1 document(s)"), "{text}");
 
     let o = spantag(
-        &["suggest", &p, "--json", "--suggesters", "numbers", "--min-score", "0.6"],
+        &[
+            "suggest",
+            &p,
+            "--json",
+            "--suggesters",
+            "numbers",
+            "--min-score",
+            "0.6",
+        ],
         dir.path(),
     );
     assert_eq!(code(&o), 0, "{}", out(&o));
@@ -49,7 +57,10 @@ fn prints_suggestions_as_text_and_json() {
     assert_eq!(items[0]["text"], "2,500");
     assert_eq!(items[0]["label"], "number");
     assert_eq!(items[0]["suggester"], "numbers");
-    assert_eq!((items[0]["start"].as_u64(), items[0]["end"].as_u64()), (Some(29), Some(34)));
+    assert_eq!(
+        (items[0]["start"].as_u64(), items[0]["end"].as_u64()),
+        (Some(29), Some(34))
+    );
     assert!(items[0]["score"].as_f64().unwrap() >= 0.6);
 }
 
@@ -61,7 +72,15 @@ fn apply_adds_pending_spans_with_provenance() {
     let o = spantag(&["suggest", &p, "--apply"], dir.path());
     assert_eq!(code(&o), 2, "{}", out(&o));
     let o = spantag(
-        &["suggest", &p, "--apply", "--min-score", "0.5", "--suggesters", "gazetteer,numbers"],
+        &[
+            "suggest",
+            &p,
+            "--apply",
+            "--min-score",
+            "0.5",
+            "--suggesters",
+            "gazetteer,numbers",
+        ],
         dir.path(),
     );
     assert_eq!(code(&o), 0, "{}", out(&o));
@@ -87,14 +106,32 @@ fn apply_adds_pending_spans_with_provenance() {
     assert_eq!(
         got,
         vec![
-            ("Kirkuk", "place", "suggest:gazetteer", &["suggest:gazetteer".to_owned()][..]),
-            ("US forces", "actor", "suggest:gazetteer", &["suggest:gazetteer".to_owned()][..]),
-            ("2,500", "number", "suggest:numbers", &["suggest:numbers".to_owned()][..]),
+            (
+                "Kirkuk",
+                "place",
+                "suggest:gazetteer",
+                &["suggest:gazetteer".to_owned()][..]
+            ),
+            (
+                "US forces",
+                "actor",
+                "suggest:gazetteer",
+                &["suggest:gazetteer".to_owned()][..]
+            ),
+            (
+                "2,500",
+                "number",
+                "suggest:numbers",
+                &["suggest:numbers".to_owned()][..]
+            ),
         ]
     );
     assert!(b.spans.iter().all(|s| s.status == Status::Pending));
     // Again: nothing new, nothing written.
-    let o = spantag(&["suggest", &p, "--apply", "--min-score", "0.5"], dir.path());
+    let o = spantag(
+        &["suggest", &p, "--apply", "--min-score", "0.5"],
+        dir.path(),
+    );
     assert_eq!(code(&o), 0, "{}", out(&o));
     assert!(out(&o).contains("added 0 pending span(s)"), "{}", out(&o));
 }
@@ -109,14 +146,23 @@ fn patterns_files_and_their_problems() {
     )
     .unwrap();
     let o = spantag(
-        &["suggest", &p, "--suggesters", "gazetteer", "--patterns", "patterns.jsonl"],
+        &[
+            "suggest",
+            &p,
+            "--suggesters",
+            "gazetteer",
+            "--patterns",
+            "patterns.jsonl",
+        ],
         dir.path(),
     );
     // One pattern used, one not: exit code 1, with the reason.
     assert_eq!(code(&o), 1, "{}", out(&o));
     assert!(out(&o).contains("\"Monday\""), "{}", out(&o));
     assert!(
-        out(&o).contains("warning: not used: patterns.jsonl: line 2: label \"date\" is not in the project"),
+        out(&o).contains(
+            "warning: not used: patterns.jsonl: line 2: label \"date\" is not in the project"
+        ),
         "{}",
         out(&o)
     );
@@ -146,7 +192,10 @@ fn refusals() {
 fn evaluate_prints_figures_per_suggester_and_label() {
     let dir = tempfile::tempdir().unwrap();
     project_io::save(&synthetic::project(24, 5), &dir.path().join("g.ron")).unwrap();
-    let o = spantag(&["suggest", "--evaluate", "g.ron", "--folds", "3"], dir.path());
+    let o = spantag(
+        &["suggest", "--evaluate", "g.ron", "--folds", "3"],
+        dir.path(),
+    );
     assert_eq!(code(&o), 0, "{}", out(&o));
     let text = String::from_utf8_lossy(&o.stdout).to_string();
     assert!(
@@ -154,7 +203,10 @@ fn evaluate_prints_figures_per_suggester_and_label() {
         "{text}"
     );
     assert!(text.contains("\nmodel      place"), "{text}");
-    let o = spantag(&["suggest", "--evaluate", "g.ron", "--folds", "3", "--json"], dir.path());
+    let o = spantag(
+        &["suggest", "--evaluate", "g.ron", "--folds", "3", "--json"],
+        dir.path(),
+    );
     assert_eq!(code(&o), 0, "{}", out(&o));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["folds"], 3);

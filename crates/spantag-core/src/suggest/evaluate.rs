@@ -157,10 +157,9 @@ fn count_doc(
         let own_labels: Vec<&String> = labels
             .iter()
             .filter(|l| match kind {
-                SuggesterKind::Numbers => suggesters
-                    .numbers
-                    .as_ref()
-                    .is_some_and(|n| &n.label == *l),
+                SuggesterKind::Numbers => {
+                    suggesters.numbers.as_ref().is_some_and(|n| &n.label == *l)
+                }
                 SuggesterKind::Gazetteer => !is_band_label(l),
                 SuggesterKind::Model => true,
             })

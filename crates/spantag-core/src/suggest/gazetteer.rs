@@ -276,7 +276,8 @@ impl Gazetteer {
         let Some(ac) = self.matcher() else {
             return Vec::new();
         };
-        let mut hay = String::with_capacity(tokens.texts.iter().map(|t| t.len() + 1).sum::<usize>() + 1);
+        let mut hay =
+            String::with_capacity(tokens.texts.iter().map(|t| t.len() + 1).sum::<usize>() + 1);
         let mut starts = Vec::with_capacity(tokens.len());
         hay.push(' ');
         for t in &tokens.texts {
@@ -295,9 +296,11 @@ impl Gazetteer {
             };
             let toks = first..first + entry.len;
             for (vi, v) in entry.variants.iter().enumerate() {
-                let fits = v.tokens.iter().zip(toks.clone()).all(|(p, i)| {
-                    p.any_case || p.text == tokens.text(i)
-                });
+                let fits = v
+                    .tokens
+                    .iter()
+                    .zip(toks.clone())
+                    .all(|(p, i)| p.any_case || p.text == tokens.text(i));
                 if fits {
                     out.push(GazMatch {
                         tokens: toks.clone(),
@@ -351,8 +354,7 @@ impl Suggester for Gazetteer {
         let tokens = DocTokens::of(doc);
         let mut out = Vec::new();
         for m in self.longest_matches(&tokens) {
-            let (Some(v), Some(r)) = (self.variant(&m), tokens.char_range(m.tokens.clone()))
-            else {
+            let (Some(v), Some(r)) = (self.variant(&m), tokens.char_range(m.tokens.clone())) else {
                 continue;
             };
             let total: u32 = v.labels.iter().map(|l| l.hits).sum::<u32>() + v.unlabelled;
@@ -370,7 +372,11 @@ impl Suggester for Gazetteer {
                         } else {
                             String::new()
                         },
-                        if l.imported { ", and in an imported list" } else { "" }
+                        if l.imported {
+                            ", and in an imported list"
+                        } else {
+                            ""
+                        }
                     )
                 };
                 out.push(Suggestion {
@@ -446,8 +452,7 @@ pub fn parse_patterns(text: &str, labels: &[String]) -> (Vec<Pattern>, Vec<Strin
 }
 
 fn parse_prodigy_line(line: &str) -> Result<(String, Vec<PatternToken>), String> {
-    let v: serde_json::Value =
-        serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
+    let v: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
     let label = v
         .get("label")
         .and_then(|l| l.as_str())
@@ -464,7 +469,9 @@ fn parse_prodigy_line(line: &str) -> Result<(String, Vec<PatternToken>), String>
         Some(serde_json::Value::Array(items)) => {
             let mut out = Vec::new();
             for item in items {
-                let obj = item.as_object().ok_or("a token pattern that is not an object")?;
+                let obj = item
+                    .as_object()
+                    .ok_or("a token pattern that is not an object")?;
                 if obj.len() != 1 {
                     return Err(format!(
                         "a token with {} attributes (only one of orth, text, lower is supported)",

@@ -185,11 +185,7 @@ impl Suggesters {
     /// of the same label already overlaps (also a rejected one: a rejection is remembered in its
     /// place), none for a label the project lacks. Sorted by position, then label.
     pub fn suggest(&self, project: &Project, doc: &Document, min_score: f64) -> Vec<Suggestion> {
-        let raw: Vec<Suggestion> = self
-            .all()
-            .iter()
-            .flat_map(|s| s.suggest_raw(doc))
-            .collect();
+        let raw: Vec<Suggestion> = self.all().iter().flat_map(|s| s.suggest_raw(doc)).collect();
         finish(project, doc, raw, min_score)
     }
 }

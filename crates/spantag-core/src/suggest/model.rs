@@ -146,9 +146,17 @@ impl<'d> DocFacts<'d> {
         for n in 1..=3usize {
             if chars.len() > n {
                 let cut = chars.get(n).map_or(w.len(), |c| c.0);
-                out.push(hash(&[b"p", &[n as u8], w.get(..cut).unwrap_or("").as_bytes()]));
+                out.push(hash(&[
+                    b"p",
+                    &[n as u8],
+                    w.get(..cut).unwrap_or("").as_bytes(),
+                ]));
                 let from = chars.get(chars.len() - n).map_or(0, |c| c.0);
-                out.push(hash(&[b"x", &[n as u8], w.get(from..).unwrap_or("").as_bytes()]));
+                out.push(hash(&[
+                    b"x",
+                    &[n as u8],
+                    w.get(from..).unwrap_or("").as_bytes(),
+                ]));
             }
         }
         let text = self.tokens.text(i);
@@ -228,11 +236,46 @@ fn gaz_hashes() -> [u64; 3] {
 /// Passage features of a sentence (token range of a document).
 fn passage_features(f: &DocFacts<'_>, s: &Range<usize>, out: &mut Vec<u64>) {
     const REPORTING: &[&str] = &[
-        "said", "says", "say", "told", "tells", "claimed", "claims", "argued", "argues", "added",
-        "stated", "states", "warned", "warns", "noted", "notes", "insisted", "insists", "believes",
-        "believed", "denied", "denies", "acknowledged", "acknowledges", "accused", "alleged",
-        "alleges", "suggested", "suggests", "admitted", "explained", "announced", "according",
-        "confirmed", "reported", "estimated", "predicted", "expects", "expected", "promised",
+        "said",
+        "says",
+        "say",
+        "told",
+        "tells",
+        "claimed",
+        "claims",
+        "argued",
+        "argues",
+        "added",
+        "stated",
+        "states",
+        "warned",
+        "warns",
+        "noted",
+        "notes",
+        "insisted",
+        "insists",
+        "believes",
+        "believed",
+        "denied",
+        "denies",
+        "acknowledged",
+        "acknowledges",
+        "accused",
+        "alleged",
+        "alleges",
+        "suggested",
+        "suggests",
+        "admitted",
+        "explained",
+        "announced",
+        "according",
+        "confirmed",
+        "reported",
+        "estimated",
+        "predicted",
+        "expects",
+        "expected",
+        "promised",
     ];
     const QUOTES: &[&str] = &["\"", "“", "”", "«", "»", "„"];
     out.push(hash(&[b"bias"]));
@@ -262,7 +305,9 @@ fn passage_features(f: &DocFacts<'_>, s: &Range<usize>, out: &mut Vec<u64>) {
     if words.windows(2).any(|p| p == ["according", "to"]) {
         out.push(hash(&[b"according-to"]));
     }
-    if s.clone().any(|i| f.numbers.get(i).copied().unwrap_or(false)) {
+    if s.clone()
+        .any(|i| f.numbers.get(i).copied().unwrap_or(false))
+    {
         out.push(hash(&[b"has-number"]));
     }
     let len_bucket: u8 = match s.len() {
@@ -314,9 +359,11 @@ impl<const N: usize> Averaged<N> {
     }
 
     fn add(&mut self, f: usize, tag: usize, delta: f32, now: u32) {
-        let (Some(w), Some(acc), Some(stamp)) =
-            (self.w.get_mut(f), self.acc.get_mut(f), self.stamp.get_mut(f))
-        else {
+        let (Some(w), Some(acc), Some(stamp)) = (
+            self.w.get_mut(f),
+            self.acc.get_mut(f),
+            self.stamp.get_mut(f),
+        ) else {
             return;
         };
         let elapsed = (now - *stamp) as f32;
@@ -425,7 +472,11 @@ impl Model {
                     }
                     data.tok.push(a..data.ids.len());
                     for li in 0..entity.len() {
-                        let g = gold.get(li).and_then(|g| g.get(i)).copied().unwrap_or(O as u8);
+                        let g = gold
+                            .get(li)
+                            .and_then(|g| g.get(i))
+                            .copied()
+                            .unwrap_or(O as u8);
                         let c = codes.get(li).and_then(|c| c.get(i)).copied().unwrap_or(0);
                         if let (Some(gv), Some(cv)) = (data.gold.get_mut(li), data.gaz.get_mut(li))
                         {
@@ -443,13 +494,14 @@ impl Model {
                     let positive = band
                         .iter()
                         .map(|l| {
-                            doc.spans.iter().filter(|sp| teaches(sp) && &sp.label == l).any(
-                                |sp| {
+                            doc.spans
+                                .iter()
+                                .filter(|sp| teaches(sp) && &sp.label == l)
+                                .any(|sp| {
                                     let overlap =
                                         sp.end.min(r.end).saturating_sub(sp.start.max(r.start));
                                     overlap * 2 >= r.len().max(1)
-                                },
-                            )
+                                })
                         })
                         .collect();
                     passages.push((pf, positive));
@@ -545,7 +597,11 @@ fn scores(weights: &[[f32; 3]], trans: &[[f32; 3]; 4], prev: usize, ids: &[u32])
 
 /// The best allowed tag after `prev` (I only after B or I) and its margin over the runner-up.
 fn best(s: [f32; 3], prev: usize) -> (usize, f32) {
-    let allowed: &[usize] = if prev == B || prev == I { &[B, I, O] } else { &[B, O] };
+    let allowed: &[usize] = if prev == B || prev == I {
+        &[B, I, O]
+    } else {
+        &[B, O]
+    };
     let mut best = O;
     for &t in allowed {
         if s[t] > s[best] {
@@ -577,7 +633,9 @@ fn train_tagger(data: &TokenData, li: usize, label: &str, nf: usize, gaz_ids: [u
     for _ in 0..EPOCHS {
         rng.shuffle(&mut order);
         for &si in &order {
-            let Some(seq) = data.seqs.get(si) else { continue };
+            let Some(seq) = data.seqs.get(si) else {
+                continue;
+            };
             let mut prev = START;
             for g in seq.clone() {
                 ids.clear();
@@ -587,7 +645,8 @@ fn train_tagger(data: &TokenData, li: usize, label: &str, nf: usize, gaz_ids: [u
                 let mut extra = [0u32; 2];
                 let n = gaz_feature_ids(gaz.get(g).copied().unwrap_or(0), gaz_ids, &mut extra);
                 ids.extend_from_slice(extra.get(..n).unwrap_or(&[]));
-                let trans: [[f32; 3]; 4] = std::array::from_fn(|p| t.w.get(p).copied().unwrap_or([0.0; 3]));
+                let trans: [[f32; 3]; 4] =
+                    std::array::from_fn(|p| t.w.get(p).copied().unwrap_or([0.0; 3]));
                 let s = scores(&w.w, &trans, prev, &ids);
                 let (pred, _) = best(s, prev);
                 let mut truth = gold.get(g).copied().unwrap_or(O as u8) as usize;
@@ -638,7 +697,9 @@ fn train_passages(data: &[(Vec<u64>, Vec<bool>)], bi: usize, label: &str) -> Pas
     for _ in 0..EPOCHS {
         rng.shuffle(&mut order);
         for &r in &order {
-            let Some((ids, positive)) = rows.get(r) else { continue };
+            let Some((ids, positive)) = rows.get(r) else {
+                continue;
+            };
             let s: f32 = ids
                 .iter()
                 .map(|&f| w.w.get(f as usize).map_or(0.0, |x| x[0]))
@@ -694,7 +755,8 @@ impl Suggester for Model {
             }
         }
         let mut ids = Vec::with_capacity(40);
-        let learned = |label: &str| self.summary.spans.get(label).copied().unwrap_or(0) >= MIN_SPANS;
+        let learned =
+            |label: &str| self.summary.spans.get(label).copied().unwrap_or(0) >= MIN_SPANS;
         for (li, tagger) in self.taggers.iter().enumerate() {
             if !learned(&tagger.label) {
                 continue;

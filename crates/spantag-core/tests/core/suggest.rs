@@ -1,5 +1,6 @@
 //! The suggesters: gazetteer, numbers and the model on projects written in markup and on a
 //! generated project; applying suggestions; k-fold evaluation.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use spantag_core::markup::project_from_markup;
 use spantag_core::model::{Project, Status};
@@ -28,7 +29,13 @@ fn found(p: &Project, s: &Suggesters, doc: &str, min: f64) -> Vec<(String, Strin
     let d = p.doc(doc).unwrap();
     s.suggest(p, d, min)
         .into_iter()
-        .map(|x| (d.slice(x.start, x.end).unwrap().to_owned(), x.label, x.suggester))
+        .map(|x| {
+            (
+                d.slice(x.start, x.end).unwrap().to_owned(),
+                x.label,
+                x.suggester,
+            )
+        })
         .collect()
 }
 
@@ -47,7 +54,10 @@ fn gazetteer_finds_every_whole_token_occurrence_longest_first() {
     ]);
     let s = Suggesters::train(&p, &only(SuggesterKind::Gazetteer));
     let got = found(&p, &s, "b", 0.0);
-    assert_eq!(texts(&got), vec![("Kirkuk", "place"), ("US forces", "actor")]);
+    assert_eq!(
+        texts(&got),
+        vec![("Kirkuk", "place"), ("US forces", "actor")]
+    );
     // Document a already has those spans: nothing to suggest there.
     assert!(found(&p, &s, "a", 0.0).is_empty());
 }
@@ -80,7 +90,13 @@ fn gazetteer_scores_by_share_of_labelled_occurrences_and_rejections() {
     let mut got: Vec<(String, String, f64)> = g
         .suggest_raw(doc_d)
         .into_iter()
-        .map(|s| (doc_d.slice(s.start, s.end).unwrap().to_owned(), s.label, s.score))
+        .map(|s| {
+            (
+                doc_d.slice(s.start, s.end).unwrap().to_owned(),
+                s.label,
+                s.score,
+            )
+        })
         .collect();
     got.sort_by(|a, b| a.partial_cmp(b).unwrap());
     // May: 1 labelled actor, 2 unlabelled in done c ("May" twice) → 1/3.
