@@ -321,3 +321,15 @@ fn k_fold_evaluation_on_a_generated_project() {
         })
     );
 }
+
+/// Writes a generated project of 500 documents to `$SPANTAG_GENERATED_OUT`, for evaluating the
+/// suggesters by hand (`spantag suggest --evaluate`); run with `--ignored`.
+#[test]
+#[ignore]
+fn write_generated_project() {
+    let Ok(out) = std::env::var("SPANTAG_GENERATED_OUT") else {
+        return;
+    };
+    spantag_core::project_io::save(&synthetic::project(500, 2026), std::path::Path::new(&out))
+        .unwrap();
+}
