@@ -26,6 +26,7 @@ macro_rules! out {
 mod export_cmds;
 mod project_cmds;
 mod review_cmds;
+mod suggest_cmds;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -146,6 +147,9 @@ pub enum Command {
     Merge(review_cmds::MergeArgs),
     /// Agreement between annotators' projects: span P/R/F1, token kappas and alpha, confusion.
     Agree(review_cmds::AgreeArgs),
+    /// Suggest spans (numbers, gazetteer, a model trained on the project): print them, add them
+    /// as pending spans (--apply) or cross-validate the suggesters (--evaluate).
+    Suggest(suggest_cmds::SuggestArgs),
 }
 
 /// The exit code of a subcommand's (or the app's) result.
@@ -226,5 +230,6 @@ pub fn run(command: Command) -> anyhow::Result<Outcome> {
         Command::Import(a) => export_cmds::import(&a),
         Command::Merge(a) => review_cmds::merge(&a),
         Command::Agree(a) => review_cmds::agree(&a),
+        Command::Suggest(a) => suggest_cmds::suggest(&a),
     }
 }

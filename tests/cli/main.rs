@@ -16,3 +16,4 @@ mod pipe;
 mod reads;
 mod relations;
 mod saves;
+mod suggest;

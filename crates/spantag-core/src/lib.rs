@@ -25,5 +25,6 @@ pub mod read;
 pub mod review;
 pub mod segment;
 pub mod stats;
+pub mod suggest;
 pub mod text;
 pub mod time;

@@ -11,3 +11,4 @@ mod props;
 mod relations;
 mod roundtrip;
 mod sample;
+mod suggest;
