@@ -16,6 +16,7 @@ pub mod edit;
 pub mod fix;
 pub mod formats;
 pub mod history;
+pub mod html;
 pub mod import;
 pub mod listing;
 pub mod markup;

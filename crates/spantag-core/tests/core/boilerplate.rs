@@ -143,3 +143,57 @@ fn show_reasons() {
         }
     }
 }
+
+#[test]
+fn detected_boilerplate_is_stored_as_excluded_ranges_and_spans_inside_are_listed() {
+    use spantag_core::edit::Edit;
+    use spantag_core::model::{EditError, Project};
+    use spantag_core::project_io;
+    let text = include_str!("../fixtures/news/valley-herald.txt");
+    let mut p = Project::new("news", &["actor", "place", "number", "claim"]);
+    let source = spantag_core::model::Source {
+        path: None,
+        hash: spantag_core::model::content_hash(text),
+        encoding: "UTF-8".into(),
+        line_endings: spantag_core::model::LineEndings::Lf,
+    };
+    let doc = spantag_core::model::Document::new("vh".into(), "x".into(), text.into(), source);
+    p.apply(Edit::AddDocument {
+        index: 0,
+        document: std::sync::Arc::new(doc),
+    })
+    .expect("adds");
+    let ranges = detect(text, &Language::english(), &HashSet::new()).excluded();
+    let undo = p
+        .apply(Edit::SetExcluded {
+            doc: "vh".into(),
+            ranges: ranges.clone(),
+        })
+        .expect("sets");
+    assert_eq!(p.documents[0].excluded, ranges);
+    // Saved and loaded with the project.
+    let ron = project_io::to_ron_string(&p).expect("text");
+    let again = project_io::from_ron_str(&ron, std::path::Path::new("p.ron")).expect("loads");
+    assert_eq!(again.documents[0].excluded, ranges);
+    // A span in the navigation line is listed by `lint` (what `spantag validate` prints).
+    let span = p.make_span("vh", 0, 4, "place", "ana").expect("span");
+    p.apply(Edit::AddSpan {
+        doc: "vh".into(),
+        span,
+    })
+    .expect("the edit itself does not refuse it");
+    let lint = project_io::list_problems(&project_io::lint(&p));
+    assert!(lint.contains("starts inside the excluded range"), "{lint}");
+    // Overlapping or unsorted ranges are refused; undo restores none.
+    let before = p.clone();
+    assert_eq!(
+        p.apply(Edit::SetExcluded {
+            doc: "vh".into(),
+            ranges: vec![(5, 9), (0, 6)]
+        }),
+        Err(EditError::BadExcluded(vec![(5, 9), (0, 6)]))
+    );
+    assert_eq!(p, before);
+    p.apply(undo).expect("undo");
+    assert!(p.documents[0].excluded.is_empty());
+}

@@ -6,6 +6,7 @@ mod dates;
 mod exports;
 mod fuzz_regressions;
 mod imports;
+mod pages;
 mod props;
 mod relations;
 mod roundtrip;
