@@ -126,7 +126,7 @@ impl AppCommand {
             ),
             C::Open => (
                 "Open…",
-                "Open a project (.ron) or articles (.txt, .md)",
+                "Open a project (.ron) or articles (.txt, .md, .html)",
                 &const { [key(CMD, Key::O)] },
                 G::File,
             ),

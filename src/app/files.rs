@@ -29,10 +29,16 @@ impl SpantagApp {
         let dialog = rfd::FileDialog::new();
         let result: Option<Vec<PathBuf>> = match kind {
             PromptKind::Open => dialog
-                .add_filter("Projects and articles", &["ron", "txt", "md"])
+                .add_filter(
+                    "Projects and articles",
+                    &["ron", "txt", "md", "html", "htm"],
+                )
                 .pick_files(),
             PromptKind::Add => dialog
-                .add_filter("Articles", &["txt", "md", "markdown", "text"])
+                .add_filter(
+                    "Articles",
+                    &["txt", "md", "markdown", "text", "html", "htm", "xhtml"],
+                )
                 .pick_files(),
             PromptKind::SaveAs => dialog
                 .add_filter("spantag project", &["ron"])

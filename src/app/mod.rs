@@ -87,7 +87,7 @@ pub struct SpantagApp {
 /// How the app starts: filled by `main` from the command line, or by tests.
 #[derive(Debug, Clone, Default)]
 pub struct LaunchOptions {
-    /// A project (.ron) to open, or article files (.txt, .md) to open as a new project.
+    /// A project (.ron) to open, or article files (.txt, .md, .html) to open as a new project.
     pub paths: Vec<PathBuf>,
     /// Render the window once, save it as a PNG and exit.
     pub screenshot: Option<PathBuf>,

@@ -63,7 +63,7 @@ pub struct Cli {
 /// Options of the desktop app (used when no subcommand is given).
 #[derive(Debug, Clone, Args, Default)]
 pub struct GuiArgs {
-    /// A project (.ron) to open, or article files (.txt, .md) to open as a new project.
+    /// A project (.ron) to open, or article files (.txt, .md, .html) to open as a new project.
     pub paths: Vec<PathBuf>,
     /// Render the window once, save it as a PNG and exit.
     #[arg(long, value_name = "OUT.png")]
@@ -129,7 +129,7 @@ fn parse_size(s: &str) -> Result<(f32, f32), String> {
 pub enum Command {
     /// Create an empty project file.
     New(project_cmds::NewArgs),
-    /// Import article files (.txt, .md) into a project.
+    /// Import article files (.txt, .md, .html) into a project.
     Add(project_cmds::AddArgs),
     /// Check a project file and list every problem (also spans that begin or end in whitespace).
     Validate(project_cmds::ProjectArg),

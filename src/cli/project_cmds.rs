@@ -34,7 +34,7 @@ pub struct NewArgs {
 pub struct AddArgs {
     /// The project file.
     pub project: PathBuf,
-    /// Article files (.txt, .md) or folders of them.
+    /// Article files (.txt, .md, .html) or folders of them.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Largest file accepted, in bytes.
@@ -125,7 +125,8 @@ pub fn load(path: &Path) -> anyhow::Result<Project> {
     }
 }
 
-/// The article files named by `paths`, with folders expanded to their .txt/.md files (sorted).
+/// The article files named by `paths`, with folders expanded to their article files (.txt, .md,
+/// .html, ...: `import::ARTICLE_EXTENSIONS`), sorted.
 fn expand(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
@@ -133,11 +134,7 @@ fn expand(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
             let mut files: Vec<PathBuf> = std::fs::read_dir(p)
                 .with_context(|| format!("reading folder {}", p.display()))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| {
-                    f.is_file()
-                        && f.extension()
-                            .is_some_and(|e| matches!(e.to_string_lossy().as_ref(), "txt" | "md"))
-                })
+                .filter(|f| f.is_file() && spantag_core::import::is_article_file(f))
                 .collect();
             files.sort();
             out.extend(files);

@@ -12,6 +12,7 @@ mod imports;
 mod loading;
 mod merge;
 mod overwrite;
+mod pages;
 mod pipe;
 mod reads;
 mod relations;

@@ -54,6 +54,11 @@ pub enum Edit {
         status: Status,
         review: Option<Review>,
     },
+    /// Replaces a document's excluded ranges (see [`Document::excluded`]).
+    SetExcluded {
+        doc: String,
+        ranges: Vec<(usize, usize)>,
+    },
     /// Marks a document done or not.
     SetDone { doc: String, done: bool },
     /// Inserts a document at position `index` (clamped to the end).
@@ -98,6 +103,7 @@ impl Edit {
             | Edit::SetNote { doc, .. }
             | Edit::SetReview { doc, .. }
             | Edit::SetDone { doc, .. }
+            | Edit::SetExcluded { doc, .. }
             | Edit::RemoveDocument { doc } => Some(doc),
             Edit::AddDocument { document, .. } => Some(&document.id),
             _ => None,
@@ -296,6 +302,14 @@ impl Project {
                     status: old_status,
                     review: old_review,
                 })
+            }
+            Edit::SetExcluded { doc, ranges } => {
+                let d = self.doc_mut(&doc)?;
+                if !d.excluded_ok(&ranges) {
+                    return Err(EditError::BadExcluded(ranges));
+                }
+                let old = std::mem::replace(&mut d.excluded, ranges);
+                Ok(Edit::SetExcluded { doc, ranges: old })
             }
             Edit::SetDone { doc, done } => {
                 let d = self.doc_mut(&doc)?;

@@ -26,7 +26,7 @@ pub enum ImportError {
     OnlyWhitespace { path: PathBuf },
     #[error("{path}: this looks like a binary file, not text ({why})")]
     Binary { path: PathBuf, why: String },
-    #[error("{path}: unsupported file type {ext:?} (articles are .txt or .md)")]
+    #[error("{path}: unsupported file type {ext:?} (articles are .txt, .md or .html)")]
     Unsupported { path: PathBuf, ext: String },
     #[error("{path}: this is a spantag project, not an article (open it instead)")]
     Project { path: PathBuf },
@@ -34,6 +34,9 @@ pub enum ImportError {
     /// encoding (which would garble every other non-ASCII character).
     #[error("{path}: {why}")]
     BadUtf8 { path: PathBuf, why: String },
+    /// A web page in which no article was found.
+    #[error("{path}: {why}")]
+    NoArticle { path: PathBuf, why: String },
 }
 
 /// Where bytes are not UTF-8, and how much of them is.
@@ -142,6 +145,11 @@ pub struct DecodedText {
     pub had_bom: bool,
     /// The line endings found.
     pub line_endings: LineEndings,
+    /// What the file itself says of the article (a web page's title, byline, date, URL: see
+    /// [`crate::html`]), as `meta` entries (key, JSON text).
+    pub meta: Vec<(String, String)>,
+    /// The title the file declares (a web page's), used before the one found in the text.
+    pub title: Option<String>,
 }
 
 impl DecodedText {
@@ -250,6 +258,8 @@ fn decode_inner(bytes: &[u8]) -> Result<DecodedText, DecodeFailure> {
         encoding: encoding.to_owned(),
         had_bom,
         line_endings,
+        meta: Vec::new(),
+        title: None,
     })
 }
 
@@ -290,6 +300,18 @@ pub fn normalize_line_endings(text: String) -> (String, LineEndings) {
     (out, endings)
 }
 
+/// The file extensions read as articles (lower case): text and Markdown files, and saved web
+/// pages (see [`crate::html`]).
+pub const ARTICLE_EXTENSIONS: [&str; 7] = ["txt", "md", "markdown", "text", "html", "htm", "xhtml"];
+
+/// Whether `path` has one of the [`ARTICLE_EXTENSIONS`] (in any case).
+pub fn is_article_file(path: &Path) -> bool {
+    path.extension().is_some_and(|e| {
+        let e = e.to_string_lossy().to_lowercase();
+        ARTICLE_EXTENSIONS.contains(&e.as_str())
+    })
+}
+
 /// Reads and decodes one article file.
 pub fn read_article(path: &Path, options: &ImportOptions) -> Result<DecodedText, ImportError> {
     let ext = path
@@ -300,6 +322,10 @@ pub fn read_article(path: &Path, options: &ImportOptions) -> Result<DecodedText,
         return Err(ImportError::Project {
             path: path.to_owned(),
         });
+    }
+    if matches!(ext.as_str(), "html" | "htm" | "xhtml") {
+        let bytes = read_bounded(path, options.max_bytes)?;
+        return decode_page(&bytes, path);
     }
     if !matches!(ext.as_str(), "txt" | "md" | "markdown" | "text") {
         return Err(ImportError::Unsupported {
@@ -342,13 +368,56 @@ pub fn decode_named(bytes: &[u8], path: &Path) -> Result<DecodedText, ImportErro
     Ok(decoded)
 }
 
-/// The title of an article: the first Markdown heading, else the first non-empty line (shortened),
-/// else the file name.
+/// A saved web page as an article: decoded by its byte-order mark, else the encoding its
+/// `<meta>` declares, else as a text file is; then its main content extracted ([`crate::html`]).
+pub fn decode_page(bytes: &[u8], path: &Path) -> Result<DecodedText, ImportError> {
+    let mut decoded = match (
+        Encoding::for_bom(bytes),
+        crate::html::declared_encoding(bytes),
+    ) {
+        (None, Some(enc)) => {
+            let (cow, had_errors) = enc.decode_without_bom_handling(bytes);
+            if had_errors && enc == UTF_8 {
+                return Err(ImportError::BadUtf8 {
+                    path: path.to_owned(),
+                    why: format!("it declares UTF-8 but {}", Utf8Report::of(bytes).describe()),
+                });
+            }
+            let (text, line_endings) = normalize_line_endings(cow.into_owned());
+            DecodedText {
+                text,
+                encoding: format!("{} (declared)", enc.name()),
+                had_bom: false,
+                line_endings,
+                meta: Vec::new(),
+                title: None,
+            }
+        }
+        _ => decode_named(bytes, path)?,
+    };
+    let page = crate::html::extract(&decoded.text).map_err(|e| ImportError::NoArticle {
+        path: path.to_owned(),
+        why: e.to_string(),
+    })?;
+    decoded.meta = page.meta();
+    decoded.title.clone_from(&page.title);
+    decoded.text = page.text;
+    Ok(decoded)
+}
+
+/// The title of an article: the headline the boilerplate detector finds (so that a site's
+/// navigation line or byline above it is skipped: see [`crate::boilerplate`]), else the first
+/// Markdown heading or non-empty line (shortened), else the file name.
 pub fn title_of(text: &str, path: &Path) -> String {
-    let first = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
+    let lang = crate::boilerplate::Language::english();
+    let detected = crate::boilerplate::detect(text, &lang, &std::collections::HashSet::new());
+    let headline = detected.headline_range().and_then(|(a, b)| {
+        let start = text.char_indices().nth(a).map(|(i, _)| i)?;
+        let end = text.char_indices().nth(b).map_or(text.len(), |(i, _)| i);
+        text.get(start..end)
+    });
+    let first = headline
+        .or_else(|| text.lines().map(str::trim).find(|l| !l.is_empty()))
         .map(|l| l.trim_start_matches('#').trim());
     match first {
         Some(l) if !l.is_empty() => {
@@ -380,14 +449,20 @@ fn file_stem(path: &Path) -> String {
 
 /// A document with id `id` from decoded text.
 fn document_with_id(id: String, path: &Path, decoded: DecodedText) -> Document {
-    let title = title_of(&decoded.text, path);
+    let title = decoded
+        .title
+        .clone()
+        .unwrap_or_else(|| title_of(&decoded.text, path));
+    let meta = decoded.meta.iter().cloned().collect();
     let source = Source {
         path: Some(path.to_string_lossy().into_owned()),
         hash: content_hash(&decoded.text),
         encoding: decoded.encoding,
         line_endings: decoded.line_endings,
     };
-    Document::new(id, title, decoded.text, source)
+    let mut doc = Document::new(id, title, decoded.text, source);
+    doc.meta = meta;
+    doc
 }
 
 /// Reads every file with [`read_article`], in order: the input of [`plan_add`].

@@ -11,10 +11,12 @@
 //! This crate's dependency tree holds no egui, eframe, rfd or clap: the compiler keeps the core
 //! free of the GUI and the command line.
 
+pub mod boilerplate;
 pub mod edit;
 pub mod fix;
 pub mod formats;
 pub mod history;
+pub mod html;
 pub mod import;
 pub mod listing;
 pub mod markup;

@@ -15,7 +15,8 @@ use std::sync::{Arc, OnceLock};
 /// - 1: labels, documents, spans.
 /// - 2: relation types and relations (`relation_types`, `next_relation_id`, each document's
 ///   `relations`), a document's `meta` (kept from imports) and `tokenization` (a CoNLL file's
-///   tokens, sentences and extra columns), a span's `fragments` (discontinuous spans). A version
+///   tokens, sentences and extra columns), its `excluded` ranges (boilerplate), a span's
+///   `fragments` (discontinuous spans). A version
 ///   1 file is read as version 2 with the default relation types its labels allow.
 pub const SCHEMA_VERSION: u32 = 2;
 
@@ -172,6 +173,11 @@ pub struct Document {
     /// columns, so that exporting it again reproduces them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokenization: Option<Tokenization>,
+    /// Parts of the text that are not the article (the site's navigation, bylines, comment
+    /// sections: see [`crate::boilerplate`]), as code point ranges, sorted and apart. Spans
+    /// should not start inside them (`spantag validate` lists those that do).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded: Vec<(usize, usize)>,
     #[serde(skip)]
     index: OnceLock<Arc<TextIndex>>,
 }
@@ -635,6 +641,7 @@ impl Document {
             relations: Vec::new(),
             meta: BTreeMap::new(),
             tokenization: None,
+            excluded: Vec::new(),
             index: OnceLock::new(),
         }
     }
@@ -746,6 +753,19 @@ impl Document {
         self.relations.insert(i, relation);
     }
 
+    /// The excluded range that contains code point `offset`, if any.
+    pub fn excluded_at(&self, offset: usize) -> Option<(usize, usize)> {
+        let i = self.excluded.partition_point(|r| r.1 <= offset);
+        self.excluded.get(i).copied().filter(|r| r.0 <= offset)
+    }
+
+    /// Whether `ranges` can be a document's excluded ranges: each not empty and within the text,
+    /// sorted, not touching or overlapping.
+    pub fn excluded_ok(&self, ranges: &[(usize, usize)]) -> bool {
+        ranges.iter().all(|&(a, b)| a < b && b <= self.len_chars())
+            && ranges.windows(2).all(|w| w[0].1 < w[1].0)
+    }
+
     /// Whether a span with exactly this range and label exists (other than `except`).
     pub fn has_duplicate(
         &self,
@@ -791,6 +811,7 @@ impl PartialEq for Document {
             && self.relations == other.relations
             && self.meta == other.meta
             && self.tokenization == other.tokenization
+            && self.excluded == other.excluded
     }
 }
 
@@ -932,6 +953,8 @@ pub enum EditError {
     RelationTypeExists(String),
     #[error("relation type {name:?} is used by {count} relation(s); remove or retype them first")]
     RelationTypeInUse { name: String, count: usize },
+    #[error("excluded ranges {0:?} must be sorted, apart, not empty and within the text")]
+    BadExcluded(Vec<(usize, usize)>),
     #[error("span {span}'s fragments {fragments:?} do not tile {start}..{end} in order")]
     BadFragments {
         span: SpanId,

@@ -442,14 +442,28 @@ pub fn load_and_lint(path: &Path) -> Result<(Project, Vec<Problem>), ProjectErro
 /// whitespace (projects like that exist; the app opens them, and `spantag fix` trims them; see
 /// [`crate::fix`]). `spantag validate` reports these.
 ///
-/// Also relations whose spans carry labels their type does not allow (a span relabelled after
-/// it was linked): they load, and the review shows them.
+/// Also spans that start inside a document's excluded ranges, and relations whose spans carry
+/// labels their type does not allow (a span relabelled after it was linked): they load, and the
+/// review shows them.
 pub fn lint(project: &Project) -> Vec<Problem> {
     let mut problems: Vec<Problem> = crate::fix::whitespace_edged(project)
         .into_iter()
         .map(|e| problem(Some(&e.doc), Some(e.span), e.to_string()))
         .collect();
     for d in &project.documents {
+        for s in &d.spans {
+            if let Some((a, b)) = d.excluded_at(s.start) {
+                problems.push(problem(
+                    Some(&d.id),
+                    Some(s.id),
+                    format!(
+                        "the {} span {:?} starts inside the excluded range {a}..{b} (text that \
+                         is not the article); include that text again or remove the span",
+                        s.label, s.text
+                    ),
+                ));
+            }
+        }
         for r in &d.relations {
             let (Some(t), Some(from), Some(to)) =
                 (project.relation_type(&r.kind), d.span(r.from), d.span(r.to))
@@ -1148,6 +1162,17 @@ fn validate_extras(d: &Document, push: &mut impl FnMut(Option<SpanId>, String)) 
                 format!("meta {key:?}: the value {value:?} is not a JSON text"),
             );
         }
+    }
+    if !d.excluded_ok(&d.excluded) {
+        push(
+            None,
+            format!(
+                "excluded ranges {:?} must be sorted, apart, not empty and within the text ({} \
+                 characters)",
+                d.excluded,
+                d.len_chars()
+            ),
+        );
     }
     let Some(t) = &d.tokenization else {
         return;
