@@ -149,20 +149,8 @@ pub fn merge(
                 .filter_map(|(n, s)| s.note.as_ref().map(|t| format!("{n}: {t}")))
                 .collect();
             let accepted = strategy.accepts(ms.by.len(), voters);
-            let review = accepted.then(|| Review {
-                reviewer: reviewer.to_owned(),
-                time: now,
-                note: Some(format!(
-                    "{} by {} of {voters} ({})",
-                    if ms.by.len() == voters {
-                        "agreed"
-                    } else {
-                        "accepted"
-                    },
-                    names.join(", "),
-                    strategy.name()
-                )),
-            });
+            let review = accepted
+                .then(|| merge_review(reviewer, now, ms.by.len(), voters, &names, strategy));
             if accepted {
                 summary.accepted += 1;
             } else {
@@ -240,20 +228,8 @@ pub fn merge(
                 } else {
                     Status::Pending
                 },
-                review: accepted.then(|| Review {
-                    reviewer: reviewer.to_owned(),
-                    time: now,
-                    note: Some(format!(
-                        "{} by {} of {voters} ({})",
-                        if mr.by.len() == voters {
-                            "agreed"
-                        } else {
-                            "accepted"
-                        },
-                        names.join(", "),
-                        strategy.name()
-                    )),
-                }),
+                review: accepted
+                    .then(|| merge_review(reviewer, now, mr.by.len(), voters, &names, strategy)),
                 note: (!notes.is_empty()).then(|| notes.join("; ")),
                 proposed_by: names,
             });
@@ -342,6 +318,28 @@ pub fn conflicts(doc: &Document) -> Vec<Conflict> {
     }
     out.sort_by_key(|(pos, _)| *pos);
     out.into_iter().map(|(_, c)| c).collect()
+}
+
+/// The review record a merge gives a span or relation it accepts: who merged, when, and how many
+/// of the `voters` proposed it (`agreed` when all did), by name and strategy.
+fn merge_review(
+    reviewer: &str,
+    now: Timestamp,
+    by: usize,
+    voters: usize,
+    names: &[String],
+    strategy: Strategy,
+) -> Review {
+    let how = if by == voters { "agreed" } else { "accepted" };
+    Review {
+        reviewer: reviewer.to_owned(),
+        time: now,
+        note: Some(format!(
+            "{how} by {} of {voters} ({})",
+            names.join(", "),
+            strategy.name()
+        )),
+    }
 }
 
 /// How to settle one conflict-queue decision.
